@@ -1,0 +1,24 @@
+"""Timestep Lab: the router. Each page is a file in ``app_pages/``; its URL is fixed here.
+
+The folder is not called ``pages/`` on purpose: Streamlit still treats a ``pages/`` folder
+beside the main script as the old automatic multipage app until ``st.navigation`` has run
+once in the process, so the first visitor after a server start who opened a deep link
+(``/encoding``) would get that page without this router (no wide layout, a different
+sidebar).
+"""
+
+import streamlit as st
+
+st.set_page_config(page_title="Timestep Lab", page_icon="assets/favicon.png", layout="wide")
+
+PAGES = [
+    st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page(
+        "app_pages/encoding.py",
+        title="Encoding explorer",
+        icon=":material/grid_on:",
+        url_path="encoding",
+    ),
+]
+
+st.navigation(PAGES).run()

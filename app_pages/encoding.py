@@ -1,0 +1,341 @@
+"""Encoding explorer: the sinusoidal timestep encoding P(k, j), seen from eight sides."""
+
+import numpy as np
+import streamlit as st
+
+from timestep_lab.encodings import (
+    CONVENTIONS,
+    MIN_DIM,
+    column_roles,
+    frequencies,
+    frequency_roles,
+    half_similarity_shift,
+    normalized_index_encoding,
+    raw_index_encoding,
+    shift_similarity,
+    similarity_matrix,
+    timestep_embedding,
+    wavelengths,
+)
+from timestep_lab.encodings.display import evenly_spaced, heatmap_grid
+from timestep_lab.figures import encoding as fig
+from timestep_lab.figures.encoding_static import heatmap_png_figure
+from timestep_lab.ui import (
+    choice_control,
+    csv_download,
+    int_control,
+    log_control,
+    png_download,
+    show_code,
+)
+from timestep_lab.ui.downloads import csv_text
+from timestep_lab.ui.shared import timestep_controls
+
+BASES = [2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000]
+BASES += [100_000, 200_000, 500_000, 1_000_000]
+LAYOUT_NAMES = {
+    "transformer": "transformer: sin, cos, sin, cos … (Vaswani et al.)",
+    "ddpm": "DDPM: [sin … | cos …] (Ho et al.)",
+    "ldm": "Stable Diffusion: [cos … | sin …] (latent diffusion)",
+}
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_embedding(num_timesteps: int, dim: int, base: float, layout: str) -> np.ndarray:
+    return timestep_embedding(np.arange(num_timesteps), dim, base=base, convention=layout)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_grid(num_timesteps: int, dim: int, base: float, layout: str, k: int):
+    return heatmap_grid(num_timesteps, dim, k=k, base=base, convention=layout)
+
+
+def encoding_controls() -> tuple[int, float, int, int, str]:
+    """The sidebar: d, n, T, k and the layout, each bound to the URL."""
+    st.header("Encoding")
+    dim = int_control(
+        "d, embedding dimension",
+        "d",
+        2,
+        1024,
+        128,
+        help="Length of the vector the network receives. Even d gives whole sin/cos pairs.",
+    )
+    base = log_control(
+        "n, base",
+        "n",
+        BASES,
+        10_000,
+        help="Sets the slowest wavelength, about 2π·n timesteps. 10000 in most code.",
+    )
+    num_timesteps, k = timestep_controls()
+    layout = choice_control(
+        "Layout",
+        "layout",
+        CONVENTIONS,
+        "transformer",
+        format_func=lambda name: LAYOUT_NAMES[name].split(":")[0],
+        help="Real code orders the same sin/cos values differently; see the last view.",
+    )
+    return dim, base, num_timesteps, k, layout
+
+
+st.title("Encoding explorer")
+st.write(
+    "A diffusion network shares one set of weights across every noise level, so it must be "
+    "told which timestep k it is looking at. It is not told the bare number: k becomes a "
+    "vector P(k) of sines and cosines at d/2 different speeds, from one turn every 2π "
+    "steps to one turn every 2π·n steps. Move the sliders and watch what each part does."
+)
+
+with st.sidebar:
+    dim, base, num_timesteps, k, layout = encoding_controls()
+
+if dim < MIN_DIM[layout]:
+    st.warning(
+        f"The {layout} layout needs d ≥ {MIN_DIM[layout]}: its frequency spacing "
+        f"n^(−i/(d/2−1)) divides by zero at d = {dim}. Showing d = {MIN_DIM[layout]}.",
+        icon=":material/info:",
+    )
+    dim = MIN_DIM[layout]
+
+embedding = cached_embedding(num_timesteps, dim, base, layout)
+freq_index, kind = column_roles(dim, convention=layout)
+row = embedding[k]
+
+# 1 ─ the heatmap ────────────────────────────────────────────────────────────────
+st.subheader("1 · The whole matrix P")
+st.write(
+    "Each row is one timestep's vector; each column one sin or cos wave. Columns that belong "
+    "to fast frequencies flicker from row to row; slow ones change only over hundreds of rows."
+)
+grid = cached_grid(num_timesteps, dim, base, layout, k)
+labels = fig.column_labels(grid.columns, freq_index[grid.columns], kind[grid.columns])
+st.plotly_chart(fig.heatmap_figure(grid, labels, k), key="heatmap")
+shown = f"{grid.rows.size} of {num_timesteps} rows and {grid.columns.size} of {dim} columns"
+st.caption(
+    f"Heatmap of P for T = {num_timesteps}, d = {dim}, n = {base:g}, {layout} layout; row k = "
+    f"{k} is outlined. Showing {shown}: every cell is an exact value (no averaging), picked "
+    "evenly with whole sin/cos pairs kept. The PNG download has every cell."
+)
+left, right, _ = st.columns([1, 1, 2])
+with left:
+    png_download(
+        "Heatmap (PNG)",
+        lambda: heatmap_png_figure(embedding, k, title=f"P, {layout}, d={dim}, n={base:g}"),
+        f"encoding_{layout}_d{dim}_n{base:g}_T{num_timesteps}.png",
+        key="heatmap_png",
+    )
+with right:
+    csv_download(
+        "P as CSV",
+        lambda: csv_text(
+            ["k", *[f"P_{j}" for j in range(dim)]],
+            [np.arange(num_timesteps), *embedding.T],
+        ),
+        f"encoding_{layout}_d{dim}_n{base:g}_T{num_timesteps}.csv",
+        key="matrix_csv",
+    )
+show_code(timestep_embedding, heatmap_grid)
+
+# 2 ─ one vector ──────────────────────────────────────────────────────────────────
+st.subheader(f"2 · The vector P({k}) the network receives")
+st.write(
+    "This row is all the network learns about time. Its length is always √(d/2) for even d, "
+    "so no timestep shouts louder than another."
+)
+st.plotly_chart(fig.vector_figure(row, kind, k), key="vector")
+st.caption(
+    f"P({k}) has {dim} values between {row.min():.3f} and {row.max():.3f}; its length is "
+    f"{np.linalg.norm(row):.4f} (√(d/2) = {np.sqrt(dim // 2):.4f})."
+)
+show_code(column_roles)
+
+# 3 ─ wavelengths ─────────────────────────────────────────────────────────────────
+st.subheader("3 · Wavelengths against T")
+lam = wavelengths(dim, base=base, convention=layout)
+roles = frequency_roles(lam, num_timesteps)
+still = int(np.count_nonzero(roles == "still"))
+aliased = int(np.count_nonzero(roles == "aliased"))
+st.write(
+    "A pair is useful when it turns a noticeable amount across 0 … T−1 but not so fast that "
+    "integer steps skip whole turns. Wavelengths grow geometrically from 2π to about 2π·n."
+)
+st.plotly_chart(fig.wavelength_figure(lam, roles, num_timesteps), key="wavelengths")
+st.caption(
+    f"{lam.size} wavelengths from {lam[0]:.3g} to {lam[-1]:.4g} timesteps (log scale). "
+    f"{still} of them turn less than 5% of a circle over all {num_timesteps} timesteps, so "
+    f"their values barely change; {aliased} are shorter than 2 steps"
+    + (
+        " (none can be: the fastest pair has ω = n⁰ = 1, a wavelength of 2π ≈ 6.3 steps)."
+        if aliased == 0
+        else "."
+    )
+)
+show_code(wavelengths, frequency_roles)
+
+# 4 ─ similarity ──────────────────────────────────────────────────────────────────
+st.subheader("4 · Which timesteps look alike?")
+st.write(
+    "The dot product of two vectors measures how alike the network finds two timesteps. "
+    "Near timesteps are similar, far ones are not, and the pattern depends only on the "
+    "distance Δ between them, not on where they are."
+)
+sim_rows = evenly_spaced(num_timesteps, 150)
+max_shift = num_timesteps - 1
+deltas = np.arange(-k, num_timesteps - k)
+similarity = shift_similarity(k, deltas, dim, base=base, convention=layout)
+reference = np.arange(0, num_timesteps)
+reference_similarity = shift_similarity(0, reference, dim, base=base, convention=layout)
+half = half_similarity_shift(reference_similarity, reference)
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(
+        fig.similarity_figure(similarity_matrix(embedding[sim_rows]), sim_rows), key="similarity"
+    )
+    st.caption(
+        f"Cosine similarity of P(a) and P(b) for {sim_rows.size} evenly spaced timesteps: "
+        "the bright diagonal band is 'near in time'."
+    )
+with right:
+    st.plotly_chart(
+        fig.shift_figure(
+            deltas, similarity, k, reference=(reference, reference_similarity), half_shift=half
+        ),
+        key="shift",
+    )
+    st.caption(
+        f"Similarity of P({k}) and P({k}+Δ) against Δ (blue) and of P(0) and P(Δ) (dashed): "
+        "the curves coincide, which is the relative-position property."
+        + (
+            f" The similarity first drops to ½ at Δ = {half:g}: timesteps closer than that "
+            "look alike to a dot product."
+            if half is not None
+            else " Within this range it never drops to ½: every timestep looks alike."
+        )
+    )
+show_code(shift_similarity, half_similarity_shift, similarity_matrix)
+
+# 5 ─ phase circle ────────────────────────────────────────────────────────────────
+st.subheader("5 · A shift is a rotation")
+st.write(
+    "Each (sin, cos) pair is a point on a circle that turns by ω_i per timestep. Moving from "
+    "k to k + Δ turns it by ω_i·Δ, the same angle wherever k starts: a fixed rotation, which "
+    "a network layer can learn once."
+)
+n_freqs = lam.size
+c1, c2 = st.columns(2)
+with c1:
+    i = int_control("i, frequency index", "i", 0, n_freqs - 1, 8)
+with c2:
+    delta = int_control("Δ, shift in timesteps", "delta", 1, 200, 5)
+omega = frequencies(dim, base=base, convention=layout)[i]
+starts = [k, (k + num_timesteps // 3) % num_timesteps, (k + 2 * num_timesteps // 3) % num_timesteps]
+st.plotly_chart(fig.phase_circle_figure(omega, starts, delta, i), key="phase")
+turn = np.degrees(omega * delta) % 360
+st.caption(
+    f"Pair i = {i} turns by ω_{i}·Δ = {omega:.4g} × {delta} rad = {turn:.2f}° for each of "
+    f"the three starting timesteps {', '.join(map(str, starts))}."
+)
+show_code(frequencies)
+
+# 6 ─ the formula ─────────────────────────────────────────────────────────────────
+st.subheader("6 · The formula with these numbers")
+if layout == "transformer":
+    st.latex(
+        r"P(k, 2i) = \sin\!\left(\frac{k}{n^{2i/d}}\right),\quad "
+        r"P(k, 2i+1) = \cos\!\left(\frac{k}{n^{2i/d}}\right)"
+    )
+    exponent = rf"2\cdot{i}/{dim}"
+    columns = (2 * i, 2 * i + 1) if 2 * i + 1 < dim else (2 * i,)
+elif layout == "ddpm":
+    st.latex(
+        r"P(k, i) = \sin(k\,\omega_i),\ P(k, i + \tfrac{d}{2}) = \cos(k\,\omega_i),\ "
+        r"\omega_i = n^{-i/(d/2-1)}"
+    )
+    exponent = rf"{i}/({dim // 2}-1)"
+    columns = (i, i + dim // 2)
+else:
+    st.latex(
+        r"P(k, i) = \cos(k\,\omega_i),\ P(k, i + \tfrac{d}{2}) = \sin(k\,\omega_i),\ "
+        r"\omega_i = n^{-i/(d/2)}"
+    )
+    exponent = rf"{i}/{dim // 2}"
+    columns = (i, i + dim // 2)
+angle = k * omega
+values = ",\\ ".join(rf"P({k}, {j}) = \{kind[j]}({angle:.6g}) = {row[j]:+.6f}" for j in columns)
+st.latex(rf"k\,\omega_{{{i}}} = \frac{{{k}}}{{{base:g}^{{{exponent}}}}} = {angle:.6g}")
+st.latex(values)
+
+# 7 ─ the naive alternatives ──────────────────────────────────────────────────────
+st.subheader("7 · Why not just give the network k?")
+st.write("Two simpler ideas come first, and each has a flaw the sinusoidal code avoids.")
+ks = np.arange(num_timesteps)
+c1, c2, c3 = st.columns(3)
+with c1:
+    st.markdown("**Raw index k**")
+    st.plotly_chart(
+        fig.naive_figure(ks, {"k": raw_index_encoding(ks, 1)[:, 0]}, y_title="value fed in"),
+        key="naive_raw",
+    )
+    st.caption(
+        f"The value grows with k: at k = {num_timesteps - 1} it is {num_timesteps - 1}, "
+        "hundreds of times larger than any other input, so late timesteps swamp the network."
+    )
+with c2:
+    st.markdown("**Index divided by T**")
+    other_ts = sorted({max(10, num_timesteps // 4), num_timesteps, min(4000, 4 * num_timesteps)})
+    series = {
+        f"T = {t}": np.where(ks < t, normalized_index_encoding(ks, 1, t)[:, 0], np.nan)
+        for t in other_ts
+    }
+    st.plotly_chart(fig.naive_figure(ks, series, y_title="k / T"), key="naive_norm")
+    meanings = ", ".join(f"{k / t:.3f} when T = {t}" for t in other_ts if k < t)
+    st.caption(
+        f"Bounded, but k = {k} becomes {meanings}: the same timestep means different inputs "
+        f"for different T, and neighbours differ by only 1/T = {1 / num_timesteps:.4g}."
+    )
+with c3:
+    st.markdown("**Sinusoidal P(k)**")
+    picks = sorted({0, min(n_freqs - 1, n_freqs // 4), min(n_freqs - 1, n_freqs // 2)})
+    sin_cols = {
+        f"sin, i = {p}": embedding[:, np.flatnonzero((freq_index == p) & (kind == "sin"))[0]]
+        for p in picks
+    }
+    st.plotly_chart(fig.naive_figure(ks, sin_cols, y_title="P(k, j)"), key="naive_sin")
+    st.caption(
+        "Every value stays in [−1, 1] whatever k is, P(k) is the same vector whatever T is, "
+        "and fast columns separate neighbours while slow ones place k in the whole range."
+    )
+show_code(raw_index_encoding, normalized_index_encoding)
+
+# 8 ─ layouts ─────────────────────────────────────────────────────────────────────
+st.subheader("8 · Three layouts, one idea")
+st.write(
+    "Transformer code interleaves sin and cos; DDPM puts all sines first; Stable Diffusion "
+    "puts all cosines first. The numbers are the same waves in a different column order, "
+    "and DDPM spaces its frequencies slightly differently."
+)
+comparison_dim = max(dim, MIN_DIM["ddpm"])
+by_layout = {}
+for name in CONVENTIONS:
+    idx, kd = column_roles(comparison_dim, convention=name)
+    omega_all = frequencies(comparison_dim, base=base, convention=name)
+    by_layout[name] = (np.where(idx >= 0, omega_all[np.maximum(idx, 0)], np.nan), kd)
+st.plotly_chart(fig.layout_figure(by_layout), key="layouts")
+st.caption(
+    f"Frequency carried by each column for d = {comparison_dim}: transformer's staircase of "
+    "pairs, and two descending ramps (one sin, one cos) for DDPM and Stable Diffusion."
+)
+if comparison_dim % 2 == 0:
+    p_tr = timestep_embedding([k], comparison_dim, base=base, convention="transformer")[0]
+    p_ldm = timestep_embedding([k], comparison_dim, base=base, convention="ldm")[0]
+    reordered = np.concatenate([p_tr[1::2], p_tr[0::2]])  # all cos, then all sin
+    st.info(
+        f"Reorder the transformer vector P({k}) as [all cos | all sin] and it equals the Stable "
+        f"Diffusion vector: largest difference {np.abs(reordered - p_ldm).max():.1e}. DDPM's "
+        f"slowest pair has ω = 1/n = {1 / base:.3g} instead of n^(−(d/2−1)/(d/2)) = "
+        f"{base ** (-(comparison_dim // 2 - 1) / (comparison_dim // 2)):.3g}.",
+        icon=":material/compare_arrows:",
+    )
+show_code(frequencies, column_roles)

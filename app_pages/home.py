@@ -1,0 +1,29 @@
+"""Home: what a timestep encoding is, why a denoiser needs one, and where to go next."""
+
+import streamlit as st
+
+st.title("Timestep Lab")
+st.write(
+    "A diffusion model makes an image by removing noise a little at a time, over hundreds of "
+    "steps. One network does every step: the same weights face a nearly clean image at "
+    "step 1 and almost pure static at step 1000. To know how much noise to remove, the "
+    "network must be told which step, the **timestep k**, it is looking at."
+)
+st.write(
+    "It is not handed the bare number. A **timestep encoding** turns k into a vector of "
+    "sines and cosines at many speeds: bounded, unique for every k, and shaped so that "
+    "'ten steps later' looks the same wherever you start. This lab lets you take that "
+    "vector apart, see which noise level each k stands for, and watch a small trained "
+    "denoiser use it."
+)
+
+st.subheader("Start here")
+st.page_link(
+    "app_pages/encoding.py",
+    label="Encoding explorer: the sin/cos matrix, its wavelengths, similarities and layouts",
+    icon=":material/grid_on:",
+)
+st.caption(
+    "Vary the dimension d, the base n and the timestep k; compare the layouts real code uses "
+    "and the naive alternatives (a raw or normalized index)."
+)

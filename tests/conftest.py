@@ -1,0 +1,29 @@
+"""Shared test helpers: run the app headless with Streamlit's AppTest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def open_page(page: str | None = None, query: dict[str, str] | None = None) -> AppTest:
+    """Run app.py (the router) and switch to ``page`` with the given URL query."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    if page is not None:
+        at.switch_page(page)
+    return at.run()
+
+
+def warnings_text(at: AppTest) -> str:
+    return "\n".join(str(w.value) for w in at.warning)
+
+
+@pytest.fixture
+def page_opener():
+    return open_page

@@ -1,0 +1,139 @@
+"""The encoding page through AppTest: every control, every layout, hostile links."""
+
+import pytest
+
+from tests.conftest import open_page, warnings_text
+
+PAGE = "app_pages/encoding.py"
+CHARTS = {
+    "heatmap",
+    "vector",
+    "wavelengths",
+    "similarity",
+    "shift",
+    "phase",
+    "naive_raw",
+    "naive_norm",
+    "naive_sin",
+    "layouts",
+}
+
+
+def chart_keys(at):
+    return {c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")}
+
+
+def test_default_view_renders_every_figure():
+    at = open_page(PAGE)
+    assert not at.exception
+    assert at.title[0].value == "Encoding explorer"
+    assert chart_keys(at) == CHARTS
+    assert not at.warning
+    assert len(at.get("latex")) == 3
+
+
+def test_every_control_moves_without_error():
+    at = open_page(PAGE)
+    for key, value in [
+        ("d", 2),
+        ("d", 1024),
+        ("d", 77),
+        ("T", 10),
+        ("k", 9),
+        ("T", 4000),
+        ("k", 3999),
+        ("i", 0),
+        ("delta", 200),
+    ]:
+        at.slider(key=key).set_value(value).run()
+        assert not at.exception, (key, value)
+        assert at.slider(key=key).value == value
+    for base in (2, 1_000_000, 10_000):
+        at.select_slider(key="n").set_value(base).run()
+        assert not at.exception
+    for layout in ("ddpm", "ldm", "transformer"):
+        at.selectbox(key="layout").set_value(layout).run()
+        assert not at.exception
+        assert chart_keys(at) == CHARTS
+
+
+def test_shrinking_T_below_k_moves_k_inside_the_range():
+    at = open_page(PAGE)
+    at.slider(key="k").set_value(900).run()
+    at.slider(key="T").set_value(100).run()
+    assert not at.exception
+    assert at.slider(key="k").value == 99
+
+
+@pytest.mark.parametrize("layout", ["transformer", "ddpm", "ldm"])
+def test_heaviest_setting(layout):
+    at = open_page(PAGE, {"d": "1024", "T": "4000", "k": "3999", "n": "1000000", "layout": layout})
+    assert not at.exception and not at.warning
+    assert at.slider(key="d").value == 1024 and at.slider(key="k").value == 3999
+
+
+def test_ddpm_with_too_small_d_explains_and_recovers():
+    at = open_page(PAGE, {"d": "3", "layout": "ddpm"})
+    assert not at.exception
+    assert "needs d ≥ 4" in warnings_text(at)
+    assert chart_keys(at) == CHARTS
+
+
+def test_link_reproduces_the_view():
+    query = {"d": "48", "n": "500", "T": "300", "k": "123", "layout": "ldm", "i": "3", "delta": "7"}
+    at = open_page(PAGE, query)
+    assert not at.exception and not at.warning
+    assert at.slider(key="d").value == 48 and at.select_slider(key="n").value == 500
+    assert at.slider(key="T").value == 300 and at.slider(key="k").value == 123
+    assert at.selectbox(key="layout").value == "ldm"
+    assert at.slider(key="i").value == 3 and at.slider(key="delta").value == 7
+    assert at.subheader[1].value == "2 · The vector P(123) the network receives"
+
+
+@pytest.mark.parametrize(
+    ("query", "expected", "note"),
+    [
+        ({"d": "abc"}, {"d": 128}, "not a number"),
+        ({"d": "12.5"}, {"d": 12}, "not a whole number"),
+        ({"d": "nan"}, {"d": 128}, "not a number"),
+        ({"d": "0x10"}, {"d": 128}, "not a number"),
+        ({"d": "-5"}, {"d": 2}, "outside the valid range 2 … 1024"),
+        ({"d": "1e9"}, {"d": 1024}, "outside the valid range"),
+        ({"d": "9" * 400}, {"d": 1024}, "outside the valid range"),
+        ({"T": "0"}, {"T": 10}, "outside the valid range 10 … 4000"),
+        ({"T": "99999"}, {"T": 4000}, "outside"),
+        ({"k": "5000"}, {"k": 999}, "outside the valid range 0 … 999"),
+        ({"T": "50", "k": "70"}, {"T": 50, "k": 49}, "outside the valid range 0 … 49"),
+        ({"n": "0"}, {"n": 10000}, "not a positive number"),
+        ({"n": "-1"}, {"n": 10000}, "not a positive number"),
+        ({"n": "inf"}, {"n": 10000}, "not a positive number"),
+        ({"n": "12345"}, {"n": 10000}, "not on this control's grid"),
+        ({"n": "1e300"}, {"n": 1_000_000}, "not on this control's grid"),
+        ({"layout": "<script>alert(1)</script>"}, {"layout": "transformer"}, "not one of"),
+        ({"i": "999"}, {"i": 63}, "outside"),
+        ({"delta": "0"}, {"delta": 1}, "outside"),
+    ],
+)
+def test_hostile_link_values_get_a_note_and_the_nearest_valid_value(query, expected, note):
+    at = open_page(PAGE, query)
+    assert not at.exception
+    assert note in warnings_text(at)
+    for key, value in expected.items():
+        widget = {"n": at.select_slider, "layout": at.selectbox}.get(key, at.slider)(key=key)
+        assert widget.value == value, key
+    assert chart_keys(at) == CHARTS
+
+
+def test_a_note_shows_only_on_arrival():
+    at = open_page(PAGE, {"d": "oops"})
+    assert at.warning
+    at.slider(key="k").set_value(10).run()
+    assert not at.warning
+
+
+def test_home_links_to_the_encoding_page():
+    at = open_page()
+    assert not at.exception
+    assert at.title[0].value == "Timestep Lab"
+    links = [link.proto.page for link in at.get("page_link")]
+    assert any("encoding" in link for link in links)

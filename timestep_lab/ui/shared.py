@@ -1,0 +1,46 @@
+"""Controls that several pages share, defined once so the same URL key means the same thing.
+
+``T`` and ``k`` appear on the encoding and the noise page: moving between the two keeps the
+timestep a learner is looking at.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from timestep_lab.ui.controls import int_control
+
+T_RANGE = (10, 4000)
+T_DEFAULT = 1000
+K_DEFAULT = 250
+
+
+def timestep_controls() -> tuple[int, int]:
+    """Sliders for T (number of timesteps) and k (the selected timestep, 0 … T−1)."""
+    num_timesteps = int_control(
+        "T, number of timesteps",
+        "T",
+        *T_RANGE,
+        T_DEFAULT,
+        help="How many noise levels the diffusion process has (1000 in DDPM and Stable Diffusion).",
+    )
+    k = int_control(
+        "k, timestep",
+        "k",
+        0,
+        num_timesteps - 1,
+        min(K_DEFAULT, num_timesteps - 1),
+        help="The timestep being encoded: 0 is the first noising step, T−1 the last.",
+    )
+    return num_timesteps, k
+
+
+def remember_across_pages(*keys: str) -> None:
+    """Keep these widget values in session state when the learner switches pages.
+
+    Streamlit drops a widget's state when its page stops rendering it; copying the value
+    back under the same key makes the next page's control start where this one left off.
+    """
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
