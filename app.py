@@ -9,7 +9,12 @@ sidebar).
 
 import streamlit as st
 
+from timestep_lab.ui.page import page_setup
+
 st.set_page_config(page_title="Timestep Lab", page_icon="assets/favicon.png", layout="wide")
+# presenter=1 (a projector): larger type, and the page list moves to the top so the sidebar
+# holds only the controls.
+presenter = page_setup()
 
 PAGES = [
     st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
@@ -21,4 +26,4 @@ PAGES = [
     ),
 ]
 
-st.navigation(PAGES).run()
+st.navigation(PAGES, position="top" if presenter else "sidebar").run()

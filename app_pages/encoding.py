@@ -24,7 +24,9 @@ from timestep_lab.ui import (
     choice_control,
     csv_download,
     int_control,
+    link_to_view,
     log_control,
+    plot,
     png_download,
     show_code,
 )
@@ -111,7 +113,7 @@ st.write(
 )
 grid = cached_grid(num_timesteps, dim, base, layout, k)
 labels = fig.column_labels(grid.columns, freq_index[grid.columns], kind[grid.columns])
-st.plotly_chart(fig.heatmap_figure(grid, labels, k), key="heatmap")
+plot(fig.heatmap_figure(grid, labels, k), key="heatmap")
 shown = f"{grid.rows.size} of {num_timesteps} rows and {grid.columns.size} of {dim} columns"
 st.caption(
     f"Heatmap of P for T = {num_timesteps}, d = {dim}, n = {base:g}, {layout} layout; row k = "
@@ -144,7 +146,7 @@ st.write(
     "This row is all the network learns about time. Its length is always √(d/2) for even d, "
     "so no timestep shouts louder than another."
 )
-st.plotly_chart(fig.vector_figure(row, kind, k), key="vector")
+plot(fig.vector_figure(row, kind, k), key="vector")
 st.caption(
     f"P({k}) has {dim} values between {row.min():.3f} and {row.max():.3f}; its length is "
     f"{np.linalg.norm(row):.4f} (√(d/2) = {np.sqrt(dim // 2):.4f})."
@@ -161,7 +163,7 @@ st.write(
     "A pair is useful when it turns a noticeable amount across 0 … T−1 but not so fast that "
     "integer steps skip whole turns. Wavelengths grow geometrically from 2π to about 2π·n."
 )
-st.plotly_chart(fig.wavelength_figure(lam, roles, num_timesteps), key="wavelengths")
+plot(fig.wavelength_figure(lam, roles, num_timesteps), key="wavelengths")
 st.caption(
     f"{lam.size} wavelengths from {lam[0]:.3g} to {lam[-1]:.4g} timesteps (log scale). "
     f"{still} of them turn less than 5% of a circle over all {num_timesteps} timesteps, so "
@@ -190,15 +192,13 @@ reference_similarity = shift_similarity(0, reference, dim, base=base, convention
 half = half_similarity_shift(reference_similarity, reference)
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(
-        fig.similarity_figure(similarity_matrix(embedding[sim_rows]), sim_rows), key="similarity"
-    )
+    plot(fig.similarity_figure(similarity_matrix(embedding[sim_rows]), sim_rows), key="similarity")
     st.caption(
         f"Cosine similarity of P(a) and P(b) for {sim_rows.size} evenly spaced timesteps: "
         "the bright diagonal band is 'near in time'."
     )
 with right:
-    st.plotly_chart(
+    plot(
         fig.shift_figure(
             deltas, similarity, k, reference=(reference, reference_similarity), half_shift=half
         ),
@@ -231,7 +231,7 @@ with c2:
     delta = int_control("Δ, shift in timesteps", "delta", 1, 200, 5)
 omega = frequencies(dim, base=base, convention=layout)[i]
 starts = [k, (k + num_timesteps // 3) % num_timesteps, (k + 2 * num_timesteps // 3) % num_timesteps]
-st.plotly_chart(fig.phase_circle_figure(omega, starts, delta, i), key="phase")
+plot(fig.phase_circle_figure(omega, starts, delta, i), key="phase")
 turn = np.degrees(omega * delta) % 360
 st.caption(
     f"Pair i = {i} turns by ω_{i}·Δ = {omega:.4g} × {delta} rad = {turn:.2f}° for each of "
@@ -274,7 +274,7 @@ ks = np.arange(num_timesteps)
 c1, c2, c3 = st.columns(3)
 with c1:
     st.markdown("**Raw index k**")
-    st.plotly_chart(
+    plot(
         fig.naive_figure(ks, {"k": raw_index_encoding(ks, 1)[:, 0]}, y_title="value fed in"),
         key="naive_raw",
     )
@@ -289,7 +289,7 @@ with c2:
         f"T = {t}": np.where(ks < t, normalized_index_encoding(ks, 1, t)[:, 0], np.nan)
         for t in other_ts
     }
-    st.plotly_chart(fig.naive_figure(ks, series, y_title="k / T"), key="naive_norm")
+    plot(fig.naive_figure(ks, series, y_title="k / T"), key="naive_norm")
     meanings = ", ".join(f"{k / t:.3f} when T = {t}" for t in other_ts if k < t)
     st.caption(
         f"Bounded, but k = {k} becomes {meanings}: the same timestep means different inputs "
@@ -302,7 +302,7 @@ with c3:
         f"sin, i = {p}": embedding[:, np.flatnonzero((freq_index == p) & (kind == "sin"))[0]]
         for p in picks
     }
-    st.plotly_chart(fig.naive_figure(ks, sin_cols, y_title="P(k, j)"), key="naive_sin")
+    plot(fig.naive_figure(ks, sin_cols, y_title="P(k, j)"), key="naive_sin")
     st.caption(
         "Every value stays in [−1, 1] whatever k is, P(k) is the same vector whatever T is, "
         "and fast columns separate neighbours while slow ones place k in the whole range."
@@ -322,7 +322,7 @@ for name in CONVENTIONS:
     idx, kd = column_roles(comparison_dim, convention=name)
     omega_all = frequencies(comparison_dim, base=base, convention=name)
     by_layout[name] = (np.where(idx >= 0, omega_all[np.maximum(idx, 0)], np.nan), kd)
-st.plotly_chart(fig.layout_figure(by_layout), key="layouts")
+plot(fig.layout_figure(by_layout), key="layouts")
 st.caption(
     f"Frequency carried by each column for d = {comparison_dim}: transformer's staircase of "
     "pairs, and two descending ramps (one sin, one cos) for DDPM and Stable Diffusion."
@@ -339,3 +339,6 @@ if comparison_dim % 2 == 0:
         icon=":material/compare_arrows:",
     )
 show_code(frequencies, column_roles)
+
+with st.sidebar:
+    link_to_view()

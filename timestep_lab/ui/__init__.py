@@ -11,6 +11,7 @@ from timestep_lab.ui.controls import (
     parse_int,
 )
 from timestep_lab.ui.downloads import csv_download, png_download
+from timestep_lab.ui.page import link_to_view, page_setup, plot, presenter_mode
 from timestep_lab.ui.source import show_code
 
 __all__ = [
@@ -18,8 +19,12 @@ __all__ = [
     "choice_control",
     "csv_download",
     "int_control",
+    "link_to_view",
     "log_control",
+    "page_setup",
     "parse_int",
+    "plot",
     "png_download",
+    "presenter_mode",
     "show_code",
 ]

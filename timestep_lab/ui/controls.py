@@ -5,6 +5,9 @@ out-of-range value becomes the nearest valid one, and the learner sees a short n
 so instead of a traceback. The widget itself is bound with ``bind="query-params"`` so moving
 it updates the address bar, and a copied link reproduces the view.
 
+A teacher can hide controls with ``hide=d,n``: a hidden control draws nothing and keeps the
+value the link gave it (or its default).
+
 The same key means the same thing on every page (shared NOTATION.md: ``d``, ``n``, ``T``,
 ``k``, ``layout``, ``schedule``, …).
 """
@@ -17,12 +20,15 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
+from timestep_lab.ui.page import is_hidden, register_control
+
 T = TypeVar("T")
+_UNSET = object()
 
 
-def _raw_url_value(key: str) -> str | None:
+def _raw_url_value(key: str, *, hidden: bool) -> str | None:
     """The value the URL carried for ``key`` when this session first met the control."""
-    if key in st.session_state:
+    if not hidden and key in st.session_state:
         return None  # already validated in this session; the widget owns the value now
     raw = st.query_params.get_all(key)
     if not raw:
@@ -30,10 +36,16 @@ def _raw_url_value(key: str) -> str | None:
     return raw[-1]
 
 
+def shown_text(raw: str, limit: int = 40) -> str:
+    """A URL value made safe to quote in a note: printable, no backticks, not too long."""
+    text = "".join(c if c.isprintable() and c != "`" else "?" for c in raw)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _note(label: str, key: str, raw: str, reason: str, used: Any) -> None:
-    shown = raw if len(raw) <= 40 else raw[:37] + "…"
     st.warning(
-        f"The link asked for **{label}** `{key}={shown}`, {reason}. Showing {used} instead.",
+        f"The link asked for **{label}** `{key}={shown_text(raw)}`, {reason}. "
+        f"Showing {used} instead.",
         icon=":material/link_off:",
     )
 
@@ -58,6 +70,14 @@ def parse_int(raw: str) -> tuple[int | None, bool]:
     return int(value), value == int(value)
 
 
+def _settle(key: str, hidden: bool, raw: str | None, corrected: Any) -> Any:
+    """Remember a value read from the URL: the widget's state, or the hidden control's own."""
+    store = f"_hidden_{key}" if hidden else key
+    if raw is not None:
+        st.session_state[store] = corrected
+    return st.session_state.get(store, _UNSET) if hidden else _UNSET
+
+
 def int_control(
     label: str,
     key: str,
@@ -70,21 +90,26 @@ def int_control(
 ) -> int:
     """A URL-bound integer slider on [lo, hi]; bad URL values become the nearest valid one."""
     default = min(max(default, lo), hi)
-    raw = _raw_url_value(key)
+    hidden = is_hidden(key)
+    raw = _raw_url_value(key, hidden=hidden)
+    corrected = None
     if raw is not None:
         value, whole = parse_int(raw)
         if value is None:
             _note(label, key, raw, "which is not a number", f"the default {default}")
-            st.session_state[key] = default
+            corrected = default
         elif not lo <= value <= hi:
-            nearest = min(max(value, lo), hi)
-            _note(label, key, raw, f"outside the valid range {lo} … {hi}", nearest)
-            st.session_state[key] = nearest
+            corrected = min(max(value, lo), hi)
+            _note(label, key, raw, f"outside the valid range {lo} … {hi}", corrected)
         else:
             if not whole:
                 _note(label, key, raw, "which is not a whole number", value)
-            st.session_state[key] = value
-    elif key in st.session_state:
+            corrected = value
+    kept = _settle(key, hidden, raw, corrected)
+    if hidden:
+        value = default if kept is _UNSET else min(max(int(kept), lo), hi)
+        return register_control(key, value)
+    if raw is None and key in st.session_state:
         current = st.session_state[key]
         # another control moved the range (e.g. T shrank below k): follow silently
         if not isinstance(current, int) or not lo <= current <= hi:
@@ -92,10 +117,9 @@ def int_control(
     if lo == hi:  # a slider needs a range; there is only one valid value
         st.session_state.pop(key, None)
         st.caption(f"{label}: {lo} (the only valid value here)")
-        return lo
-    return int(
-        st.slider(label, lo, hi, default, step=step, key=key, help=help, bind="query-params")
-    )
+        return register_control(key, lo)
+    value = st.slider(label, lo, hi, default, step=step, key=key, help=help, bind="query-params")
+    return register_control(key, int(value))
 
 
 def choice_control(
@@ -110,38 +134,51 @@ def choice_control(
 ) -> T:
     """A URL-bound choice among ``options`` (``selectbox``, ``radio`` or ``segmented``)."""
     options = list(options)
-    raw = _raw_url_value(key)
+    hidden = is_hidden(key)
+    raw = _raw_url_value(key, hidden=hidden)
+    corrected = None
     if raw is not None:
         by_text = {str(o): o for o in options}
         if raw in by_text:
-            st.session_state[key] = by_text[raw]
+            corrected = by_text[raw]
         else:
             valid = ", ".join(str(o) for o in options)
             _note(label, key, raw, f"which is not one of {valid}", f"the default {default}")
-            st.session_state[key] = default
+            corrected = default
+    kept = _settle(key, hidden, raw, corrected)
+    if hidden:
+        return register_control(key, default if kept is _UNSET else kept)
     index = options.index(default)
     common = dict(key=key, help=help, format_func=format_func, bind="query-params")
     if widget == "radio":
-        return st.radio(label, options, index=index, horizontal=True, **common)
-    if widget == "segmented":
+        value = st.radio(label, options, index=index, horizontal=True, **common)
+    elif widget == "segmented":
         value = st.segmented_control(label, options, default=default, required=True, **common)
-        return default if value is None else value
-    return st.selectbox(label, options, index=index, **common)
+        value = default if value is None else value
+    else:
+        value = st.selectbox(label, options, index=index, **common)
+    return register_control(key, value)
 
 
 def bool_control(label: str, key: str, default: bool, *, help: str | None = None) -> bool:
     """A URL-bound on/off toggle; the URL may say true/false, 1/0, yes/no, on/off."""
-    raw = _raw_url_value(key)
+    hidden = is_hidden(key)
+    raw = _raw_url_value(key, hidden=hidden)
+    corrected = None
     if raw is not None:
         text = raw.strip().lower()
         if text in {"true", "1", "yes", "on"}:
-            st.session_state[key] = True
+            corrected = True
         elif text in {"false", "0", "no", "off"}:
-            st.session_state[key] = False
+            corrected = False
         else:
             _note(label, key, raw, "which is neither on nor off", f"the default ({default})")
-            st.session_state[key] = default
-    return bool(st.toggle(label, value=default, key=key, help=help, bind="query-params"))
+            corrected = default
+    kept = _settle(key, hidden, raw, corrected)
+    if hidden:
+        return register_control(key, default if kept is _UNSET else bool(kept))
+    value = st.toggle(label, value=default, key=key, help=help, bind="query-params")
+    return register_control(key, bool(value))
 
 
 def log_control(
@@ -155,7 +192,9 @@ def log_control(
 ) -> float:
     """A URL-bound slider over a log-spaced grid; a URL value snaps to the nearest grid point."""
     options = sorted(options)
-    raw = _raw_url_value(key)
+    hidden = is_hidden(key)
+    raw = _raw_url_value(key, hidden=hidden)
+    corrected = None
     if raw is not None:
         try:
             value = float(raw.strip())
@@ -163,20 +202,21 @@ def log_control(
             value = math.nan
         if not math.isfinite(value) or value <= 0:
             _note(label, key, raw, "which is not a positive number", f"the default {default:g}")
-            st.session_state[key] = default
+            corrected = default
         else:
-            nearest = min(options, key=lambda o: abs(math.log(o) - math.log(value)))
-            if not math.isclose(nearest, value, rel_tol=1e-9):
-                _note(label, key, raw, "which is not on this control's grid", f"{nearest:g}")
-            st.session_state[key] = nearest
-    return float(
-        st.select_slider(
-            label,
-            options=options,
-            value=default,
-            key=key,
-            help=help,
-            format_func=format_func,
-            bind="query-params",
-        )
+            corrected = min(options, key=lambda o: abs(math.log(o) - math.log(value)))
+            if not math.isclose(corrected, value, rel_tol=1e-9):
+                _note(label, key, raw, "which is not on this control's grid", f"{corrected:g}")
+    kept = _settle(key, hidden, raw, corrected)
+    if hidden:
+        return register_control(key, float(default if kept is _UNSET else kept))
+    value = st.select_slider(
+        label,
+        options=options,
+        value=default,
+        key=key,
+        help=help,
+        format_func=format_func,
+        bind="query-params",
     )
+    return register_control(key, float(value))

@@ -1,0 +1,70 @@
+"""Classroom settings from the URL (hide, presenter) and the link to the current view."""
+
+import json
+from urllib.parse import parse_qs
+
+from tests.conftest import open_page, warnings_text
+
+PAGE = "app_pages/encoding.py"
+
+
+def link_query(at) -> dict[str, list[str]]:
+    code = [c.value for c in at.code if c.value.startswith("?") or "://" in c.value]
+    assert len(code) == 1, code
+    return parse_qs(code[0].split("?", 1)[1])
+
+
+def chart_height(at, key: str) -> int:
+    chart = next(c for c in at.get("plotly_chart") if c.proto.id.endswith(key))
+    return json.loads(chart.proto.spec)["layout"]["height"]
+
+
+def test_hidden_controls_vanish_and_keep_the_link_value():
+    at = open_page(PAGE, {"hide": "d,n", "d": "48", "k": "7"})
+    assert not at.exception and not at.warning
+    keys = {s.key for s in at.slider} | {s.key for s in at.select_slider}
+    assert "d" not in keys and "n" not in keys and "k" in keys
+    assert at.subheader[1].value == "2 · The vector P(7) the network receives"
+    assert "d = 48" in at.caption[0].value
+    # the value survives reruns caused by other controls
+    at.slider(key="k").set_value(8).run()
+    assert "d = 48" in at.caption[0].value
+
+
+def test_a_hidden_control_still_corrects_a_bad_link_value():
+    at = open_page(PAGE, {"hide": "d", "d": "5000"})
+    assert "outside the valid range 2 … 1024" in warnings_text(at)
+    assert "d = 1024" in at.caption[0].value
+
+
+def test_link_to_view_reproduces_every_control():
+    at = open_page(PAGE, {"d": "64", "k": "9", "hide": "n", "presenter": "1"})
+    query = link_query(at)
+    assert query["d"] == ["64"] and query["k"] == ["9"] and query["n"] == ["10000"]
+    assert query["T"] == ["1000"] and query["layout"] == ["transformer"]
+    assert query["i"] == ["8"] and query["delta"] == ["5"]
+    assert query["hide"] == ["n"] and query["presenter"] == ["1"]
+    reopened = open_page(PAGE, {key: values[0] for key, values in query.items()})
+    assert not reopened.exception and not reopened.warning
+    assert link_query(reopened) == query
+
+
+def test_presenter_mode_enlarges_figures():
+    plain = open_page(PAGE)
+    big = open_page(PAGE, {"presenter": "1"})
+    assert not big.exception
+    assert chart_height(big, "heatmap") > chart_height(plain, "heatmap")
+    assert len(big.get("html")) == 1 and len(plain.get("html")) == 0
+
+
+def test_hostile_classroom_settings_get_notes():
+    at = open_page(PAGE, {"presenter": "maybe", "hide": "d,<script>,n"})
+    assert not at.exception
+    text = warnings_text(at)
+    assert "`presenter` should be 1 or 0" in text
+    assert "`hide` lists names of controls" in text
+    keys = {s.key for s in at.slider}
+    assert "d" not in keys
+    many = open_page(PAGE, {"hide": ",".join(f"x{i}" for i in range(100))})
+    assert "more than 32 names" in warnings_text(many)
+    assert not many.exception

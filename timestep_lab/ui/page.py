@@ -1,0 +1,141 @@
+"""What every page does around its content: classroom settings from the URL, the link to the
+current view, and figures drawn at presenter size.
+
+URL keys: ``presenter=1`` enlarges text and figures for a projector; ``hide=d,n`` hides the
+named controls (they keep the value the link gives them). Each page calls ``page_setup()``
+first and ``link_to_view()`` after its controls.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+import plotly.graph_objects as go
+import streamlit as st
+
+_CONTROLS = "_tl_controls"  # session-state slot: the controls drawn in this run
+_CLASSROOM = "_tl_classroom"  # session-state slot: presenter flag and hidden keys
+KEY_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,23}$")
+MAX_HIDDEN = 32
+PRESENTER_SCALE = 1.3
+
+# Static CSS (no user content): larger type for a projector.
+PRESENTER_CSS = """
+<style>
+[data-testid="stMainBlockContainer"] { font-size: 1.3rem; max-width: 100%; }
+[data-testid="stMainBlockContainer"] p, [data-testid="stMainBlockContainer"] li,
+[data-testid="stCaptionContainer"] { font-size: 1.25rem !important; }
+[data-testid="stMainBlockContainer"] h1 { font-size: 3.2rem; }
+[data-testid="stMainBlockContainer"] h2, [data-testid="stMainBlockContainer"] h3 {
+  font-size: 2.1rem;
+}
+</style>
+"""
+
+
+def _truthy(raw: str | None) -> bool | None:
+    if raw is None:
+        return False
+    text = raw.strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off", ""}:
+        return False
+    return None
+
+
+def read_classroom_settings() -> tuple[bool, frozenset[str], list[str]]:
+    """Presenter mode and hidden controls from the URL, with notes on anything unusable."""
+    notes = []
+    presenter = _truthy(st.query_params.get("presenter"))
+    if presenter is None:
+        notes.append("`presenter` should be 1 or 0; presenter mode is off.")
+        presenter = False
+    hidden: set[str] = set()
+    for raw in st.query_params.get_all("hide"):
+        for name in raw.split(","):
+            name = name.strip()
+            if not name:
+                continue
+            if not KEY_PATTERN.match(name):
+                notes.append("`hide` lists names of controls, like `hide=d,n`; ignored one.")
+            elif len(hidden) >= MAX_HIDDEN:
+                notes.append(f"`hide` lists more than {MAX_HIDDEN} names; ignored the rest.")
+                break
+            else:
+                hidden.add(name)
+    return presenter, frozenset(hidden), sorted(set(notes))
+
+
+def page_setup() -> bool:
+    """Start a page: read presenter/hide from the URL and reset this run's control list.
+
+    Returns whether presenter mode is on.
+    """
+    presenter, hidden, notes = read_classroom_settings()
+    st.session_state[_CLASSROOM] = (presenter, hidden)
+    st.session_state[_CONTROLS] = {}
+    for note in notes:
+        st.warning(note, icon=":material/link_off:")
+    if presenter:
+        st.html(PRESENTER_CSS)
+    return presenter
+
+
+def presenter_mode() -> bool:
+    return st.session_state.get(_CLASSROOM, (False, frozenset()))[0]
+
+
+def is_hidden(key: str) -> bool:
+    """Whether the link asked to hide the control with this URL key."""
+    return key in st.session_state.get(_CLASSROOM, (False, frozenset()))[1]
+
+
+def register_control(key: str, value: Any) -> Any:
+    """Record a control's current value for the link to this view; returns the value."""
+    st.session_state.setdefault(_CONTROLS, {})[key] = value
+    return value
+
+
+def _url_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def view_query() -> dict[str, str]:
+    """The URL query that reproduces this view: every control, plus the classroom settings."""
+    query = {key: _url_text(v) for key, v in st.session_state.get(_CONTROLS, {}).items()}
+    presenter, hidden = st.session_state.get(_CLASSROOM, (False, frozenset()))
+    if hidden:
+        query["hide"] = ",".join(sorted(hidden))
+    if presenter:
+        query["presenter"] = "1"
+    return query
+
+
+def link_to_view() -> None:
+    """A "Copy link to this view" popover holding the full URL of what is on screen."""
+    base = st.context.url or ""
+    link = f"{base}?{urlencode(view_query())}" if view_query() else base
+    with st.popover("Copy link to this view", icon=":material/link:", width="stretch"):
+        st.caption(
+            "Anyone who opens this link sees this page with the same settings (and the same "
+            "random seed). Add `&presenter=1` for a projector, `&hide=d,n` to hide controls."
+        )
+        st.code(link, language=None, wrap_lines=True)
+
+
+def plot(figure: go.Figure, *, key: str) -> None:
+    """Draw a plotly figure, larger in presenter mode."""
+    if presenter_mode():
+        height = figure.layout.height or 400
+        font = figure.layout.font.size or 13
+        figure = go.Figure(figure).update_layout(
+            height=int(height * PRESENTER_SCALE), font_size=int(font * PRESENTER_SCALE)
+        )
+    st.plotly_chart(figure, key=key)
