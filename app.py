@@ -24,6 +24,12 @@ PAGES = [
         icon=":material/grid_on:",
         url_path="encoding",
     ),
+    st.Page(
+        "app_pages/noise.py",
+        title="Noise levels",
+        icon=":material/blur_on:",
+        url_path="noise",
+    ),
 ]
 
 st.navigation(PAGES, position="top" if presenter else "sidebar").run()

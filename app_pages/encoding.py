@@ -76,9 +76,9 @@ def encoding_controls() -> tuple[int, float, int, int, str]:
         "layout",
         CONVENTIONS,
         "transformer",
-        format_func=lambda name: LAYOUT_NAMES[name].split(":")[0],
         help="Real code orders the same sin/cos values differently; see the last view.",
     )
+    st.caption(LAYOUT_NAMES[layout])
     return dim, base, num_timesteps, k, layout
 
 

@@ -27,3 +27,12 @@ st.caption(
     "Vary the dimension d, the base n and the timestep k; compare the layouts real code uses "
     "and the naive alternatives (a raw or normalized index)."
 )
+st.page_link(
+    "app_pages/noise.py",
+    label="Noise levels: what each timestep means for an image",
+    icon=":material/blur_on:",
+)
+st.caption(
+    "Schedules (β, ᾱ, SNR), a real image noised to step k, a filmstrip across schedules, and "
+    "which timesteps a sampler visits."
+)

@@ -5,7 +5,7 @@ Notation: T = ``num_timesteps`` (training steps), S = ``steps`` (sampler steps),
 ``set_timesteps``:
 
 - ``linspace``: round(linspace(0, T−1, S)), so both ends are visited;
-- ``leading``: 0, ⌊T/S⌋, 2⌊T/S⌋, … (+ ``steps_offset``); never visits T − 1 when S > 1;
+- ``leading``: 0, ⌊T/S⌋, 2⌊T/S⌋, … (+ ``steps_offset``); never visits T − 1 when 1 < S < T;
 - ``trailing``: round(arange(T, 0, −T/S)) − 1, so the first step is always k = T − 1.
 
 Each returns the timesteps in sampling order (from noisy to clean, descending).
@@ -43,4 +43,7 @@ def sampling_timesteps(
         k = (np.arange(steps) * step_ratio).round()[::-1].astype(np.int64)
         return k + steps_offset
     step_ratio = num_timesteps / steps
-    return np.round(np.arange(num_timesteps, 0, -step_ratio)).astype(np.int64) - 1
+    k = np.round(np.arange(num_timesteps, 0, -step_ratio)).astype(np.int64) - 1
+    # diffusers' float-step arange yields S + 1 values ending in k = −1 for some (T, S),
+    # e.g. (15, 13); the first S are the ones it means, so keep exactly those.
+    return k[:steps]

@@ -15,7 +15,7 @@ The same key means the same thing on every page (shared NOTATION.md: ``d``, ``n`
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import streamlit as st
@@ -129,10 +129,15 @@ def choice_control(
     default: T,
     *,
     help: str | None = None,
-    format_func: Callable[[T], str] = str,
     widget: str = "selectbox",
 ) -> T:
-    """A URL-bound choice among ``options`` (``selectbox``, ``radio`` or ``segmented``)."""
+    """A URL-bound choice among ``options`` (``selectbox``, ``radio`` or ``segmented``).
+
+    The options are shown as they are written in the URL: Streamlit 1.67 keeps a bound
+    choice in the address bar only when the URL text equals the label it displays, so a
+    friendlier label would silently drop the choice from copied links. Describe options in
+    ``help`` or beside the control instead.
+    """
     options = list(options)
     hidden = is_hidden(key)
     raw = _raw_url_value(key, hidden=hidden)
@@ -149,7 +154,7 @@ def choice_control(
     if hidden:
         return register_control(key, default if kept is _UNSET else kept)
     index = options.index(default)
-    common = dict(key=key, help=help, format_func=format_func, bind="query-params")
+    common = dict(key=key, help=help, bind="query-params")
     if widget == "radio":
         value = st.radio(label, options, index=index, horizontal=True, **common)
     elif widget == "segmented":
@@ -188,7 +193,6 @@ def log_control(
     default: float,
     *,
     help: str | None = None,
-    format_func: Callable[[float], str] = lambda v: f"{v:g}",
 ) -> float:
     """A URL-bound slider over a log-spaced grid; a URL value snaps to the nearest grid point."""
     options = sorted(options)
@@ -216,7 +220,6 @@ def log_control(
         value=default,
         key=key,
         help=help,
-        format_func=format_func,
         bind="query-params",
     )
     return register_control(key, float(value))

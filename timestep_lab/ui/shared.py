@@ -17,6 +17,7 @@ K_DEFAULT = 250
 
 def timestep_controls() -> tuple[int, int]:
     """Sliders for T (number of timesteps) and k (the selected timestep, 0 … T−1)."""
+    remember_across_pages("T", "k")
     num_timesteps = int_control(
         "T, number of timesteps",
         "T",

@@ -1,0 +1,360 @@
+"""Noise levels: what a timestep k stands for, as a schedule and as a noised image."""
+
+import numpy as np
+import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
+
+from timestep_lab.encodings import (
+    SCHEDULES,
+    SPACINGS,
+    NoiseSchedule,
+    column_roles,
+    noise_schedule,
+    rescale_zero_terminal_snr,
+    sampling_timesteps,
+    timestep_embedding,
+)
+from timestep_lab.encodings.schedules import make_betas
+from timestep_lab.figures import noise as fig
+from timestep_lab.figures.encoding import vector_figure
+from timestep_lab.figures.noise_static import filmstrip_png_figure
+from timestep_lab.images import (
+    BUNDLED_IMAGES,
+    MAX_UPLOAD_BYTES,
+    UPLOAD_TYPES,
+    WORKING_SIZE,
+    DecodedImage,
+    bundled_image,
+    decode_image,
+    resize_pixels,
+    to_signed,
+    to_uint8,
+)
+from timestep_lab.ui import (
+    bool_control,
+    choice_control,
+    csv_download,
+    int_control,
+    link_to_view,
+    plot,
+    png_download,
+    show_code,
+)
+from timestep_lab.ui.downloads import csv_text
+from timestep_lab.ui.shared import timestep_controls
+
+SCHEDULE_NAMES = {
+    "linear": "β linear from 1e-4 to 0.02 (DDPM, Ho et al. 2020)",
+    "scaled_linear": "√β linear from √0.00085 to √0.012 (Stable Diffusion)",
+    "cosine": "ᾱ follows a cosine (improved DDPM, Nichol & Dhariwal 2021)",
+    "sigmoid": "β follows a sigmoid from 1e-4 to 0.02 (GeoDiff)",
+}
+EMBEDDING_DIM, EMBEDDING_BASE = 128, 10_000.0  # the encoding page's defaults
+FILMSTRIP_SIZE = 64  # px per filmstrip tile: 32 tiles stay one small PNG
+UPLOAD_STATE = "noise_upload"  # session-only: (file_id, DecodedImage or error message)
+
+
+@st.cache_data(max_entries=len(BUNDLED_IMAGES) * 2, show_spinner=False)
+def cached_bundled_image(name: str, size: int) -> np.ndarray:
+    return bundled_image(name, size)
+
+
+def schedule_controls() -> tuple[str, bool, int, int]:
+    """The schedule, zero terminal SNR, T and k, each bound to the URL."""
+    st.header("Noise schedule")
+    # No format_func: Streamlit 1.67 keeps a bound selectbox's URL value only when it is
+    # the option's displayed text, so the option names themselves are shown.
+    schedule = choice_control(
+        "Schedule",
+        "schedule",
+        SCHEDULES,
+        "linear",
+        help="How fast the signal fades. All four are drawn for comparison; this one is "
+        "used for the image and drawn thicker.",
+    )
+    st.caption(SCHEDULE_NAMES[schedule])
+    zsnr = bool_control(
+        "Zero terminal SNR",
+        "zsnr",
+        False,
+        help="Lin et al. 2023: rescale the schedule so ᾱ is exactly 0 at k = T−1, "
+        "so the last step is pure noise, as it is when sampling starts.",
+    )
+    num_timesteps, k = timestep_controls()
+    return schedule, zsnr, num_timesteps, k
+
+
+def image_controls() -> tuple[str, UploadedFile | None, int]:
+    """A bundled image (in the URL), an optional upload (never in the URL) and the seed of ε."""
+    st.header("Image")
+    image = choice_control("Bundled image", "image", list(BUNDLED_IMAGES), "hopper")
+    st.caption(BUNDLED_IMAGES[image])
+    upload = st.file_uploader(
+        "… or your own image",
+        type=list(UPLOAD_TYPES),
+        key="upload",
+        help=f"PNG, JPEG, WebP or GIF, up to {MAX_UPLOAD_BYTES // 2**20} MB. It stays in this "
+        "browser session only: it is not saved, and a copied link does not include it.",
+    )
+    seed = int_control(
+        "Seed for the noise ε",
+        "seed",
+        0,
+        9999,
+        0,
+        help="Picks which random noise ε is drawn. The same seed gives the same noise.",
+    )
+    return image, upload, seed
+
+
+def sampler_controls(num_timesteps: int) -> int:
+    """S, the number of sampler steps for the spacing view."""
+    st.header("Sampler")
+    return int_control(
+        "S, sampler steps",
+        "steps",
+        1,
+        min(num_timesteps, 100),
+        10,
+        help="How many denoising steps a sampler takes; each lands on one training timestep k.",
+    )
+
+
+def decoded_upload(upload: UploadedFile | None) -> DecodedImage | str | None:
+    """The upload decoded once per file and kept in this session; an error message if bad."""
+    if upload is None:
+        st.session_state.pop(UPLOAD_STATE, None)
+        return None
+    kept = st.session_state.get(UPLOAD_STATE)
+    if kept is not None and kept[0] == upload.file_id:
+        return kept[1]
+    try:
+        if upload.size > MAX_UPLOAD_BYTES:  # refuse before copying or decoding the bytes
+            raise ValueError(
+                f"The file is {upload.size / 2**20:.1f} MB; the limit is "
+                f"{MAX_UPLOAD_BYTES // 2**20} MB."
+            )
+        result = decode_image(upload.getvalue())
+    except ValueError as error:
+        result = str(error)
+    st.session_state[UPLOAD_STATE] = (upload.file_id, result)
+    return result
+
+
+def signal_noise_summary(schedule: NoiseSchedule, k: int) -> str:
+    """One sentence on how much of x_0 and of ε the sample x_k holds."""
+    alpha_bar = schedule.alpha_bar[k]
+    if alpha_bar == 0:
+        return f"At k = {k} the sample is pure noise: ᾱ_k = 0, no trace of x₀ is left."
+    return (
+        f"At k = {k}, x_k is {schedule.sqrt_alpha_bar[k]:.3f} × x₀ + "
+        f"{schedule.sqrt_one_minus_alpha_bar[k]:.3f} × ε: {100 * alpha_bar:.1f}% of its "
+        f"variance comes from the image and {100 * (1 - alpha_bar):.1f}% from the noise "
+        f"(SNR {schedule.snr_db[k]:+.1f} dB)."
+    )
+
+
+def half_signal_step(schedule: NoiseSchedule) -> int | None:
+    """The first k where noise outweighs signal (ᾱ_k < ½, SNR < 0 dB); None if never."""
+    hits = np.flatnonzero(schedule.alpha_bar < 0.5)
+    return int(hits[0]) if hits.size else None
+
+
+def listed(timesteps: np.ndarray) -> str:
+    """The first few timesteps and the last, for a text summary."""
+    shown = ", ".join(map(str, timesteps[:4]))
+    return shown + (f", …, {timesteps[-1]}" if timesteps.size > 4 else "")
+
+
+st.title("Noise levels")
+st.write(
+    "Each timestep k stands for a noise level. The forward process mixes a clean image x₀ "
+    "with Gaussian noise ε as x_k = √ᾱ_k·x₀ + √(1−ᾱ_k)·ε, where ᾱ_k falls from about 1 "
+    "at k = 0 towards 0 at k = T−1. The schedule decides how fast. This mix is what the "
+    "network has to undo, and k is how it is told which mix it is looking at."
+)
+
+with st.sidebar:
+    schedule_name, zsnr, num_timesteps, k = schedule_controls()
+    image_name, upload, seed = image_controls()
+    steps = sampler_controls(num_timesteps)
+
+try:
+    schedules = {
+        name: noise_schedule(name, num_timesteps, zero_terminal_snr=zsnr) for name in SCHEDULES
+    }
+except ValueError as error:
+    st.error(f"Could not build the schedules: {error}", icon=":material/error:")
+    st.stop()
+schedule = schedules[schedule_name]
+
+decoded = decoded_upload(upload)
+if isinstance(decoded, str):
+    st.error(
+        f"Your upload could not be used: {decoded} Showing the bundled image instead.",
+        icon=":material/broken_image:",
+    )
+    decoded = None
+if decoded is not None:
+    pixels = decoded.pixels
+    notes = " ".join(decoded.notes)
+    st.info(
+        "Using your uploaded image. It is kept only in this browser session and is not part "
+        "of the link." + (f" {notes}" if notes else ""),
+        icon=":material/upload:",
+    )
+else:
+    pixels = cached_bundled_image(image_name, WORKING_SIZE)
+
+x0 = to_signed(pixels)
+noise = np.random.default_rng(seed).standard_normal(x0.shape)
+xk = schedule.q_sample(x0, k, noise)
+
+# 1 ─ the schedules ───────────────────────────────────────────────────────────────
+st.subheader("1 · The schedule against k")
+st.write(
+    "ᾱ_k is the share of the image's variance still left at step k. Linear spends its "
+    "signal early; cosine keeps it longer and lets it go evenly. Where the solid and dashed "
+    "lines cross, noise starts to outweigh signal (SNR below 0 dB)."
+)
+plot(fig.schedule_curves_figure(list(schedules.values()), k, schedule_name), key="curves")
+crossings = []
+for name, each in schedules.items():
+    step = half_signal_step(each)
+    crossings.append(f"{name} at k = {step}" if step is not None else f"{name} never")
+last = num_timesteps - 1
+end_note = (
+    f"With zero terminal SNR, every schedule ends at ᾱ_{last} = 0 (SNR −∞ dB, not drawn)."
+    if zsnr
+    else f"At k = {last}, {schedule_name} still keeps ᾱ = {schedule.alpha_bar[last]:.2e} "
+    f"(SNR {schedule.snr_db[last]:.1f} dB): a trace of the image survives the last step."
+)
+st.caption(
+    f"Curves of β_k, ᾱ_k, √ᾱ_k, √(1−ᾱ_k) and SNR_k for T = {num_timesteps}; the dotted line "
+    f"and circles mark k = {k} on {schedule_name}: β_k = {schedule.betas[k]:.4g}, "
+    f"ᾱ_k = {schedule.alpha_bar[k]:.4f}. Noise outweighs signal from "
+    f"{', '.join(crossings)}. {end_note}"
+)
+csv_download(
+    f"Schedule table: {schedule_name} (CSV)",
+    lambda: csv_text(
+        ["k", "beta", "alpha_bar", "snr", "snr_db"],
+        [
+            np.arange(num_timesteps),
+            schedule.betas,
+            schedule.alpha_bar,
+            schedule.snr,
+            schedule.snr_db,
+        ],
+    ),
+    f"schedule_{schedule_name}_T{num_timesteps}{'_zsnr' if zsnr else ''}.csv",
+    key="schedule_csv",
+)
+show_code(make_betas, rescale_zero_terminal_snr)
+
+# 2 ─ one step ────────────────────────────────────────────────────────────────────
+st.subheader(f"2 · The image at step k = {k}")
+st.write(
+    "Pixels are scaled from 0 … 255 to [−1, 1] first, so the image and the noise have a "
+    "similar spread. x_k is a weighted sum of the two, nothing more: drag k and watch the "
+    "weights trade places."
+)
+plot(fig.forward_step_figure(x0, noise, xk, k), key="forward_step")
+signal, noise_scale = schedule.sqrt_alpha_bar[k], schedule.sqrt_one_minus_alpha_bar[k]
+c1, c2, c3 = st.columns(3)
+c1.metric("√ᾱ_k, signal kept", f"{signal:.3f}")
+c2.metric("√(1−ᾱ_k), noise added", f"{noise_scale:.3f}")
+snr_db = schedule.snr_db[k]
+c3.metric("SNR_k", f"{snr_db:+.1f} dB" if np.isfinite(snr_db) else "−∞ dB (pure noise)")
+st.caption(
+    signal_noise_summary(schedule, k) + " Values outside [−1, 1] are shown clipped "
+    f"(ε drawn with seed {seed})."
+)
+show_code(NoiseSchedule.q_sample, to_signed)
+
+# 3 ─ the filmstrip ───────────────────────────────────────────────────────────────
+st.subheader("3 · Filmstrip: one image, four schedules")
+st.write(
+    "Every tile uses the same image and the same noise ε; only the schedule differs. "
+    "Notice how early the linear schedule has wiped the image out, and how long cosine "
+    "keeps it recognisable."
+)
+film_timesteps = fig.filmstrip_timesteps(num_timesteps)
+small = to_signed(resize_pixels(pixels, FILMSTRIP_SIZE))
+small_noise = np.random.default_rng(seed).standard_normal(small.shape)
+order = [schedule_name, *(name for name in SCHEDULES if name != schedule_name)]
+frames = fig.filmstrip_frames(small, small_noise, [schedules[n] for n in order], film_timesteps)
+plot(fig.filmstrip_figure(frames, order, film_timesteps), key="filmstrip")
+still_visible = []
+for name in order:
+    visible = film_timesteps[schedules[name].alpha_bar[film_timesteps] >= 0.1]
+    still_visible.append(f"{name} up to k = {visible.max()}" if visible.size else f"{name} never")
+st.caption(
+    f"{len(order)} rows (schedules, {schedule_name} first) × {film_timesteps.size} columns "
+    f"(k = {', '.join(map(str, film_timesteps))}). Tiles where at least 10% of the variance "
+    f"is still image (ᾱ ≥ 0.1): {'; '.join(still_visible)}."
+)
+png_download(
+    "Filmstrip (PNG)",
+    lambda: filmstrip_png_figure(
+        frames,
+        order,
+        film_timesteps,
+        title=f"x_k under each schedule, T = {num_timesteps}" + (", zero terminal SNR" * zsnr),
+    ),
+    f"filmstrip_T{num_timesteps}{'_zsnr' if zsnr else ''}_seed{seed}.png",
+    key="filmstrip_png",
+)
+show_code(fig.filmstrip_frames)
+
+# 4 ─ back to the encoding ────────────────────────────────────────────────────────
+st.subheader("4 · What the network is told")
+st.write(
+    f"The network sees x_k and, beside it, the vector P(k): the timestep encoding of k = {k}. "
+    "That vector is the only hint of how much noise to expect. **This is the number the "
+    "timestep encoding tells the network.**"
+)
+left, right = st.columns([1, 3])
+with left:
+    st.image(to_uint8(xk), caption=f"x_k, k = {k}", width=160, output_format="PNG")
+with right:
+    row = timestep_embedding([k], EMBEDDING_DIM, base=EMBEDDING_BASE)[0]
+    _, kind = column_roles(EMBEDDING_DIM)
+    plot(vector_figure(row, kind, k, height=220), key="embedding_row")
+st.caption(
+    f"P({k}) with d = {EMBEDDING_DIM}, n = {EMBEDDING_BASE:g}, transformer layout: "
+    f"{EMBEDDING_DIM} values in [−1, 1]. The same k means ᾱ_k = {schedule.alpha_bar[k]:.4f} "
+    f"under {schedule_name}."
+)
+st.page_link(
+    "app_pages/encoding.py",
+    label=f"Open the encoding explorer at k = {k}",
+    icon=":material/grid_on:",
+    query_params={"T": num_timesteps, "k": k},
+)
+show_code(timestep_embedding)
+
+# 5 ─ sampler spacing ─────────────────────────────────────────────────────────────
+st.subheader(f"5 · Which timesteps a {steps}-step sampler visits")
+st.write(
+    "A sampler takes far fewer steps S than T, so it visits only some training timesteps. "
+    "The spacing rule decides which. `leading` never visits k = T−1 (unless S = T): with zero "
+    "terminal SNR it never starts from the pure noise it is given (Lin et al. 2023)."
+)
+visits = {name: sampling_timesteps(num_timesteps, steps, name) for name in SPACINGS}
+plot(fig.spacing_figure(visits, num_timesteps), key="spacing")
+
+
+st.caption(
+    "Timesteps in sampling order (noisy to clean). "
+    + "; ".join(
+        f"{name}: {listed(ks)}"
+        + (" (reaches T−1)" if last in ks else f" (starts {last - ks.max()} below T−1)")
+        for name, ks in visits.items()
+    )
+    + "."
+)
+show_code(sampling_timesteps)
+
+with st.sidebar:
+    link_to_view()

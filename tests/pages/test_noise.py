@@ -1,0 +1,213 @@
+"""The noise page through AppTest: every control, hostile links, and every bad upload."""
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import open_page, warnings_text
+from tests.images.corpus import malformed_files, valid_images
+
+PAGE = "app_pages/noise.py"
+CHARTS = {"curves", "forward_step", "filmstrip", "embedding_row", "spacing"}
+
+
+def chart_keys(at):
+    return {c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")}
+
+
+def captions(at):
+    return "\n".join(c.value for c in at.caption)
+
+
+def metric(at, label_start):
+    return next(m.value for m in at.metric if m.label.startswith(label_start))
+
+
+def test_default_view_renders_every_view():
+    at = open_page(PAGE)
+    assert not at.exception and not at.error and not at.warning
+    assert at.title[0].value == "Noise levels"
+    assert chart_keys(at) == CHARTS
+    assert [s.value[:2] for s in at.subheader] == ["1 ", "2 ", "3 ", "4 ", "5 "]
+    assert len(at.get("download_button")) == 2  # schedule CSV, filmstrip PNG
+    assert len(at.expander) == 5  # a "Show code" beside each view
+    assert metric(at, "√ᾱ_k") == "0.722"  # linear, T = 1000, k = 250
+    assert "leading: 900, 800" in captions(at)
+
+
+def test_every_control_moves_without_error():
+    at = open_page(PAGE)
+    for name in ("scaled_linear", "cosine", "sigmoid", "linear"):
+        at.selectbox(key="schedule").set_value(name).run()
+        assert not at.exception and not at.error, name
+        assert f"on {name}:" in captions(at)
+    for image in ("digit", "pattern", "hopper"):
+        at.selectbox(key="image").set_value(image).run()
+        assert not at.exception and not at.error, image
+    for key, value in [("T", 10), ("k", 9), ("T", 4000), ("k", 3999), ("k", 0),
+                       ("seed", 9999), ("steps", 1), ("steps", 100)]:  # fmt: skip
+        at.slider(key=key).set_value(value).run()
+        assert not at.exception and not at.error, (key, value)
+        assert at.slider(key=key).value == value
+    at.toggle(key="zsnr").set_value(True).run()
+    assert not at.exception and not at.error
+    assert chart_keys(at) == CHARTS
+
+
+def test_zero_terminal_snr_at_the_last_step_is_pure_noise():
+    at = open_page(PAGE, {"zsnr": "true", "T": "1000", "k": "999", "schedule": "cosine"})
+    assert not at.exception and not at.error and not at.warning
+    assert metric(at, "SNR_k") == "−∞ dB (pure noise)"
+    assert metric(at, "√ᾱ_k") == "0.000"
+    assert "pure noise" in captions(at)
+    assert "ᾱ_999 = 0" in captions(at)
+
+
+def test_shrinking_T_below_k_moves_k_inside_the_range():
+    at = open_page(PAGE)
+    at.slider(key="k").set_value(900).run()
+    at.slider(key="T").set_value(100).run()
+    assert not at.exception
+    assert at.slider(key="k").value == 99
+    assert at.slider(key="steps").value == 10
+
+
+def test_link_reproduces_the_view():
+    query = {"schedule": "sigmoid", "T": "300", "k": "123", "zsnr": "on", "seed": "42",
+             "image": "digit", "steps": "25"}  # fmt: skip
+    at = open_page(PAGE, query)
+    assert not at.exception and not at.warning
+    assert at.selectbox(key="schedule").value == "sigmoid"
+    assert at.selectbox(key="image").value == "digit"
+    assert at.toggle(key="zsnr").value is True
+    assert [at.slider(key=k).value for k in ("T", "k", "seed", "steps")] == [300, 123, 42, 25]
+    assert at.subheader[1].value == "2 · The image at step k = 123"
+
+
+def test_hostile_link_values_get_notes_and_defaults():
+    query = {"T": "abc", "k": "-5", "schedule": "evil", "zsnr": "maybe", "seed": "1e99",
+             "image": "../../etc/passwd", "steps": "0"}  # fmt: skip
+    at = open_page(PAGE, query)
+    assert not at.exception and not at.error
+    notes = warnings_text(at)
+    assert len(at.warning) == len(query)
+    assert "not one of linear, scaled_linear, cosine, sigmoid" in notes
+    assert "not one of hopper, digit, pattern" in notes
+    assert "neither on nor off" in notes
+    assert at.selectbox(key="schedule").value == "linear"
+    assert at.selectbox(key="image").value == "hopper"
+    assert [at.slider(key=k).value for k in ("T", "k", "seed", "steps")] == [1000, 0, 9999, 1]
+    assert chart_keys(at) == CHARTS
+
+
+@pytest.mark.parametrize(
+    ("key", "value"), [("schedule", "<script>alert(1)</script>"), ("image", "/etc/passwd")]
+)
+def test_link_cannot_inject_or_name_a_file(key, value):
+    at = open_page(PAGE, {key: value})
+    assert not at.exception and not at.error
+    assert "not one of" in warnings_text(at)
+    assert chart_keys(at) == CHARTS
+
+
+def upload(at, name, data, mime):
+    at.file_uploader(key="upload").set_value((name, data, mime)).run()
+    assert not at.exception, name
+    return at
+
+
+def test_every_malformed_upload_gets_a_message_and_the_page_carries_on():
+    at = open_page(PAGE)
+    for case, (name, data, mime, message) in malformed_files().items():
+        upload(at, name, data, mime)
+        assert len(at.error) == 1, case
+        assert message in at.error[0].value, case
+        assert "Showing the bundled image instead" in at.error[0].value
+        assert chart_keys(at) == CHARTS, case
+
+
+def test_valid_uploads_replace_the_bundled_image_for_this_session_only():
+    at = open_page(PAGE)
+    for case, (name, data, mime) in valid_images().items():
+        upload(at, name, data, mime)
+        assert not at.error, case
+        assert "Using your uploaded image" in at.info[0].value, case
+        assert "not part of the link" in at.info[0].value
+        assert chart_keys(at) == CHARTS, case
+    assert "upload" not in at.query_params  # an upload is never part of the link
+    at.file_uploader(key="upload").set_value(None).run()
+    assert not at.exception and not at.info and not at.error
+
+
+def test_notes_about_conversions_are_shown():
+    at = open_page(PAGE)
+    name, data, mime = valid_images()["animated_gif"]
+    upload(at, name, data, mime)
+    assert "using the first frame" in at.info[0].value
+    name, data, mime = valid_images()["cmyk_jpeg"]
+    upload(at, name, data, mime)
+    assert "CMYK" in at.info[0].value
+
+
+def test_encoding_link_carries_T_and_k():
+    at = open_page(PAGE, {"T": "500", "k": "77"})
+    links = [link.proto for link in at.get("page_link")]
+    assert any(link.page == "encoding" and "k=77" in link.query_string for link in links)
+
+
+# ── in a real browser: what AppTest cannot see (the address bar) ─────────────────────
+@pytest.fixture(scope="module")
+def served_app():
+    """The app served headless on a free port, stopped after the module's tests."""
+    pytest.importorskip("playwright")
+    if not shutil.which("chromium") and not Path("/usr/bin/chromium").exists():
+        pytest.skip("Chromium is not installed")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    root = Path(__file__).resolve().parents[2]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.headless", "true", "--server.address", "127.0.0.1"],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_choices_from_a_link_stay_in_the_address_bar(served_app):
+    """A shared link keeps schedule and image: the bound selectboxes must not drop them."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page()
+        page.goto(served_app + "/noise?schedule=cosine&image=digit&T=300&k=123")
+        page.get_by_text("5 · Which timesteps").wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)
+        address = page.evaluate("window.location.href")
+        browser.close()
+    for part in ("schedule=cosine", "image=digit", "T=300", "k=123"):
+        assert part in address
