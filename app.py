@@ -9,7 +9,7 @@ sidebar).
 
 import streamlit as st
 
-from timestep_lab.ui.page import page_setup
+from timestep_lab.ui.page import arrived_on, page_setup
 
 st.set_page_config(page_title="Timestep Lab", page_icon="assets/favicon.png", layout="wide")
 # presenter=1 (a projector): larger type, and the page list moves to the top so the sidebar
@@ -30,6 +30,14 @@ PAGES = [
         icon=":material/blur_on:",
         url_path="noise",
     ),
+    st.Page(
+        "app_pages/denoiser.py",
+        title="Watch it denoise",
+        icon=":material/auto_fix_high:",
+        url_path="denoiser",
+    ),
 ]
 
-st.navigation(PAGES, position="top" if presenter else "sidebar").run()
+page = st.navigation(PAGES, position="top" if presenter else "sidebar")
+arrived_on(page.url_path)
+page.run()

@@ -50,7 +50,15 @@ def test_deep_link_reproduces_the_view(page, app_url):
     assert page.get_by_role("slider", name="d, embedding dimension").input_value() == "48"
     assert page.get_by_role("slider", name="T, number of timesteps").input_value() == "300"
     assert page.get_by_role("slider", name="n, base").get_attribute("aria-valuetext") == "500"
-    assert page.get_by_role("combobox", name="Layout").input_value() == "Stable Diffusion"
+    assert page.get_by_role("combobox", name="Layout").input_value() == "ldm"
+    address = parse_qs(urlparse(page.url).query)
+    assert {k: v[0] for k, v in address.items()} == {
+        "d": "48",
+        "n": "500",
+        "T": "300",
+        "k": "123",
+        "layout": "ldm",
+    }
     assert page.locator('[data-testid="stAlert"]').count() == 1  # the layout info box only
     no_exceptions(page)
 

@@ -1,13 +1,5 @@
 """The noise page through AppTest: every control, hostile links, and every bad upload."""
 
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
 
 from tests.conftest import open_page, warnings_text
@@ -159,55 +151,3 @@ def test_encoding_link_carries_T_and_k():
     at = open_page(PAGE, {"T": "500", "k": "77"})
     links = [link.proto for link in at.get("page_link")]
     assert any(link.page == "encoding" and "k=77" in link.query_string for link in links)
-
-
-# ── in a real browser: what AppTest cannot see (the address bar) ─────────────────────
-@pytest.fixture(scope="module")
-def served_app():
-    """The app served headless on a free port, stopped after the module's tests."""
-    pytest.importorskip("playwright")
-    if not shutil.which("chromium") and not Path("/usr/bin/chromium").exists():
-        pytest.skip("Chromium is not installed")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    root = Path(__file__).resolve().parents[2]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.headless", "true", "--server.address", "127.0.0.1"],
-        cwd=root,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.5)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-
-
-@pytest.mark.browser
-@pytest.mark.slow
-def test_choices_from_a_link_stay_in_the_address_bar(served_app):
-    """A shared link keeps schedule and image: the bound selectboxes must not drop them."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
-        )
-        page = browser.new_page()
-        page.goto(served_app + "/noise?schedule=cosine&image=digit&T=300&k=123")
-        page.get_by_text("5 · Which timesteps").wait_for(timeout=60_000)
-        page.wait_for_timeout(1500)
-        address = page.evaluate("window.location.href")
-        browser.close()
-    for part in ("schedule=cosine", "image=digit", "T=300", "k=123"):
-        assert part in address

@@ -17,6 +17,7 @@ import streamlit as st
 
 _CONTROLS = "_tl_controls"  # session-state slot: the controls drawn in this run
 _CLASSROOM = "_tl_classroom"  # session-state slot: presenter flag and hidden keys
+_PAGE, _ARRIVED = "_tl_page", "_tl_arrived"  # the page of the last run; whether it changed
 KEY_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,23}$")
 MAX_HIDDEN = 32
 PRESENTER_SCALE = 1.3
@@ -67,6 +68,17 @@ def read_classroom_settings() -> tuple[bool, frozenset[str], list[str]]:
             else:
                 hidden.add(name)
     return presenter, frozenset(hidden), sorted(set(notes))
+
+
+def arrived_on(page_path: str) -> None:
+    """Note which page this run shows, so controls can tell a page switch from a rerun."""
+    st.session_state[_ARRIVED] = st.session_state.get(_PAGE) != page_path
+    st.session_state[_PAGE] = page_path
+
+
+def just_arrived() -> bool:
+    """Whether this run is the first on its page since the learner came from another page."""
+    return st.session_state.get(_ARRIVED, True)
 
 
 def page_setup() -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from timestep_lab.ui.controls import int_control
+from timestep_lab.ui.page import just_arrived
 
 T_RANGE = (10, 4000)
 T_DEFAULT = 1000
@@ -41,7 +42,11 @@ def remember_across_pages(*keys: str) -> None:
 
     Streamlit drops a widget's state when its page stops rendering it; copying the value
     back under the same key makes the next page's control start where this one left off.
+    Only on arrival: on an ordinary rerun the copy would push the server's value back to
+    the browser and swallow key presses made while the script was running.
     """
+    if not just_arrived():
+        return
     for key in keys:
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]

@@ -1,0 +1,63 @@
+"""The noise page in real Chromium: links keep their choices, and T, k follow the learner."""
+
+from urllib.parse import parse_qs, urlparse
+
+from tests.e2e.conftest import open_app, wait_for_rerun
+
+
+def query(page) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
+
+
+def no_exceptions(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.errors == []
+
+
+def test_noise_page_draws_every_view(page, app_url):
+    open_app(page, f"{app_url}/noise")
+    assert page.locator(".js-plotly-plot").count() == 5
+    assert page.get_by_role("heading", name="3 · Filmstrip").is_visible()
+    no_exceptions(page)
+
+
+def test_choices_from_a_link_stay_in_the_address_bar(page, app_url):
+    open_app(page, f"{app_url}/noise?schedule=cosine&image=digit&T=300&k=123&zsnr=true")
+    page.wait_for_timeout(500)
+    got = query(page)
+    for key, value in {"schedule": "cosine", "image": "digit", "T": "300", "k": "123"}.items():
+        assert got.get(key) == value, (key, got)
+    assert page.get_by_role("heading", name="2 · The image at step k = 123").is_visible()
+    no_exceptions(page)
+
+
+def test_moving_k_updates_the_image_and_the_url(page, app_url):
+    open_app(page, f"{app_url}/noise?k=100")
+    thumb = page.get_by_role("slider", name="k, timestep")
+    thumb.focus()
+    thumb.press("ArrowLeft")
+    wait_for_rerun(page)
+    page.get_by_role("heading", name="2 · The image at step k = 99").wait_for()
+    assert query(page)["k"] == "99"
+    no_exceptions(page)
+
+
+def test_T_and_k_follow_the_learner_between_pages(page, app_url):
+    open_app(page, f"{app_url}/encoding?T=500&k=321")
+    page.get_by_role("link", name="Noise levels").click()
+    wait_for_rerun(page)
+    assert urlparse(page.url).path == "/noise"
+    assert page.get_by_role("slider", name="T, number of timesteps").input_value() == "500"
+    assert page.get_by_role("slider", name="k, timestep").input_value() == "321"
+    page.get_by_role("link", name="Encoding explorer").click()
+    wait_for_rerun(page)
+    assert page.get_by_role("slider", name="k, timestep").input_value() == "321"
+    no_exceptions(page)
+
+
+def test_hostile_link_gets_friendly_notes(page, app_url):
+    open_app(page, f"{app_url}/noise?schedule=evil&image=..%2F..%2Fetc%2Fpasswd&seed=-1&zsnr=2")
+    text = " ".join(page.locator('[data-testid="stAlert"]').all_inner_texts())
+    assert "schedule=evil" in text and "image=../../etc/passwd" in text
+    assert page.locator(".js-plotly-plot").count() == 5
+    no_exceptions(page)
