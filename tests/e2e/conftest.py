@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from benchmarks.streamlit_client import start_server
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
@@ -30,66 +28,30 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-# Streamlit's frontend probes /<page>/_stcore/... before falling back to /_stcore/...; those
-# 404s are part of how a deep link loads, not errors of this app.
-BENIGN_CONSOLE = ("the server responded with a status of 404",)
+# A failed load is checked through the response itself (below), which names its URL; the
+# console's copy of it ("Failed to load resource") does not.
+FAILED_LOAD = "Failed to load resource"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_health(url: str, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"the app at {url} did not become healthy within {timeout:.0f} s")
+def is_probe(url: str) -> bool:
+    """Streamlit's frontend probes /<page>/_stcore/… before /_stcore/… on a deep link."""
+    return "/_stcore/health" in url or "/_stcore/host-config" in url
 
 
 @pytest.fixture(scope="session")
 def app_url() -> Iterator[str]:
     """Start ``streamlit run app.py`` on a free loopback port; stop it afterwards."""
-    port = free_port()
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
-    log = open(ROOT / "test-artifacts" / "server.log", "w")  # noqa: SIM115
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_health(url)
-        yield url
-    finally:
-        process.terminate()
+    with open(ROOT / "test-artifacts" / "server.log", "wb") as log:
+        process, url, _ = start_server(log=log)
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 @pytest.fixture(scope="session")
@@ -115,14 +77,18 @@ def page(browser, request):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.errors = []
-    page.on(
-        "console",
-        lambda msg: (
-            page.errors.append(msg.text)
-            if msg.type == "error" and not any(b in msg.text for b in BENIGN_CONSOLE)
-            else None
-        ),
-    )
+
+    def on_console(message) -> None:
+        if message.type == "error" and FAILED_LOAD not in message.text:
+            page.errors.append(message.text)
+
+    def on_response(response) -> None:
+        if response.status >= 400 and not is_probe(response.url):
+            page.errors.append(f"{response.status} {response.url}")
+
+    page.on("console", on_console)
+    page.on("response", on_response)
+    page.on("requestfailed", lambda request: page.errors.append(f"failed {request.url}"))
     page.on("pageerror", lambda exc: page.errors.append(str(exc)))
     yield page
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

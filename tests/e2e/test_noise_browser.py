@@ -44,12 +44,12 @@ def test_moving_k_updates_the_image_and_the_url(page, app_url):
 
 def test_T_and_k_follow_the_learner_between_pages(page, app_url):
     open_app(page, f"{app_url}/encoding?T=500&k=321")
-    page.get_by_role("link", name="Noise levels").click()
+    page.get_by_role("link", name="Noise levels", exact=True).click()
     wait_for_rerun(page)
     assert urlparse(page.url).path == "/noise"
     assert page.get_by_role("slider", name="T, number of timesteps").input_value() == "500"
     assert page.get_by_role("slider", name="k, timestep").input_value() == "321"
-    page.get_by_role("link", name="Encoding explorer").click()
+    page.get_by_role("link", name="Encoding explorer", exact=True).click()
     wait_for_rerun(page)
     assert page.get_by_role("slider", name="k, timestep").input_value() == "321"
     no_exceptions(page)
