@@ -12,7 +12,7 @@ from timestep_lab.encodings import (
     half_similarity_shift,
     normalized_index_encoding,
     raw_index_encoding,
-    shift_similarity,
+    row_similarity,
     similarity_matrix,
     timestep_embedding,
     wavelengths,
@@ -45,6 +45,16 @@ LAYOUT_NAMES = {
 @st.cache_data(max_entries=32, show_spinner=False)
 def cached_embedding(num_timesteps: int, dim: int, base: float, layout: str) -> np.ndarray:
     return timestep_embedding(np.arange(num_timesteps), dim, base=base, convention=layout)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_similarities(num_timesteps: int, dim: int, base: float, layout: str):
+    """The parts of view 4 that do not depend on k: P·Pᵀ on a subset, and P(0)·P(Δ)."""
+    embedding = cached_embedding(num_timesteps, dim, base, layout)
+    rows = evenly_spaced(num_timesteps, 150)
+    from_zero = row_similarity(embedding, 0)
+    half = half_similarity_shift(from_zero, np.arange(num_timesteps))
+    return rows, similarity_matrix(embedding[rows]), from_zero, half
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -183,16 +193,15 @@ st.write(
     "Near timesteps are similar, far ones are not, and the pattern depends only on the "
     "distance Δ between them, not on where they are."
 )
-sim_rows = evenly_spaced(num_timesteps, 150)
-max_shift = num_timesteps - 1
-deltas = np.arange(-k, num_timesteps - k)
-similarity = shift_similarity(k, deltas, dim, base=base, convention=layout)
-reference = np.arange(0, num_timesteps)
-reference_similarity = shift_similarity(0, reference, dim, base=base, convention=layout)
-half = half_similarity_shift(reference_similarity, reference)
+sim_rows, sim_matrix, reference_similarity, half = cached_similarities(
+    num_timesteps, dim, base, layout
+)
+deltas = np.arange(num_timesteps) - k  # the rows of P are P(k + Δ) for these Δ
+similarity = row_similarity(embedding, k)
+reference = np.arange(num_timesteps)
 left, right = st.columns(2)
 with left:
-    plot(fig.similarity_figure(similarity_matrix(embedding[sim_rows]), sim_rows), key="similarity")
+    plot(fig.similarity_figure(sim_matrix, sim_rows), key="similarity")
     st.caption(
         f"Cosine similarity of P(a) and P(b) for {sim_rows.size} evenly spaced timesteps: "
         "the bright diagonal band is 'near in time'."
@@ -214,7 +223,7 @@ with right:
             else " Within this range it never drops to ½: every timestep looks alike."
         )
     )
-show_code(shift_similarity, half_similarity_shift, similarity_matrix)
+show_code(row_similarity, half_similarity_shift, similarity_matrix)
 
 # 5 ─ phase circle ────────────────────────────────────────────────────────────────
 st.subheader("5 · A shift is a rotation")

@@ -18,6 +18,7 @@ from timestep_lab.encodings import (
     normalized_index_encoding,
     raw_index_encoding,
     rotation,
+    row_similarity,
     shift_similarity,
     similarity_matrix,
     timestep_embedding,
@@ -247,3 +248,15 @@ def test_similarity_helpers():
     half = half_similarity_shift(curve, deltas)
     assert half is not None and curve[int(half)] <= 0.5 < curve[int(half) - 1]
     assert half_similarity_shift(np.ones(5), np.arange(5)) is None
+
+
+@pytest.mark.parametrize("convention", CONVENTIONS)
+def test_row_similarity_is_a_row_of_the_matrix_and_the_shift_curve(convention):
+    emb = timestep_embedding(np.arange(120), 16, convention=convention)
+    for k in (0, 37, 119):
+        row = row_similarity(emb, k)
+        np.testing.assert_allclose(row, similarity_matrix(emb)[k], atol=1e-12)
+        deltas = np.arange(120) - k
+        np.testing.assert_allclose(
+            row, shift_similarity(k, deltas, 16, convention=convention), atol=1e-12
+        )

@@ -198,6 +198,18 @@ def half_similarity_shift(similarity: ArrayLike, deltas: ArrayLike) -> float | N
     return float(deltas[hits[0]]) if hits.size else None
 
 
+def row_similarity(embedding: ArrayLike, k: int) -> NDArray[np.float64]:
+    """Cosine similarity of every row P(a) with row P(k): row k of ``similarity_matrix``.
+
+    For the full matrix P over timesteps 0 … T−1 this is P(k)·P(k + Δ) for Δ = −k … T−1−k,
+    computed from rows already at hand instead of a new embedding.
+    """
+    p = np.asarray(embedding, dtype=np.float64)
+    norms = np.linalg.norm(p, axis=1)
+    norms[norms == 0] = 1.0
+    return p @ p[k] / (norms * norms[k])
+
+
 def similarity_matrix(embedding: ArrayLike) -> NDArray[np.float64]:
     """P·Pᵀ scaled to cosine similarity: entry (a, b) is cos∠(P(a), P(b))."""
     p = np.asarray(embedding, dtype=np.float64)
