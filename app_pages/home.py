@@ -36,3 +36,12 @@ st.caption(
     "Schedules (β, ᾱ, SNR), a real image noised to step k, a filmstrip across schedules, and "
     "which timesteps a sampler visits."
 )
+st.page_link(
+    "app_pages/denoiser.py",
+    label="Watch it denoise: a small trained model generates, step by step",
+    icon=":material/auto_fix_high:",
+)
+st.caption(
+    "Noise becomes digits (or points become two moons); see which timestep the network is "
+    "told at each step, compare the four ways to tell it, and lie to it on purpose."
+)

@@ -6,6 +6,7 @@ This is the only package besides ``pages/`` that imports Streamlit.
 from timestep_lab.ui.controls import (
     bool_control,
     choice_control,
+    grid_control,
     int_control,
     log_control,
     parse_int,
@@ -18,6 +19,7 @@ __all__ = [
     "bool_control",
     "choice_control",
     "csv_download",
+    "grid_control",
     "int_control",
     "link_to_view",
     "log_control",

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import streamlit as st
 
@@ -26,10 +26,20 @@ T = TypeVar("T")
 _UNSET = object()
 
 
+def _store(key: str, hidden: bool) -> str:
+    """Where a control's value lives: the widget's own key, or a slot for a hidden control."""
+    return f"_hidden_{key}" if hidden else key
+
+
+def set_control(key: str, value: Any) -> None:
+    """Change a control's value from code (e.g. a Next button's callback), hidden or not."""
+    st.session_state[_store(key, is_hidden(key))] = value
+
+
 def _raw_url_value(key: str, *, hidden: bool) -> str | None:
     """The value the URL carried for ``key`` when this session first met the control."""
-    if not hidden and key in st.session_state:
-        return None  # already validated in this session; the widget owns the value now
+    if _store(key, hidden) in st.session_state:
+        return None  # already read in this session; the widget (or the slot) owns it now
     raw = st.query_params.get_all(key)
     if not raw:
         return None
@@ -72,7 +82,7 @@ def parse_int(raw: str) -> tuple[int | None, bool]:
 
 def _settle(key: str, hidden: bool, raw: str | None, corrected: Any) -> Any:
     """Remember a value read from the URL: the widget's state, or the hidden control's own."""
-    store = f"_hidden_{key}" if hidden else key
+    store = _store(key, hidden)
     if raw is not None:
         st.session_state[store] = corrected
     return st.session_state.get(store, _UNSET) if hidden else _UNSET
@@ -186,6 +196,72 @@ def bool_control(label: str, key: str, default: bool, *, help: str | None = None
     return register_control(key, bool(value))
 
 
+def plain_number(value: float) -> str:
+    """A number as a link writes it: 2 not 2.0, 1000000 not 1e+06, 0.5 as 0.5."""
+    value = float(value)
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def grid_control(
+    label: str,
+    key: str,
+    options: Sequence[float],
+    default: float,
+    *,
+    help: str | None = None,
+    scale: Literal["linear", "log"] = "linear",
+) -> float:
+    """A URL-bound slider over a few numbers; a URL number snaps to the nearest, with a note.
+
+    scale: ``log`` snaps by ratio (and needs positive numbers), ``linear`` by difference
+    (so the grid may hold 0, as guidance w does).
+    """
+    options = sorted(float(o) for o in options)
+    hidden = is_hidden(key)
+    raw = _raw_url_value(key, hidden=hidden)
+    corrected = None
+    if raw is not None:
+        try:
+            value = float(raw.strip())
+        except ValueError:
+            value = math.nan
+        valid = math.isfinite(value) and (scale == "linear" or value > 0)
+        if not valid:
+            kind = "a positive number" if scale == "log" else "a number"
+            _note(label, key, raw, f"which is not {kind}", f"the default {default:g}")
+            corrected = float(default)
+        else:
+            distance = (
+                (lambda o: abs(math.log(o) - math.log(value)))
+                if scale == "log"
+                else (lambda o: abs(o - value))
+            )
+            corrected = min(options, key=distance)
+            if not math.isclose(corrected, value, rel_tol=1e-9, abs_tol=1e-12):
+                lo, hi = options[0], options[-1]
+                reason = (
+                    f"outside the range {lo:g} … {hi:g}"
+                    if not lo <= value <= hi
+                    else "which is not one of this control's values"
+                )
+                _note(label, key, raw, reason, plain_number(corrected))
+    kept = _settle(key, hidden, raw, corrected)
+    if hidden:
+        return register_control(key, float(default if kept is _UNSET else kept))
+    # The labels are written exactly as the URL writes the numbers: Streamlit keeps a bound
+    # value in the address bar only when the URL text equals the label it displays.
+    value = st.select_slider(
+        label,
+        options=options,
+        value=float(default),
+        key=key,
+        help=help,
+        format_func=plain_number,
+        bind="query-params",
+    )
+    return register_control(key, float(value))
+
+
 def log_control(
     label: str,
     key: str,
@@ -195,31 +271,4 @@ def log_control(
     help: str | None = None,
 ) -> float:
     """A URL-bound slider over a log-spaced grid; a URL value snaps to the nearest grid point."""
-    options = sorted(options)
-    hidden = is_hidden(key)
-    raw = _raw_url_value(key, hidden=hidden)
-    corrected = None
-    if raw is not None:
-        try:
-            value = float(raw.strip())
-        except ValueError:
-            value = math.nan
-        if not math.isfinite(value) or value <= 0:
-            _note(label, key, raw, "which is not a positive number", f"the default {default:g}")
-            corrected = default
-        else:
-            corrected = min(options, key=lambda o: abs(math.log(o) - math.log(value)))
-            if not math.isclose(corrected, value, rel_tol=1e-9):
-                _note(label, key, raw, "which is not on this control's grid", f"{corrected:g}")
-    kept = _settle(key, hidden, raw, corrected)
-    if hidden:
-        return register_control(key, float(default if kept is _UNSET else kept))
-    value = st.select_slider(
-        label,
-        options=options,
-        value=default,
-        key=key,
-        help=help,
-        bind="query-params",
-    )
-    return register_control(key, float(value))
+    return grid_control(label, key, options, default, help=help, scale="log")

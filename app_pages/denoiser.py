@@ -1,0 +1,526 @@
+"""Watch it denoise: a trained denoiser turns noise into digits (or points into a shape)."""
+
+import math
+
+import numpy as np
+import streamlit as st
+
+from timestep_lab import models
+from timestep_lab.encodings import SPACINGS, column_roles, sampling_timesteps
+from timestep_lab.figures import denoiser as fig
+from timestep_lab.figures.denoiser_static import samples_png_figure, trajectory_gif
+from timestep_lab.models import sampling
+from timestep_lab.models.cards import TWINS, card_row, card_sentence, twins_summary
+from timestep_lab.models.data import DATASETS_2D, sample_2d
+from timestep_lab.models.embedding import TimeEmbedding, timestep_encoding
+from timestep_lab.models.evaluate import energy_distance
+from timestep_lab.models.pretrained import SCHEDULE
+from timestep_lab.ui import (
+    choice_control,
+    grid_control,
+    int_control,
+    link_to_view,
+    plot,
+    png_download,
+    show_code,
+)
+from timestep_lab.ui.models import cached_model, weights_stamp  # imports torch
+from timestep_lab.ui.trajectories import Trajectory, TrajectoryStore, kept_steps, record_run
+
+PAGE_MODELS = ("digits", "toy2d")
+LABELS = ("all", "none", *map(str, range(10)))
+W_GRID = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
+ETA_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
+NUM_RANGES = {"digits": (1, 64, 16), "toy2d": (100, 4000, 2000)}  # lo, hi, default
+T = SCHEDULE["num_timesteps"]
+EXPERIMENT_POINTS = 1000  # toy2d experiments sample at most this many points (5 runs a strip)
+BIG, SMALL, STRIP = 300, 230, 180  # px: the widest a picture of samples is drawn
+MAX_KEPT = 60  # steps kept per run for the scrubber, the animation and the GIF
+STRIP_W = (0.0, 1.0, 2.0, 4.0, 8.0)
+SETTLED = 0.1  # RMS distance to the finished samples that counts as "already there"
+SHOWN = "_denoiser_shown"  # session-only: keys of the runs this session asked for
+LAST_MODEL = "_denoiser_model"
+
+
+def model_controls() -> tuple[str, str | None, str | None]:
+    """Which denoiser, and what it is asked for: a digit class or a 2D shape."""
+    st.header("Model")
+    name = choice_control(
+        "Denoiser",
+        "model",
+        PAGE_MODELS,
+        "digits",
+        widget="segmented",
+        help="digits: a small UNet trained on 8×8 handwritten digits. "
+        "toy2d: an MLP trained on 2D point clouds.",
+    )
+    if name == "digits":
+        label = choice_control(
+            "c, the digit to draw",
+            "label",
+            LABELS,
+            "all",
+            help="all: sample i is asked for digit i mod 10. none: no class "
+            "(∅), so w has nothing to push towards.",
+        )
+        return name, None, label
+    return name, choice_control("c, the shape to draw", "dataset", DATASETS_2D, "moons"), None
+
+
+def sampler_controls(name: str) -> dict:
+    """Sampler, S, η, spacing, w, seed and the number of samples, each bound to the URL."""
+    st.header("Sampler")
+    sampler = choice_control(
+        "Sampler",
+        "sampler",
+        models.SAMPLERS,
+        "ddim",
+        widget="segmented",
+        help="ddpm adds fresh noise at every step (Ho et al.); ddim can "
+        "take big steps without it (Song et al.).",
+    )
+    steps = int_control(
+        "S, sampler steps",
+        "steps",
+        1,
+        T,
+        50,
+        help=f"Denoising steps, each at one of the T = {T} training timesteps.",
+    )
+    eta = 0.0
+    if sampler == "ddim":
+        eta = grid_control(
+            "η, DDIM noise",
+            "eta",
+            ETA_GRID,
+            0.0,
+            help="0: deterministic. 1: fresh noise per step, like DDPM.",
+        )
+    spacing = choice_control(
+        "Spacing",
+        "spacing",
+        SPACINGS,
+        "trailing",
+        help="Which timesteps k the S steps land on (see Noise levels).",
+    )
+    w = grid_control(
+        "w, guidance",
+        "w",
+        W_GRID,
+        2.0,
+        help="ε̂ = ε̂(x_k, ∅) + w·(ε̂(x_k, c) − ε̂(x_k, ∅)): w = 0 ignores c, "
+        "w = 1 is the plain conditional model, w > 1 pushes harder towards c.",
+    )
+    seed = int_control("Seed", "seed", 0, 9999, 0, help="Picks the starting noise x_T.")
+    lo, hi, default = NUM_RANGES[name]
+    if st.session_state.get(LAST_MODEL, name) != name and "num" in st.session_state:
+        st.session_state["num"] = default  # another model starts at its own sample count
+    st.session_state[LAST_MODEL] = name
+    noun = "Images in the grid" if name == "digits" else "Points"
+    num = int_control(noun, "num", lo, hi, default, help="How many samples to draw at once.")
+    return dict(
+        sampler=sampler, steps=steps, eta=eta, spacing=spacing, guidance=w, seed=seed, num=num
+    )
+
+
+def lie_controls() -> sampling.TimestepLie:
+    """What to tell the network instead of k (URL keys ``lie``, ``delta``, ``told``)."""
+    mode = choice_control(
+        "The lie",
+        "lie",
+        models.LIE_MODES,
+        "offset",
+        widget="segmented",
+        help="offset: tell k + Δ · fixed: tell one k at every step · zero: "
+        "P = 0 · shuffle: P's columns in another order",
+    )
+    value = 0
+    if mode == "offset":
+        value = int_control("Δ, added to every k told", "delta", -T + 1, T - 1, 300)
+    elif mode == "fixed":
+        value = int_control("The k told at every step", "told", 0, T - 1, 500)
+    return sampling.TimestepLie(mode, float(value))
+
+
+@st.cache_resource
+def trajectory_store() -> TrajectoryStore:
+    return TrajectoryStore(max_entries=32, max_bytes=128 * 2**20)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def cached_truth(dataset: str) -> np.ndarray:
+    return sample_2d(dataset, 1500, seed=1001)  # a fresh draw, not the training points
+
+
+def labels_for(label: str | None, dataset: str | None, num: int):
+    """The sampler's ``labels``: a shape index, one digit, a digit per sample, or None (∅)."""
+    if dataset is not None:
+        return DATASETS_2D.index(dataset)
+    if label == "all":
+        return (np.arange(num) % 10).astype(np.int64)
+    return None if label == "none" else int(label)
+
+
+def run_key(name: str, options: dict, experiment: str) -> tuple:
+    labels = options["labels"]
+    labels = tuple(labels.tolist()) if isinstance(labels, np.ndarray) else labels
+    settings = tuple(sorted({**options, "labels": labels}.items(), key=str))
+    return name, weights_stamp(name), experiment, settings
+
+
+def shared_run(name: str, options: dict, experiment: str = "", live=None) -> Trajectory:
+    """The run with these settings, from the store shared by every session, or made now."""
+
+    def compute() -> Trajectory:
+        model, card = cached_model(name)
+        steps = models.sample_trajectory(model, models.model_schedule(card), **options)
+        timesteps = sampling_timesteps(T, options["steps"], options["spacing"])
+        return record_run(steps, timesteps, max_kept=MAX_KEPT, live=live)
+
+    key = run_key(name, options, experiment)
+    waiting = lambda: st.spinner("Another learner is making exactly this run; sharing it…")  # noqa: E731
+    run = trajectory_store().get_or_compute(key, compute, waiting=waiting)
+    st.session_state.setdefault(SHOWN, set()).add(key)
+    return run
+
+
+def remembered_run(name: str, options: dict, experiment: str = "") -> Trajectory | None:
+    """The run this session already made with these settings, if the store still holds it."""
+    key = run_key(name, options, experiment)
+    return trajectory_store().get(key) if key in st.session_state.get(SHOWN, ()) else None
+
+
+def runs(button: str, label: str, specs: dict) -> dict | None:
+    """Runs ``specs`` ({id: (model, options, experiment)}) when the button is pressed, or
+    the ones this session made before; None while any is missing. Errors become a message."""
+    try:
+        if st.button(label, key=button, icon=":material/science:"):
+            with st.spinner("Sampling…"):
+                return {i: shared_run(*spec) for i, spec in specs.items()}
+        found = {i: remembered_run(*spec) for i, spec in specs.items()}
+        return found if all(r is not None for r in found.values()) else None
+    except ValueError as error:  # WeightsError included
+        st.error(f"This experiment cannot run: {error}", icon=":material/error:")
+        return None
+
+
+def settled(run: Trajectory, field: str) -> int:
+    """The first kept timestep k at which ``field`` (xk or x0_pred) is within RMS ``SETTLED``
+    of the finished samples."""
+    for step in run.steps:
+        if np.sqrt(np.mean((getattr(step, field) - run.final) ** 2)) <= SETTLED:
+            return step.k
+    return run.steps[-1].k
+
+
+def show(where, samples, caption: str, *, width: int, truth=None, value_range=1.0) -> None:
+    """Samples as a PNG at its own size (Streamlit would blur a shrunk one, or make it a JPEG)."""
+    pixels = fig.sample_picture(samples, width=width, truth=truth, value_range=value_range)
+    where.image(fig.png_bytes(pixels), caption=caption, width=pixels.shape[1], output_format="PNG")
+
+
+def signed(value: float) -> str:
+    """+300 or −200, with a true minus sign."""
+    return f"{value:+g}".replace("-", "−")
+
+
+def lie_verdict(lie: sampling.TimestepLie, honest: Trajectory, lying: Trajectory, dataset, d):
+    """A sentence on what the lie broke, with numbers measured on these two runs."""
+    if lie.mode == "offset":
+        more = "more" if lie.value > 0 else "less"
+        why = f"at every step it was told k {signed(lie.value)}: {more} noise than x_k holds"
+    elif lie.mode == "fixed":
+        why = f"it was told k = {lie.value:g} at every step, so every step looked the same to it"
+    elif lie.mode == "zero":
+        why = (
+            f"it got P = 0, the code of no timestep (every sinusoidal row has length "
+            f"√(d/2) = {math.sqrt(d // 2):.2f})"
+        )
+    else:
+        why = (
+            "it got the same values in another column order; each column is a fixed input of "
+            "the time MLP, so to the network this is a different code"
+        )
+    if dataset is None:
+        rms = float(np.sqrt(np.mean((honest.final - lying.final) ** 2)))
+        crisp = [float(np.mean(np.abs(np.clip(r.final, -1, 1)))) for r in (honest, lying)]
+        measured = (
+            f"the lying samples differ from the honest ones by RMS {rms:.2f} (pixels "
+            f"span −1 … 1), and their mean |pixel| (1 = pure black and white) is "
+            f"{crisp[1]:.2f} against {crisp[0]:.2f}"
+        )
+    else:
+        ref = sample_2d(dataset, 1000, seed=2002)
+        e = [energy_distance(r.final[:1000], ref) for r in (honest, lying)]
+        measured = (
+            f"energy distance to fresh {dataset} points (0 = the true shape) is "
+            f"{e[1]:.4f} for the lie against {e[0]:.4f} honest"
+        )
+    return f"What changed: {why}. Measured on these runs: {measured}."
+
+
+st.title("Watch it denoise")
+st.write(
+    "A small network trained on 8×8 handwritten digits (or on 2D point clouds) starts from pure "
+    "noise and removes a little at each step. At every step it is told the timestep k as the "
+    "vector P(k), predicts the noise ε̂ in the sample x_k, and from it guesses the finished "
+    "sample x̂₀. Generate a run, scrub through it, then lie to the network about k."
+)
+
+with st.sidebar:
+    name, dataset, label = model_controls()
+    options = sampler_controls(name)
+options["labels"] = labels_for(label, dataset, options["num"])
+# The experiments run several samplers at once: a point cloud of 1,000 shows the same.
+small = options if dataset is None else {**options, "num": min(options["num"], EXPERIMENT_POINTS)}
+truth = cached_truth(dataset) if dataset is not None else None
+
+try:
+    model, card = cached_model(name)
+except ValueError as error:  # WeightsError: missing, corrupt or altered weights
+    st.error(
+        f"The {name} denoiser cannot be loaded, so this page cannot run. {error} The other "
+        "pages do not need it and keep working.",
+        icon=":material/error:",
+    )
+    with st.sidebar:
+        link_to_view()
+    st.stop()
+schedule = models.model_schedule(card)
+description = model.describe()
+asked = {"all": "every digit in turn", "none": "no class (∅)", None: dataset}.get(label)
+asked = asked or f"the digit {label}"
+
+# 1 ─ generate ────────────────────────────────────────────────────────────────────
+st.subheader("1 · Generate")
+st.write(
+    f"Press Generate to run {options['sampler'].upper()} for S = {options['steps']} steps, "
+    f"asking for {asked} with guidance w = {options['guidance']:g}. Left: x_k, the sample now. "
+    "Right: x̂₀, what the network thinks the end result will be."
+)
+pressed = st.button("Generate", key="generate", type="primary", icon=":material/auto_fix_high:")
+status = st.empty()
+left, right = st.columns(2)
+live_left, live_right = left.empty(), right.empty()
+run = None
+try:
+    if pressed:
+        bar = status.progress(0.0, text="Starting…")
+
+        def show_live(step) -> None:
+            bar.progress(
+                (step.index + 1) / options["steps"],
+                text=f"Step {step.index + 1} of {options['steps']}: k = {step.k}",
+            )
+            show(live_left, step.xk, f"x_k at k = {step.k}", width=BIG, truth=truth)
+            show(live_right, step.x0_pred, f"x̂₀ at k = {step.k}", width=BIG, truth=truth)
+
+        run = shared_run(name, options, live=show_live)
+    else:
+        run = remembered_run(name, options)
+except ValueError as error:
+    st.error(f"Sampling failed: {error}", icon=":material/error:")
+if run is None:
+    status.info("Press **Generate** to watch the network denoise.", icon=":material/touch_app:")
+else:
+    halfway = run.steps[len(run.steps) // 2]
+    status.success(
+        f"Done: {run.timesteps.size} steps, k = {run.timesteps[0]} down to "
+        f"{run.timesteps[-1]}, in {run.seconds:.2f} s.",
+        icon=":material/check_circle:",
+    )
+    show(live_left, run.final, "x₀: the finished samples", width=BIG, truth=truth)
+    guess = f"x̂₀ halfway, at k = {halfway.k}: the network's guess of the end"
+    show(live_right, halfway.x0_pred, guess, width=BIG, truth=truth)
+    try:
+        st.caption(card_sentence(name, dataset, options["guidance"]))
+    except (KeyError, TypeError, ValueError):  # a card from an older evaluate.py
+        st.caption("The model card's evaluation could not be read.")
+    o = options
+    stem = f"{name}_{o['sampler']}{o['steps']}_w{o['guidance']:g}_seed{o['seed']}"
+    title = f"{name}: {asked}, {o['sampler']} S={o['steps']}, w={o['guidance']:g}, seed {o['seed']}"
+    c1, c2, _ = st.columns([1, 1, 2])
+    with c1:
+        png_download(
+            "Samples (PNG)",
+            lambda: samples_png_figure(run.final, truth=truth, title=title),
+            f"{stem}.png",
+            key="samples_png",
+        )
+    with c2:
+        st.download_button(
+            "Trajectory (GIF)",
+            lambda: trajectory_gif(run.steps, truth=truth),
+            f"{stem}.gif",
+            "image/gif",
+            key="trajectory_gif",
+            icon=":material/animated_images:",
+            on_click="ignore",
+        )
+show_code(sampling.ddim_step, sampling.ddpm_step)
+
+if run is not None:
+    # 2 ─ play it back ────────────────────────────────────────────────────────────
+    st.subheader("2 · Play it back")
+    st.write(
+        "The same run, played by your browser: press ▶ or drag the slider. Watch x̂₀ settle "
+        "before x_k does: the network guesses the end early, and the sampler walks towards it."
+    )
+    plot(
+        fig.trajectory_animation_figure(run.steps, schedule.alpha_bar, truth=truth), key="animation"
+    )
+    shown = fig.animation_frame_steps(len(run.steps)).size
+    guess_at, sample_at = (settled(run, field) for field in ("x0_pred", "xk"))
+    st.caption(
+        f"{shown} of the {run.timesteps.size} steps, evenly spaced; the circle on the ᾱ_k "
+        f"curve marks each frame's noise level. Measured on this run: x̂₀ first comes within RMS "
+        f"{SETTLED} of the finished samples at k = {guess_at}, x_k only at k = {sample_at}."
+    )
+    show_code(kept_steps, fig.animation_frame_steps)
+
+    # 3 ─ step by step ────────────────────────────────────────────────────────────
+    st.subheader("3 · Step by step: what the network saw and said")
+    st.write(
+        "Pick a step: the sample x_k, the noise ε̂ the network found in it, its guess "
+        "x̂₀ = (x_k − √(1−ᾱ_k)·ε̂)/√ᾱ_k, and the exact vector P(k) it was given."
+    )
+    stored = [s.index for s in run.steps]
+    if st.session_state.get("frame") not in stored:
+        st.session_state.pop("frame", None)  # a new run: start at its first step
+    index = st.select_slider(
+        "Sampler step",
+        stored,
+        key="frame",
+        format_func=lambda i: f"{i + 1} (k = {run.timesteps[i]})",
+    )
+    step = run.steps[stored.index(index)]
+    ab = float(schedule.alpha_bar[step.k])
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Sampler step", f"{step.index + 1} of {run.timesteps.size}")
+    m2.metric("Timestep k", step.k)
+    m3.metric("k told to the network", f"{step.k_told:g}")
+    m4.metric("ᾱ_k, signal left", f"{ab:.5f}")
+    c1, c2, c3 = st.columns(3)
+    show(c1, step.xk, f"x_k at k = {step.k}", width=SMALL, truth=truth)
+    eps = f"ε̂, the noise it predicts (drawn over ±{fig.EPS_RANGE:g})"
+    show(c2, step.eps_pred, eps, width=SMALL, value_range=fig.EPS_RANGE)
+    show(c3, step.x0_pred, "x̂₀, its guess of the end", width=SMALL, truth=truth)
+    c1, c2 = st.columns(2)
+    with c1:
+        plot(fig.alpha_bar_figure(schedule.alpha_bar, run.timesteps, step.k), key="step_alpha")
+    with c2:
+        _, kind = column_roles(description["enc_dim"], convention=description["convention"])
+        plot(fig.encoding_figure(step.encoding, kind, step.k_told), key="step_encoding")
+    st.caption(
+        f"At k = {step.k}, x_k = {math.sqrt(ab):.3f}·x₀ + {math.sqrt(1 - ab):.3f}·ε. The network "
+        f"received P({step.k_told:g}): {step.encoding.size} values, {description['convention']} "
+        f"layout, as in training; length {np.linalg.norm(step.encoding):.3f}. Its time MLP "
+        f"turns them into {description['emb_dim']} numbers."
+    )
+    show_code(timestep_encoding)
+
+# 4 ─ the network ─────────────────────────────────────────────────────────────────
+st.subheader("4 · Where k enters the network")
+st.write(
+    "P(k) goes through a small MLP; the class vector is **added** to the result, and the sum "
+    "enters every block (dashed arrows), where it shifts each channel. Sizes are the live model's."
+)
+k_now = step.k if run is not None else None
+st.graphviz_chart(
+    fig.network_dot(
+        description, k=k_now, label="c, the class" if dataset is None else "c, the shape"
+    )
+)
+st.caption(
+    f"{description['params']:,} parameters; {description['params_time_embedding']:,} in the time "
+    f"MLP and {description['params_class_embedding']:,} in the class table. The embedding "
+    f"({description['emb_dim']} values) reaches all {description['residual_blocks']} blocks"
+    + (
+        ". Dotted: the UNet's skips, which carry each down block's output across to the up block "
+        "of the same size."
+        if dataset is None
+        else "."
+    )
+)
+show_code(type(model).forward)
+
+# 5 ─ lie about the timestep ──────────────────────────────────────────────────────
+st.subheader("5 · Lie about the timestep")
+st.write(
+    "Same seed, same sampler, same noise levels: only what the network is *told* changes. "
+    "The honest run is on the left, the lie on the right."
+)
+lie = lie_controls()
+pair = runs(
+    "lie_run",
+    "Run the lie",
+    {"honest": (name, small, ""), "lie": (name, {**small, "lie": lie}, "lie")},
+)
+if pair is not None:
+    told = {
+        "offset": f"k {signed(lie.value)}",
+        "fixed": f"k = {lie.value:g} always",
+        "zero": "P = 0",
+        "shuffle": "P with shuffled columns",
+    }[lie.mode]
+    c1, c2 = st.columns(2)
+    show(c1, pair["honest"].final, "Honest: told the true k", width=BIG, truth=truth)
+    show(c2, pair["lie"].final, f"Lie: told {told}", width=BIG, truth=truth)
+    verdict = lie_verdict(lie, pair["honest"], pair["lie"], dataset, description["enc_dim"])
+    st.info(verdict, icon=":material/science:")
+show_code(sampling.sample_trajectory)
+
+# 6 ─ ablation twins ──────────────────────────────────────────────────────────────
+st.subheader("6 · Twins: four ways to tell the network k")
+st.write(
+    "Four digit models trained identically except for how k enters: the sinusoidal P(k), k/T in "
+    "every column, the bare k, or nothing. Same seed and settings, side by side, with the "
+    "numbers their model cards measured."
+)
+if dataset is not None:
+    st.info(
+        "The twins are digit models: switch the denoiser to digits to run them.",
+        icon=":material/info:",
+    )
+else:
+    rows = {n: card_row(n, options["guidance"]) for n in TWINS}
+    twins = runs("twins_run", "Run the four twins", {n: (n, options, "twins") for n in TWINS})
+    if twins is not None:
+        for column, (n, twin) in zip(st.columns(len(TWINS)), twins.items(), strict=True):
+            r = rows[n][0]
+            score = f"{r['class_accuracy']:.1%} / {r['frechet']:.2f}" if r else "not measured"
+            show(column, twin.final, f"{TWINS[n]} ({n}): {score}", width=SMALL)
+    w_eval = next((w for _, w in rows.values() if w is not None), None)
+    st.info(
+        twins_summary({n: r for n, (r, _) in rows.items()}, w_eval), icon=":material/analytics:"
+    )
+    show_code(TimeEmbedding)
+
+# 7 ─ guidance strip ──────────────────────────────────────────────────────────────
+st.subheader("7 · Guidance: the same seed at several w")
+st.write(
+    "w = 0 ignores the class, w = 1 is the plain conditional model, and a larger w pushes every "
+    "step harder towards the class."
+)
+if options["labels"] is None:
+    st.info(
+        "Guidance needs a class to push towards: pick a digit (or all) for c.",
+        icon=":material/info:",
+    )
+else:
+    specs = {w: (name, {**small, "guidance": w}, "strip") for w in STRIP_W}
+    strip = runs("strip_run", "Run the strip", specs)
+    if strip is not None:
+        for column, (w, run_w) in zip(st.columns(len(STRIP_W)), strip.items(), strict=True):
+            r, w_eval = card_row(name, w) if dataset is None else (None, None)
+            score = f": {r['class_accuracy']:.1%} / {r['frechet']:.2f}" if w_eval == w else ""
+            show(column, run_w.final, f"w = {w:g}{score}", width=STRIP, truth=truth)
+        if dataset is None:
+            st.caption(
+                "Accuracy / Fréchet distance from the model card, for the w it evaluated; the "
+                "other w were not measured."
+            )
+    show_code(sampling.sample_trajectory)
+
+with st.sidebar:
+    link_to_view()

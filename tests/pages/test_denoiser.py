@@ -1,0 +1,333 @@
+"""The denoiser page through AppTest: generate, scrub, every experiment, hostile links, bad weights.
+
+The page reads weights from a copy of the shipped folder (``weights_dir``), so a test can edit
+cards or corrupt files without touching the real ones. Runs are kept short (few steps, few
+samples) so the file stays quick on a small CPU.
+"""
+
+import json
+import shutil
+
+import pytest
+import streamlit as st
+
+from tests.conftest import open_page, warnings_text
+from timestep_lab.models import pretrained
+
+PAGE = "app_pages/denoiser.py"
+QUICK = {"steps": "6", "num": "4"}
+
+
+@pytest.fixture
+def weights_dir(tmp_path, monkeypatch):
+    """A copy of the shipped weights; a missing ablation twin is stood in for by ``digits``.
+
+    The twins share every tensor shape (only how k is encoded differs), so ``digits`` weights
+    under another card make a valid stand-in while those models are still being trained.
+    """
+    folder = tmp_path / "weights"
+    shutil.copytree(pretrained.WEIGHTS_DIR, folder)
+    base = json.loads((folder / "digits.json").read_text(encoding="utf-8"))
+    for name in pretrained.DIGITS_NAMES:
+        if not (folder / f"{name}.safetensors").exists():
+            shutil.copy(folder / "digits.safetensors", folder / f"{name}.safetensors")
+            card = {**base, "name": name, "evaluation": None}
+            card["architecture"] = pretrained.ARCHITECTURES[name][1]
+            (folder / f"{name}.json").write_text(json.dumps(card), encoding="utf-8")
+    monkeypatch.setattr(pretrained, "WEIGHTS_DIR", folder)
+    return folder
+
+
+def generate(query=None):
+    at = open_page(PAGE, query)
+    return at.button(key="generate").click().run()
+
+
+def clean(at) -> bool:
+    return not at.exception and not at.error
+
+
+def captions(at) -> str:
+    return "\n".join(c.value for c in at.caption)
+
+
+def infos(at) -> str:
+    return "\n".join(str(i.value) for i in at.info)
+
+
+def image_captions(at) -> list[str]:
+    return [c for image in at.image for c in image.captions]
+
+
+def metric(at, label):
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_before_generate_the_page_invites_a_run(weights_dir):
+    at = open_page(PAGE)
+    assert clean(at) and not at.warning
+    assert at.title[0].value == "Watch it denoise"
+    assert [s.value[:2] for s in at.subheader] == ["1 ", "4 ", "5 ", "6 ", "7 "]
+    assert "Press **Generate**" in infos(at)
+    assert not at.get("plotly_chart")
+
+
+def test_generate_with_defaults_shows_every_view(weights_dir):
+    at = generate()
+    assert clean(at) and not at.warning
+    assert [s.value[:2] for s in at.subheader] == ["1 ", "2 ", "3 ", "4 ", "5 ", "6 ", "7 "]
+    done = at.success[0].value
+    assert done.startswith("Done: 50 steps, k = 999 down to ")
+    charts = {c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")}
+    assert charts == {"animation", "step_alpha", "step_encoding"}
+    shown = image_captions(at)
+    assert shown[0] == "x₀: the finished samples"
+    assert shown[1].startswith("x̂₀ halfway, at k = ")
+    assert shown[2:5] == ["x_k at k = 999", "ε̂, the noise it predicts (drawn over ±3)",
+                          "x̂₀, its guess of the end"]  # fmt: skip
+    assert len(at.get("download_button")) == 2  # PNG grid, GIF
+    assert at.get("graphviz_chart")
+    assert metric(at, "Timestep k") == "999"
+
+
+def test_the_scrubber_at_the_first_and_the_last_step(weights_dir):
+    at = generate({**QUICK, "spacing": "linspace"})
+    assert clean(at)
+    frame = at.select_slider(key="frame")
+    assert metric(at, "Sampler step") == "1 of 6"
+    assert metric(at, "Timestep k") == "999"
+    assert float(metric(at, "ᾱ_k, signal left")) < 1e-3
+    frame.set_value(5).run()
+    assert clean(at)
+    assert metric(at, "Sampler step") == "6 of 6"
+    assert metric(at, "Timestep k") == "0"
+    assert metric(at, "k told to the network") == "0"
+    assert "received P(0): 64 values, transformer layout" in captions(at)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"sampler": "ddpm"},
+        {"sampler": "ddim", "eta": "1", "spacing": "leading"},
+        {"w": "0"},
+        {"w": "1", "label": "7"},
+        {"w": "8", "label": "none"},
+        {"model": "toy2d", "num": "150", "dataset": "rings"},
+    ],
+    ids=["ddpm", "ddim-eta1-leading", "w0", "w1-digit7", "w8-no-class", "toy2d"],
+)
+def test_generate_with_other_settings(weights_dir, query):
+    at = generate({**QUICK, **query})
+    assert clean(at) and not at.warning, query
+    assert at.success and "Done: 6 steps" in at.success[0].value
+    assert at.get("plotly_chart")
+
+
+def test_toy2d_draws_points_over_the_true_shape(weights_dir):
+    path = weights_dir / "toy2d.json"
+    card = json.loads(path.read_text(encoding="utf-8"))
+    moons = {"floor": 0.004, "ddim50": {"energy_distance": 0.0123, "ratio": 3.08},
+             "ddpm1000": {"energy_distance": 0.005, "ratio": 1.25}}  # fmt: skip
+    card["evaluation"] = {"guidance": 1.0, "num": 2000, "moons": moons}
+    path.write_text(json.dumps(card), encoding="utf-8")
+    at = generate({"model": "toy2d", "steps": "8", "num": "300"})
+    assert clean(at)
+    text = captions(at)
+    assert "2,000 samples of moons at w = 1 against fresh true points: DDIM-50: energy " in text
+    assert "DDPM-1000: energy distance 0.0050, 1.25× that between two true samples." in text
+    assert at.slider(key="num").value == 300
+    assert "Points" in [s.label for s in at.slider]
+    assert "The twins are digit models" in infos(at)
+    at.button(key="strip_run").click().run()
+    assert clean(at)
+    assert [c for c in image_captions(at) if c.startswith("w = ")] == [
+        "w = 0", "w = 1", "w = 2", "w = 4", "w = 8"
+    ]  # fmt: skip
+    at.button(key="lie_run").click().run()
+    assert clean(at)
+    assert "energy distance to fresh moons points" in infos(at)
+
+
+@pytest.mark.parametrize(
+    ("lie", "extra", "told"),
+    [
+        ("offset", {"delta": "-200"}, "k −200"),
+        ("fixed", {"told": "999"}, "k = 999 always"),
+        ("zero", {}, "P = 0"),
+        ("shuffle", {}, "P with shuffled columns"),
+    ],
+)
+def test_each_lie_runs_beside_the_honest_run(weights_dir, lie, extra, told):
+    at = open_page(PAGE, {**QUICK, "lie": lie, **extra})
+    at.button(key="lie_run").click().run()
+    assert clean(at) and not at.warning
+    assert "What changed" in infos(at)
+    assert f"Lie: told {told}" in image_captions(at)
+    assert "differ from the honest ones by RMS" in infos(at)
+    if lie == "fixed":
+        at.button(key="generate").click().run()
+        assert metric(at, "k told to the network") == "999"  # the main run stays honest
+
+
+def test_twins_run_and_quote_their_model_cards(weights_dir):
+    numbers = {"digits": (0.95, 3.0), "digits-scalar": (0.94, 3.2), "digits-raw": (0.80, 6.0),
+               "digits-none": (0.30, 20.0)}  # fmt: skip
+    for name, (accuracy, frechet) in numbers.items():
+        path = weights_dir / f"{name}.json"
+        card = json.loads(path.read_text(encoding="utf-8"))
+        row = {"guidance": 2.0, "class_accuracy": accuracy, "frechet": frechet}
+        card["evaluation"] = {"num": 1000, "steps": 50, "w=2": row, "frechet_floor": 1.0}
+        path.write_text(json.dumps(card), encoding="utf-8")
+    at = open_page(PAGE, QUICK)
+    text = infos(at)
+    assert "sinusoidal P(k) 95.0% / 3.00" in text
+    assert "k/T works about as well as the sinusoidal code" in text
+    assert "raw k is 15.0 points less accurate" in text
+    assert "Never telling the network k costs 65.0 points of accuracy" in text
+    at.button(key="twins_run").click().run()
+    assert clean(at)
+    twins = [c for c in image_captions(at) if "(digits" in c]
+    assert twins[0] == "sinusoidal P(k) (digits): 95.0% / 3.00"
+    assert len(twins) == 4
+    at.button(key="strip_run").click().run()
+    assert clean(at)
+    assert "w = 2: 95.0% / 3.00" in image_captions(at)
+    at.button(key="generate").click().run()
+    assert "1,000 DDIM-50 samples" in captions(at)
+    assert "an independent classifier reads 95.0% as the digit asked for" in captions(at)
+    assert "w = 8" in image_captions(at)  # not evaluated: no numbers
+
+
+def test_without_measured_metrics_the_page_makes_no_claim(weights_dir):
+    for name in pretrained.DIGITS_NAMES:
+        path = weights_dir / f"{name}.json"
+        card = json.loads(path.read_text(encoding="utf-8"))
+        path.write_text(json.dumps({**card, "evaluation": None}), encoding="utf-8")
+    at = open_page(PAGE, QUICK)
+    assert clean(at)
+    assert "makes no claim about which encoding works better" in infos(at)
+    at.button(key="generate").click().run()
+    assert "no evaluation yet" in captions(at)
+
+
+def test_guidance_strip_needs_a_class(weights_dir):
+    at = open_page(PAGE, {**QUICK, "label": "none"})
+    assert "Guidance needs a class" in infos(at)
+    assert not [b for b in at.button if b.key == "strip_run"]
+    at = open_page(PAGE, {**QUICK, "label": "4"})
+    at.button(key="strip_run").click().run()
+    assert clean(at)
+
+
+HOSTILE = {"model": "evil", "label": "11", "w": "-3", "sampler": "x", "steps": "99999",
+           "eta": "2", "spacing": "x", "seed": "-1", "num": "100000", "lie": "<b>",
+           "delta": "1e9"}  # fmt: skip
+
+
+def test_hostile_links_get_notes_and_valid_values(weights_dir):
+    at = open_page(PAGE, HOSTILE)
+    assert not at.exception and not at.error
+    notes = warnings_text(at)
+    for key in ("model", "label", "w", "sampler", "steps", "eta", "spacing", "seed", "num",
+                "lie", "delta"):  # fmt: skip
+        assert f"`{key}=" in notes, key
+    assert at.slider(key="steps").value == 1000
+    assert at.slider(key="num").value == 64
+    assert at.select_slider(key="w").value == 0.0
+    assert at.select_slider(key="eta").value == 1.0
+    assert at.slider(key="seed").value == 0
+
+
+@pytest.mark.parametrize(("key", "value"), [("w", "1e9"), ("w", "nan"), ("steps", "0"),
+                                            ("w", "2.2"), ("num", "abc")])  # fmt: skip
+def test_single_odd_values_are_corrected(weights_dir, key, value):
+    at = open_page(PAGE, {key: value})
+    assert not at.exception and not at.error
+    assert f"`{key}=" in warnings_text(at)
+
+
+def test_a_link_reproduces_the_view(weights_dir):
+    query = {"model": "digits", "label": "5", "w": "1.5", "sampler": "ddim", "steps": "20",
+             "eta": "0.5", "spacing": "linspace", "seed": "42", "num": "9"}  # fmt: skip
+    at = open_page(PAGE, query)
+    assert not at.exception and not at.warning
+    assert at.selectbox(key="label").value == "5"
+    assert at.select_slider(key="w").value == 1.5
+    assert at.select_slider(key="eta").value == 0.5
+    assert at.slider(key="steps").value == 20
+    assert at.slider(key="num").value == 9
+
+
+def test_switching_model_resets_the_sample_count(weights_dir):
+    at = open_page(PAGE)
+    assert at.slider(key="num").value == 16
+    at.button_group(key="model").set_value("toy2d").run()
+    assert clean(at) and not at.warning
+    assert at.slider(key="num").value == 2000
+
+
+def test_corrupt_weights_give_a_clear_message(weights_dir):
+    path = weights_dir / "digits.safetensors"
+    path.write_bytes(path.read_bytes()[:1000])
+    st.cache_resource.clear()
+    at = open_page(PAGE)
+    assert not at.exception
+    assert "cannot be loaded" in at.error[0].value
+    assert "corrupt or was replaced" in at.error[0].value
+    assert not [b for b in at.button if b.key == "generate"]
+    other = open_page("app_pages/encoding.py")
+    assert not other.exception and not other.error
+
+
+def test_missing_weights_give_a_clear_message(weights_dir):
+    (weights_dir / "toy2d.safetensors").unlink()
+    at = open_page(PAGE, {"model": "toy2d"})
+    assert not at.exception
+    assert "weights of 'toy2d' are missing" in at.error[0].value
+
+
+def test_a_missing_twin_fails_only_its_section(weights_dir):
+    (weights_dir / "digits-raw.safetensors").unlink()
+    at = open_page(PAGE, QUICK)
+    at.button(key="twins_run").click().run()
+    assert not at.exception
+    assert "This experiment cannot run" in at.error[0].value
+    at.button(key="generate").click().run()
+    assert at.success  # the rest of the page still works
+
+
+def test_hidden_controls_keep_the_link_values(weights_dir):
+    at = open_page(PAGE, {"hide": "w,eta,model", "w": "4", "eta": "0.5", "model": "toy2d"})
+    assert clean(at) and not at.warning
+    assert not [s for s in at.select_slider if s.key in ("w", "eta")]
+    assert any("guidance w = 4" in m.value for m in at.markdown)
+    link = at.code[-1].value
+    for part in (
+        "model=toy2d",
+        "w=4",
+        "eta=0.5",
+        "lie=offset",
+        "delta=300",
+        "hide=eta%2Cmodel%2Cw",
+    ):
+        assert part in link, part
+
+
+def test_twins_text_follows_the_numbers_not_lore(weights_dir):
+    """The shape of the real evaluation: k/T ties, no-k loses accuracy but not Fréchet."""
+    numbers = {"digits": (1.0, 8.46), "digits-scalar": (1.0, 8.30), "digits-none": (0.941, 7.66)}
+    for name in pretrained.DIGITS_NAMES:
+        path = weights_dir / f"{name}.json"
+        card = json.loads(path.read_text(encoding="utf-8"))
+        card["evaluation"] = None
+        if name in numbers:
+            accuracy, frechet = numbers[name]
+            row = {"guidance": 2.0, "class_accuracy": accuracy, "frechet": frechet}
+            card["evaluation"] = {"num": 1000, "steps": 50, "w=2": row, "frechet_floor": 2.4}
+        path.write_text(json.dumps(card), encoding="utf-8")
+    text = infos(open_page(PAGE, QUICK))
+    assert "real digits against real: 2.4" in text
+    assert "raw k" not in text  # not measured: no claim
+    assert "buys no accuracy over k/T" in text
+    assert "costs 5.9 points of accuracy, though its Fréchet distance is lower (7.66)." in text
