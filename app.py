@@ -36,6 +36,12 @@ PAGES = [
         icon=":material/auto_fix_high:",
         url_path="denoiser",
     ),
+    st.Page(
+        "app_pages/walkthrough.py",
+        title="Walkthrough",
+        icon=":material/school:",
+        url_path="walkthrough",
+    ),
 ]
 
 page = st.navigation(PAGES, position="top" if presenter else "sidebar")

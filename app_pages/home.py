@@ -45,3 +45,12 @@ st.caption(
     "Noise becomes digits (or points become two moons); see which timestep the network is "
     "told at each step, compare the four ways to tell it, and lie to it on purpose."
 )
+st.page_link(
+    "app_pages/walkthrough.py",
+    label="Walkthrough: a guided lesson for a class, predict then reveal",
+    icon=":material/school:",
+)
+st.caption(
+    "Eleven short steps with a question before each figure. Teachers: every step has its own "
+    "link; add `&presenter=1` for a projector."
+)

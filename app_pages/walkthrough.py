@@ -1,0 +1,251 @@
+"""Walkthrough: a guided lesson on timestep encodings, one predict-then-reveal step at a time."""
+
+import numpy as np
+import streamlit as st
+
+from timestep_lab.encodings import (
+    CONVENTIONS,
+    column_roles,
+    frequencies,
+    frequency_roles,
+    half_similarity_shift,
+    noise_schedule,
+    normalized_index_encoding,
+    raw_index_encoding,
+    shift_similarity,
+    wavelengths,
+)
+from timestep_lab.encodings.display import heatmap_grid
+from timestep_lab.figures import encoding as enc_fig
+from timestep_lab.figures import noise as noise_fig
+from timestep_lab.images import bundled_image, to_signed
+from timestep_lab.lesson.steps import Choice, Guess, LessonStep, half_signal_timestep, lesson
+from timestep_lab.ui import int_control, link_to_view, plot
+from timestep_lab.ui.controls import set_control
+
+STEPS = lesson()
+K = 250  # the timestep the lesson's encoding figures highlight
+SEED = 0  # the lesson's noise and samples: every student sees the same pictures
+GUIDANCE_W = (0.0, 1.0, 2.0, 4.0)
+LESSON_DIGIT = 3
+
+
+# ── the live figures, each built by the same functions the pages use ──────────────────
+@st.cache_data(max_entries=4, show_spinner=False)
+def filmstrip():
+    schedules = [noise_schedule(name, 1000) for name in ("linear", "scaled_linear", "cosine")]
+    x0 = to_signed(bundled_image("hopper", 48))
+    noise = np.random.default_rng(SEED).standard_normal(x0.shape)
+    timesteps = noise_fig.filmstrip_timesteps(1000, 6)
+    frames = noise_fig.filmstrip_frames(x0, noise, schedules, timesteps)
+    return noise_fig.filmstrip_figure(frames, [s.name for s in schedules], timesteps)
+
+
+def naive():
+    ks = np.arange(1000)
+    series = {
+        f"T = {t}": np.where(ks < t, normalized_index_encoding(ks, 1, t)[:, 0], np.nan)
+        for t in (250, 1000, 4000)
+    }
+    left, right = st.columns(2)
+    with left:
+        plot(
+            enc_fig.naive_figure(
+                ks, {"k": raw_index_encoding(ks, 1)[:, 0]}, y_title="value fed in"
+            ),
+            key="lesson_naive_raw",
+        )
+    with right:
+        plot(enc_fig.naive_figure(ks, series, y_title="k / T"), key="lesson_naive_norm")
+
+
+def wavelength_view():
+    lam = wavelengths(128)
+    plot(enc_fig.wavelength_figure(lam, frequency_roles(lam, 1000), 1000), key="lesson_lambda")
+
+
+def heatmap_view():
+    grid = heatmap_grid(1000, 64, k=K)
+    freq_index, kind = column_roles(64)
+    labels = enc_fig.column_labels(grid.columns, freq_index[grid.columns], kind[grid.columns])
+    plot(enc_fig.heatmap_figure(grid, labels, K), key="lesson_heatmap")
+
+
+def shift_view():
+    deltas = np.arange(-K, 1000 - K)
+    reference = np.arange(1000)
+    reference_similarity = shift_similarity(0, reference, 128)
+    figure = enc_fig.shift_figure(
+        deltas,
+        shift_similarity(K, deltas, 128),
+        K,
+        reference=(reference, reference_similarity),
+        half_shift=half_similarity_shift(reference_similarity, reference),
+    )
+    plot(figure, key="lesson_shift")
+
+
+def schedule_view():
+    schedules = [
+        noise_schedule(name, 1000) for name in ("linear", "scaled_linear", "cosine", "sigmoid")
+    ]
+    plot(
+        noise_fig.schedule_curves_figure(schedules, half_signal_timestep(), "linear"),
+        key="lesson_schedules",
+    )
+
+
+def layout_view():
+    by_layout = {}
+    for name in CONVENTIONS:
+        idx, kind = column_roles(16, convention=name)
+        omega = frequencies(16, convention=name)
+        by_layout[name] = (np.where(idx >= 0, omega[np.maximum(idx, 0)], np.nan), kind)
+    plot(enc_fig.layout_figure(by_layout), key="lesson_layouts")
+
+
+def network_view():
+    from timestep_lab.figures.denoiser import network_dot
+    from timestep_lab.ui.models import cached_model
+
+    model, _ = cached_model("digits")
+    st.graphviz_chart(network_dot(model.describe(), label=f"c = {LESSON_DIGIT}"))
+
+
+@st.cache_data(max_entries=8, show_spinner="Sampling…")
+def lesson_samples(guidance: float, lie: str) -> np.ndarray:
+    from timestep_lab import models
+    from timestep_lab.ui.models import cached_model
+
+    model, card = cached_model("digits")
+    told = models.TimestepLie("fixed", 0.0) if lie == "k=0" else None
+    return models.sample(
+        model,
+        models.model_schedule(card),
+        sampler="ddim",
+        steps=25,
+        spacing="trailing",
+        guidance=guidance,
+        labels=LESSON_DIGIT,
+        num=8,
+        seed=SEED,
+        lie=told,
+    )
+
+
+def samples_row(samples: np.ndarray, caption: str) -> None:
+    from timestep_lab.figures.denoiser import png_bytes, sample_picture
+
+    pixels = sample_picture(samples, width=300)
+    # At its own width and as PNG: Streamlit would otherwise blur a shrunk picture or
+    # re-encode it as JPEG.
+    st.image(png_bytes(pixels), caption=caption, width=pixels.shape[1], output_format="PNG")
+
+
+def guidance_view():
+    columns = st.columns(len(GUIDANCE_W))
+    for column, w in zip(columns, GUIDANCE_W, strict=True):
+        with column:
+            samples_row(lesson_samples(w, ""), f"w = {w:g}")
+
+
+def lie_view():
+    honest, lying = st.columns(2)
+    with honest:
+        samples_row(lesson_samples(1.0, ""), "honest: told the true k")
+    with lying:
+        samples_row(lesson_samples(1.0, "k=0"), "told k = 0 at every step")
+
+
+FIGURES = {
+    "filmstrip": lambda: plot(filmstrip(), key="lesson_filmstrip"),
+    "naive": naive,
+    "wavelengths": wavelength_view,
+    "heatmap": heatmap_view,
+    "shift": shift_view,
+    "schedules": schedule_view,
+    "layouts": layout_view,
+    "network": network_view,
+    "guidance": guidance_view,
+    "lie": lie_view,
+    "summary": network_view,
+}
+
+
+# ── questions: commit first, then see feedback and the figure ────────────────────────
+def ask(question: Choice | Guess, key: str) -> bool:
+    """Draw a question; returns whether the learner has committed an answer to it."""
+    answered = f"{key}_answer"
+    st.markdown(f"**{question.prompt}**")
+    if isinstance(question, Choice):
+        picked = st.radio(
+            question.prompt, question.options, index=None, key=key, label_visibility="collapsed"
+        )
+    else:
+        picked = st.slider(
+            question.prompt,
+            question.lo,
+            question.hi,
+            question.lo,
+            key=key,
+            label_visibility="collapsed",
+        )
+    if st.button("Check my answer", key=f"{key}_check", disabled=picked is None):
+        st.session_state[answered] = picked
+    if answered not in st.session_state:
+        return False
+    committed = st.session_state[answered]
+    unit = f" {question.unit}" if isinstance(question, Guess) and question.unit else ""
+    if question.is_right(committed):
+        st.success(f"Right. {question.why}", icon=":material/check_circle:")
+    elif isinstance(question, Guess):
+        st.error(
+            f"You guessed {committed:,}{unit}; the answer is {question.answer:,}{unit}. "
+            f"{question.why}",
+            icon=":material/cancel:",
+        )
+    else:
+        right = question.options[question.answer]
+        st.error(f"Not quite: the answer is “{right}”. {question.why}", icon=":material/cancel:")
+    return True
+
+
+def go_to(step: int) -> None:
+    set_control("step", step)
+
+
+def show_step(number: int, step: LessonStep) -> None:
+    st.subheader(f"{number} · {step.title}")
+    st.write(step.text)
+    committed = [ask(q, f"q{number}_{i}") for i, q in enumerate(step.questions)]
+    if all(committed):
+        try:
+            FIGURES[step.figure]()
+        except ValueError as error:  # e.g. missing or corrupt weights
+            st.error(f"This figure cannot be drawn here: {error}", icon=":material/error:")
+        st.caption(step.after)
+    else:
+        st.info("Answer first, then the figure appears.", icon=":material/visibility_off:")
+
+
+st.title("Walkthrough: how a diffusion model knows when it is")
+st.write(
+    f"A lesson in {len(STEPS)} steps. Each one asks you to predict before it shows: commit to "
+    "an answer, then see whether you were right and the figure that explains why. A teacher "
+    "can send the class to any step with a link."
+)
+with st.sidebar:
+    number = int_control(
+        "Step", "step", 1, len(STEPS), 1, help="Which step of the lesson; part of the link."
+    )
+st.progress(number / len(STEPS), text=f"Step {number} of {len(STEPS)}")
+show_step(number, STEPS[number - 1])
+previous, _, following = st.columns([1, 3, 1])
+previous.button(
+    "← Previous", on_click=go_to, args=(number - 1,), disabled=number == 1, width="stretch"
+)
+following.button(
+    "Next →", on_click=go_to, args=(number + 1,), disabled=number == len(STEPS), width="stretch"
+)
+with st.sidebar:
+    link_to_view()

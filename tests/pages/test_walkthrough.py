@@ -1,0 +1,107 @@
+"""The walkthrough through AppTest: the whole lesson, right and wrong answers, deep links."""
+
+import pytest
+
+from tests.conftest import open_page, warnings_text
+from timestep_lab.lesson import Choice, lesson
+
+PAGE = "app_pages/walkthrough.py"
+STEPS = lesson()
+
+
+def answer(at, number: int, *, right: bool):
+    """Answer every question of the step shown, right or wrong, and check each."""
+    for i, question in enumerate(STEPS[number - 1].questions):
+        key = f"q{number}_{i}"
+        if isinstance(question, Choice):
+            pick = question.answer if right else (question.answer + 1) % len(question.options)
+            at.radio(key=key).set_value(question.options[pick]).run()
+        else:
+            off = 0 if right else question.tolerance + 1
+            value = (
+                question.answer + off
+                if question.answer + off <= question.hi
+                else (question.answer - off)
+            )
+            at.slider(key=key).set_value(value).run()
+        at.button(key=f"{key}_check").click().run()
+        assert not at.exception, (number, i)
+    return at
+
+
+def figure_shown(at) -> bool:
+    return any(at.get(kind) for kind in ("plotly_chart", "graphviz_chart", "image"))
+
+
+def test_walk_the_whole_lesson_answering_right():
+    at = open_page(PAGE)
+    for number in range(1, len(STEPS) + 1):
+        assert at.subheader[0].value.startswith(f"{number} · ")
+        assert not figure_shown(at), "the figure must wait for an answer"
+        assert at.info, "a hint says the figure appears after answering"
+        answer(at, number, right=True)
+        assert len(at.success) == len(STEPS[number - 1].questions)
+        assert not at.error
+        assert figure_shown(at), number
+        next_button = at.button[-1]
+        assert next_button.disabled == (number == len(STEPS))
+        if number < len(STEPS):
+            next_button.click().run()
+    assert at.slider(key="step").value == len(STEPS)
+
+
+def test_walk_the_whole_lesson_answering_wrong_explains_the_answer():
+    at = open_page(PAGE)
+    for number in range(1, len(STEPS) + 1):
+        answer(at, number, right=False)
+        errors = " ".join(e.value for e in at.error)
+        assert len(at.error) == len(STEPS[number - 1].questions)
+        assert "answer is" in errors
+        assert figure_shown(at)  # a wrong answer still reveals the explanation
+        if number < len(STEPS):
+            at.button[-1].click().run()
+
+
+def test_previous_goes_back():
+    at = open_page(PAGE, {"step": "5"})
+    at.button[-2].click().run()
+    assert at.subheader[0].value.startswith("4 · ")
+
+
+@pytest.mark.parametrize("number", range(1, len(STEPS) + 1))
+def test_deep_link_to_each_step(number):
+    at = open_page(PAGE, {"step": str(number)})
+    assert not at.exception and not at.warning
+    assert at.subheader[0].value == f"{number} · {STEPS[number - 1].title}"
+    assert at.get("progress")[0].proto.text == f"Step {number} of {len(STEPS)}"
+
+
+@pytest.mark.parametrize(
+    ("query", "shown", "note"),
+    [
+        ({"step": "0"}, 1, "outside the valid range"),
+        ({"step": "99"}, len(STEPS), "outside the valid range"),
+        ({"step": "-3"}, 1, "outside the valid range"),
+        ({"step": "abc"}, 1, "not a number"),
+        ({"step": "2.5"}, 2, "not a whole number"),
+        ({"presenter": "2"}, 1, "`presenter` should be 1 or 0"),
+        ({"hide": "step;drop"}, 1, "`hide` lists names of controls"),
+    ],
+)
+def test_hostile_links_get_friendly_handling(query, shown, note):
+    at = open_page(PAGE, query)
+    assert not at.exception
+    assert note in warnings_text(at)
+    assert at.subheader[0].value.startswith(f"{shown} · ")
+
+
+def test_hidden_step_control_still_moves_with_the_buttons():
+    at = open_page(PAGE, {"step": "3", "hide": "step", "presenter": "1"})
+    assert not at.exception and not at.warning
+    assert not [s for s in at.slider if s.key == "step"]
+    assert at.subheader[0].value.startswith("3 · ")
+    at.button[-1].click().run()
+    assert at.subheader[0].value.startswith("4 · ")
+    at.button[-2].click().run()
+    at.button[-2].click().run()
+    assert at.subheader[0].value.startswith("2 · ")
