@@ -62,6 +62,57 @@ def cached_grid(num_timesteps: int, dim: int, base: float, layout: str, k: int):
     return heatmap_grid(num_timesteps, dim, k=k, base=base, convention=layout)
 
 
+def compared_lengths(num_timesteps: int) -> list[int]:
+    """The values of T the "index divided by T" view compares: a quarter, T, four times."""
+    return sorted({max(10, num_timesteps // 4), num_timesteps, min(4000, 4 * num_timesteps)})
+
+
+def pair_picks(n_freqs: int) -> list[int]:
+    """Three frequency indices for the sinusoidal side of view 7: fastest, and two slower."""
+    return sorted({0, min(n_freqs - 1, n_freqs // 4), min(n_freqs - 1, n_freqs // 2)})
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def k_free_figures(num_timesteps: int, dim: int, base: float, layout: str) -> dict:
+    """The figures of this page that do not depend on k, built once per setting.
+
+    A k change (the most common move) then rebuilds only the figures that show k. They are
+    shared read-only between sessions: a cached resource is not copied, and nothing here or
+    in ``plot`` mutates a figure (presenter mode draws an enlarged copy).
+    """
+    embedding = cached_embedding(num_timesteps, dim, base, layout)
+    lam = wavelengths(dim, base=base, convention=layout)
+    sim_rows, sim_matrix, _, _ = cached_similarities(num_timesteps, dim, base, layout)
+    ks = np.arange(num_timesteps)
+    normalized = {
+        f"T = {t}": np.where(ks < t, normalized_index_encoding(ks, 1, t)[:, 0], np.nan)
+        for t in compared_lengths(num_timesteps)
+    }
+    freq_index, kind = column_roles(dim, convention=layout)
+    sin_cols = {
+        f"sin, i = {p}": embedding[:, np.flatnonzero((freq_index == p) & (kind == "sin"))[0]]
+        for p in pair_picks(lam.size)
+    }
+    comparison_dim = max(dim, MIN_DIM["ddpm"])
+    by_layout = {}
+    for name in CONVENTIONS:
+        idx, kd = column_roles(comparison_dim, convention=name)
+        omega_all = frequencies(comparison_dim, base=base, convention=name)
+        by_layout[name] = (np.where(idx >= 0, omega_all[np.maximum(idx, 0)], np.nan), kd)
+    return {
+        "wavelengths": fig.wavelength_figure(
+            lam, frequency_roles(lam, num_timesteps), num_timesteps
+        ),
+        "similarity": fig.similarity_figure(sim_matrix, sim_rows),
+        "naive_raw": fig.naive_figure(
+            ks, {"k": raw_index_encoding(ks, 1)[:, 0]}, y_title="value fed in"
+        ),
+        "naive_norm": fig.naive_figure(ks, normalized, y_title="k / T"),
+        "naive_sin": fig.naive_figure(ks, sin_cols, y_title="P(k, j)"),
+        "layouts": fig.layout_figure(by_layout),
+    }
+
+
 def encoding_controls() -> tuple[int, float, int, int, str]:
     """The sidebar: d, n, T, k and the layout, each bound to the URL."""
     st.header("Encoding")
@@ -173,7 +224,8 @@ st.write(
     "A pair is useful when it turns a noticeable amount across 0 … T−1 but not so fast that "
     "integer steps skip whole turns. Wavelengths grow geometrically from 2π to about 2π·n."
 )
-plot(fig.wavelength_figure(lam, roles, num_timesteps), key="wavelengths")
+k_free = k_free_figures(num_timesteps, dim, base, layout)
+plot(k_free["wavelengths"], key="wavelengths")
 st.caption(
     f"{lam.size} wavelengths from {lam[0]:.3g} to {lam[-1]:.4g} timesteps (log scale). "
     f"{still} of them turn less than 5% of a circle over all {num_timesteps} timesteps, so "
@@ -193,15 +245,13 @@ st.write(
     "Near timesteps are similar, far ones are not, and the pattern depends only on the "
     "distance Δ between them, not on where they are."
 )
-sim_rows, sim_matrix, reference_similarity, half = cached_similarities(
-    num_timesteps, dim, base, layout
-)
+sim_rows, _, reference_similarity, half = cached_similarities(num_timesteps, dim, base, layout)
 deltas = np.arange(num_timesteps) - k  # the rows of P are P(k + Δ) for these Δ
 similarity = row_similarity(embedding, k)
 reference = np.arange(num_timesteps)
 left, right = st.columns(2)
 with left:
-    plot(fig.similarity_figure(sim_matrix, sim_rows), key="similarity")
+    plot(k_free["similarity"], key="similarity")
     st.caption(
         f"Cosine similarity of P(a) and P(b) for {sim_rows.size} evenly spaced timesteps: "
         "the bright diagonal band is 'near in time'."
@@ -279,39 +329,26 @@ st.latex(values)
 # 7 ─ the naive alternatives ──────────────────────────────────────────────────────
 st.subheader("7 · Why not just give the network k?")
 st.write("Two simpler ideas come first, and each has a flaw the sinusoidal code avoids.")
-ks = np.arange(num_timesteps)
 c1, c2, c3 = st.columns(3)
 with c1:
     st.markdown("**Raw index k**")
-    plot(
-        fig.naive_figure(ks, {"k": raw_index_encoding(ks, 1)[:, 0]}, y_title="value fed in"),
-        key="naive_raw",
-    )
+    plot(k_free["naive_raw"], key="naive_raw")
     st.caption(
         f"The value grows with k: at k = {num_timesteps - 1} it is {num_timesteps - 1}, "
         "hundreds of times larger than any other input, so late timesteps swamp the network."
     )
 with c2:
     st.markdown("**Index divided by T**")
-    other_ts = sorted({max(10, num_timesteps // 4), num_timesteps, min(4000, 4 * num_timesteps)})
-    series = {
-        f"T = {t}": np.where(ks < t, normalized_index_encoding(ks, 1, t)[:, 0], np.nan)
-        for t in other_ts
-    }
-    plot(fig.naive_figure(ks, series, y_title="k / T"), key="naive_norm")
-    meanings = ", ".join(f"{k / t:.3f} when T = {t}" for t in other_ts if k < t)
+    plot(k_free["naive_norm"], key="naive_norm")
+    lengths = compared_lengths(num_timesteps)
+    meanings = ", ".join(f"{k / t:.3f} when T = {t}" for t in lengths if k < t)
     st.caption(
         f"Bounded, but k = {k} becomes {meanings}: the same timestep means different inputs "
         f"for different T, and neighbours differ by only 1/T = {1 / num_timesteps:.4g}."
     )
 with c3:
     st.markdown("**Sinusoidal P(k)**")
-    picks = sorted({0, min(n_freqs - 1, n_freqs // 4), min(n_freqs - 1, n_freqs // 2)})
-    sin_cols = {
-        f"sin, i = {p}": embedding[:, np.flatnonzero((freq_index == p) & (kind == "sin"))[0]]
-        for p in picks
-    }
-    plot(fig.naive_figure(ks, sin_cols, y_title="P(k, j)"), key="naive_sin")
+    plot(k_free["naive_sin"], key="naive_sin")
     st.caption(
         "Every value stays in [−1, 1] whatever k is, P(k) is the same vector whatever T is, "
         "and fast columns separate neighbours while slow ones place k in the whole range."
@@ -326,12 +363,7 @@ st.write(
     "and DDPM spaces its frequencies slightly differently."
 )
 comparison_dim = max(dim, MIN_DIM["ddpm"])
-by_layout = {}
-for name in CONVENTIONS:
-    idx, kd = column_roles(comparison_dim, convention=name)
-    omega_all = frequencies(comparison_dim, base=base, convention=name)
-    by_layout[name] = (np.where(idx >= 0, omega_all[np.maximum(idx, 0)], np.nan), kd)
-plot(fig.layout_figure(by_layout), key="layouts")
+plot(k_free["layouts"], key="layouts")
 st.caption(
     f"Frequency carried by each column for d = {comparison_dim}: transformer's staircase of "
     "pairs, and two descending ramps (one sin, one cos) for DDPM and Stable Diffusion."

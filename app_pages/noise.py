@@ -59,6 +59,20 @@ def cached_bundled_image(name: str, size: int) -> np.ndarray:
     return bundled_image(name, size)
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def cached_filmstrip(pixels: np.ndarray, seed: int, num_timesteps: int, zsnr: bool, order: tuple):
+    """The filmstrip's frames and figure; they do not depend on k, so a k change reuses them.
+
+    Shared read-only across sessions (a cached resource is not copied): nothing mutates it.
+    """
+    film_timesteps = fig.filmstrip_timesteps(num_timesteps)
+    small = to_signed(resize_pixels(pixels, FILMSTRIP_SIZE))
+    small_noise = np.random.default_rng(seed).standard_normal(small.shape)
+    schedules = [noise_schedule(n, num_timesteps, zero_terminal_snr=zsnr) for n in order]
+    frames = fig.filmstrip_frames(small, small_noise, schedules, film_timesteps)
+    return film_timesteps, frames, fig.filmstrip_figure(frames, list(order), film_timesteps)
+
+
 def schedule_controls() -> tuple[str, bool, int, int]:
     """The schedule, zero terminal SNR, T and k, each bound to the URL."""
     st.header("Noise schedule")
@@ -279,12 +293,11 @@ st.write(
     "Notice how early the linear schedule has wiped the image out, and how long cosine "
     "keeps it recognisable."
 )
-film_timesteps = fig.filmstrip_timesteps(num_timesteps)
-small = to_signed(resize_pixels(pixels, FILMSTRIP_SIZE))
-small_noise = np.random.default_rng(seed).standard_normal(small.shape)
 order = [schedule_name, *(name for name in SCHEDULES if name != schedule_name)]
-frames = fig.filmstrip_frames(small, small_noise, [schedules[n] for n in order], film_timesteps)
-plot(fig.filmstrip_figure(frames, order, film_timesteps), key="filmstrip")
+film_timesteps, frames, filmstrip = cached_filmstrip(
+    pixels, seed, num_timesteps, zsnr, tuple(order)
+)
+plot(filmstrip, key="filmstrip")
 still_visible = []
 for name in order:
     visible = film_timesteps[schedules[name].alpha_bar[film_timesteps] >= 0.1]

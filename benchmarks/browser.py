@@ -1,0 +1,204 @@
+"""The served app measured the way people use it: in Chromium, over the DevTools protocol.
+
+For each page at its heaviest setting it measures the bytes the websocket delivers for one
+interaction (frames counted by DevTools, not estimated), the time from a slider key press to
+the finished rerun (p50, p95), the cold start (server start → home page interactive), whether
+torch was imported before a model page was opened, the denoiser's end-to-end generation time,
+and the server's memory after start, after each page and after 30 extra sessions.
+
+    python -m benchmarks.browser
+
+Prints a table and merges its figures into benchmarks/results.json under "browser".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import statistics
+import time
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from benchmarks.classroom import percentile
+from benchmarks.streamlit_client import Session, rss_mb, start_server, torch_loaded
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, wait_for_rerun
+
+RESULTS = Path(__file__).with_name("results.json")
+
+# Page, the heaviest link for it, and the slider the interaction moves.
+PAGES = [
+    ("encoding", "d=1024&T=1000&k=250", "k, timestep"),
+    ("noise", "T=1000&k=250", "k, timestep"),
+]
+PRESSES = 15
+
+
+class FrameMeter:
+    """Counts websocket bytes received by the page, via DevTools Network events."""
+
+    def __init__(self, page) -> None:
+        self.received = 0
+        session = page.context.new_cdp_session(page)
+        session.send("Network.enable")
+        session.on("Network.webSocketFrameReceived", self._on_frame)
+
+    def _on_frame(self, event: dict) -> None:
+        response = event["response"]
+        data = response["payloadData"]
+        # binary frames (opcode 2) arrive base64-encoded; text frames as they are
+        self.received += len(base64.b64decode(data)) if response["opcode"] == 2 else len(data)
+
+    def take(self) -> int:
+        value, self.received = self.received, 0
+        return value
+
+
+# Counts finished reruns in the page itself: each time the app's script state goes from
+# "running" to anything else, window.__runs grows and window.__lastDone records the time.
+RUN_OBSERVER = """
+window.__runs = 0; window.__lastDone = 0;
+(() => {
+  let previous = null;
+  new MutationObserver(() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const state = app && app.getAttribute('data-test-script-state');
+    if (previous === 'running' && state !== 'running') {
+      window.__runs += 1; window.__lastDone = performance.now();
+    }
+    previous = state;
+  }).observe(document, {subtree: true, attributes: true,
+                        attributeFilter: ['data-test-script-state']});
+})();
+"""
+# Resolves after two animation frames: the figure the rerun brought has been painted.
+PAINTED = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => "
+PAINTED += "r(performance.now()))))"
+
+
+def press_and_time(page, slider_name: str, presses: int) -> tuple[list[float], list[int]]:
+    """Press → on a slider repeatedly; time each key press to the painted rerun, in seconds."""
+    meter = page.meter
+    thumb = page.get_by_role("slider", name=slider_name)
+    times, sizes = [], []
+    for _ in range(presses):
+        wait_for_rerun(page)
+        meter.take()
+        runs = page.evaluate("window.__runs")
+        thumb.focus()
+        start = page.evaluate("performance.now()")
+        thumb.press("ArrowRight")
+        page.wait_for_function(f"window.__runs > {runs}", timeout=60_000)
+        painted = page.evaluate(PAINTED)
+        times.append((painted - start) / 1000)
+        wait_for_rerun(page)
+        sizes.append(meter.take())
+    return times, sizes
+
+
+def measure() -> dict:
+    process, url, health_s = start_server()
+    report: dict = {"server_healthy_s": round(health_s, 2)}
+    try:
+        report["rss_mb_after_start"] = round(rss_mb(process.pid))
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.add_init_script(RUN_OBSERVER)
+            page.meter = FrameMeter(page)
+            start = time.perf_counter()
+            page.goto(url)
+            wait_for_rerun(page)
+            report["home_interactive_s"] = round(time.perf_counter() - start, 2)
+            report["rss_mb_after_home"] = round(rss_mb(process.pid))
+            report["pages"] = {}
+            for name, query, slider in PAGES:
+                page.goto(f"{url}/{name}?{query}")
+                wait_for_rerun(page)
+                times, sizes = press_and_time(page, slider, PRESSES)
+                report["pages"][name] = {
+                    "link": f"/{name}?{query}",
+                    "bytes_per_update_median": int(statistics.median(sizes)),
+                    "bytes_per_update_max": max(sizes),
+                    "update_ms_p50": round(1000 * percentile(times, 50)),
+                    "update_ms_p95": round(1000 * percentile(times, 95)),
+                    "rss_mb_after": round(rss_mb(process.pid)),
+                }
+            report["torch_loaded_before_model_page"] = torch_loaded(process.pid)
+            page.goto(f"{url}/denoiser")
+            wait_for_rerun(page)
+            timings, sizes = [], []
+            for attempt in range(3):  # the first run also loads the model
+                if attempt:  # a new seed, so the run is sampled again, not shared
+                    seed = page.get_by_role("slider", name="Seed")
+                    seed.focus()
+                    seed.press("ArrowRight")
+                    wait_for_rerun(page)
+                page.meter.take()
+                runs = page.evaluate("window.__runs")
+                start = page.evaluate("performance.now()")
+                page.get_by_role("button", name="Generate").click()
+                page.wait_for_function(f"window.__runs > {runs}", timeout=120_000)
+                timings.append((page.evaluate(PAINTED) - start) / 1000)
+                wait_for_rerun(page)
+                sizes.append(page.meter.take())
+            report["denoiser"] = {
+                "generate_first_s": round(timings[0], 2),
+                "generate_warm_s": [round(t, 2) for t in timings[1:]],
+                "generate_bytes": sizes[-1],
+                "torch_loaded_after": torch_loaded(process.pid),
+                "rss_mb_after": round(rss_mb(process.pid)),
+            }
+            browser.close()
+        asyncio.run(thirty_sessions(url))
+        report["rss_mb_after_30_sessions"] = round(rss_mb(process.pid))
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    return report
+
+
+async def thirty_sessions(url: str) -> None:
+    async def one(number: int) -> None:
+        async with Session(url) as session:
+            await session.open("encoding", f"k={number}")
+            await session.open("noise", f"k={number}")
+
+    await asyncio.gather(*(one(i) for i in range(30)))
+
+
+def main() -> None:
+    report = measure()
+    print(
+        f"server healthy after {report['server_healthy_s']} s; home interactive after "
+        f"{report['home_interactive_s']} s; torch imported before a model page: "
+        f"{report['torch_loaded_before_model_page']}"
+    )
+    print(f"{'page':10} {'bytes/update':>13} {'p50 ms':>7} {'p95 ms':>7} {'RSS MB':>7}")
+    for name, row in report["pages"].items():
+        print(
+            f"{name:10} {row['bytes_per_update_median']:>13,} {row['update_ms_p50']:>7} "
+            f"{row['update_ms_p95']:>7} {row['rss_mb_after']:>7}"
+        )
+    gen = report["denoiser"]
+    print(
+        f"denoiser: generate (default settings) end to end {gen['generate_first_s']} s the "
+        f"first time (loads the model), then {gen['generate_warm_s']} s; "
+        f"{gen['generate_bytes']:,} bytes; RSS {gen['rss_mb_after']} MB"
+    )
+    print(
+        f"RSS MB: after start {report['rss_mb_after_start']}, after home "
+        f"{report['rss_mb_after_home']}, after 30 more sessions "
+        f"{report['rss_mb_after_30_sessions']}"
+    )
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results["browser"] = report
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,195 @@
+"""A class under load: N students open the pages, move controls and generate, all at once.
+
+Each student is a real websocket session (``streamlit_client.Session``) against a server
+this script starts on loopback. Every rerun's latency, bytes and any exception element are
+recorded, the server's memory and CPU are sampled once a second, and after the class leaves
+the script waits and measures memory again. Bounded in sessions and time; loopback only.
+
+    python -m benchmarks.classroom                 # 30 students, 60 s
+    python -m benchmarks.classroom --sessions 10 --seconds 20
+
+    python -m benchmarks.classroom --think 0.5 1.5   # stress: a move every second
+
+Prints a table and merges its figures into benchmarks/results.json under "classroom" (as
+"class" pace, or "stress" when students move faster than every 2 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from benchmarks.streamlit_client import Session, cpu_seconds, rss_mb, start_server
+
+RESULTS = Path(__file__).with_name("results.json")
+
+# What a student does on each page: (page, query, [(widget key, values to pick from)]).
+SCENARIO = [
+    ("", "", []),
+    (
+        "encoding",
+        "d=256",
+        [
+            ("k", range(0, 1000)),
+            ("d", (64, 128, 256, 512, 1024)),
+            ("layout", ("transformer", "ddpm", "ldm")),
+        ],
+    ),
+    ("noise", "", [("k", range(0, 1000)), ("schedule", ("linear", "cosine", "scaled_linear"))]),
+    ("denoiser", "", [("generate", (True,))]),
+]
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+async def student(
+    number: int, url: str, deadline: float, log: dict, think: tuple[float, float]
+) -> None:
+    rng = random.Random(number)
+    await asyncio.sleep(rng.uniform(0, 5))  # students arrive over five seconds
+    try:
+        async with Session(url, timeout=120) as session:
+            while time.monotonic() < deadline:
+                for page, query, moves in SCENARIO:
+                    if time.monotonic() >= deadline:
+                        break
+                    result = await session.open(page, query)
+                    log[f"{page or 'home'}:open"].append(result.seconds)
+                    log["errors"].extend(result.exceptions)
+                    for _ in range(3):
+                        available = [(k, v) for k, v in moves if k in session.widgets]
+                        if not available or time.monotonic() >= deadline:
+                            break
+                        key, values = rng.choice(available)
+                        result = await session.set(key, rng.choice(list(values)))
+                        log[f"{page}:{key}"].append(result.seconds)
+                        log["errors"].extend(result.exceptions)
+                        await asyncio.sleep(rng.uniform(*think))  # a student looks first
+    except Exception as error:  # a timeout or a dropped socket is a failure to report
+        log["errors"].append(f"session {number}: {type(error).__name__}: {error}")
+
+
+async def sample_server(pid: int, until: asyncio.Event, samples: list) -> None:
+    last_cpu, last_time = cpu_seconds(pid), time.monotonic()
+    while not until.is_set():
+        await asyncio.sleep(1.0)
+        cpu, now = cpu_seconds(pid), time.monotonic()
+        samples.append((rss_mb(pid), 100 * (cpu - last_cpu) / (now - last_time)))
+        last_cpu, last_time = cpu, now
+
+
+async def run(sessions: int, seconds: float, think: tuple[float, float]) -> dict:
+    process, url, _ = start_server()
+    try:
+        await warm_up(url)
+        baseline = rss_mb(process.pid)
+        log: dict[str, list] = defaultdict(list)
+        samples: list[tuple[float, float]] = []
+        done = asyncio.Event()
+        sampler = asyncio.create_task(sample_server(process.pid, done, samples))
+        deadline = time.monotonic() + seconds
+        await asyncio.gather(*(student(i, url, deadline, log, think) for i in range(sessions)))
+        done.set()
+        await sampler
+        peak = max(rss for rss, _ in samples)
+        await asyncio.sleep(20)  # sessions are gone; give the server time to let go
+        after = rss_mb(process.pid)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    reruns = {name: times for name, times in log.items() if name != "errors"}
+    every = [t for times in reruns.values() for t in times]
+    interactive = [
+        t
+        for name, times in reruns.items()
+        if name.split(":")[0] in ("encoding", "noise") and not name.endswith(":open")
+        for t in times
+    ]
+    return {
+        "sessions": sessions,
+        "seconds": seconds,
+        "think_s": list(think),
+        "reruns": len(every),
+        "errors": log["errors"][:20],
+        "error_count": len(log["errors"]),
+        "latency_s": {
+            "all": summary(every),
+            "encoding_noise_interactions": summary(interactive),
+            **{name: summary(times) for name, times in sorted(reruns.items())},
+        },
+        "rss_mb": {"baseline": round(baseline), "peak": round(peak), "after_20s": round(after)},
+        "cpu_percent_mean": round(statistics.mean(cpu for _, cpu in samples), 1),
+        "rss_timeline_mb": [round(rss) for rss, _ in samples],
+    }
+
+
+async def warm_up(url: str) -> None:
+    """One student visits every page first, so the load test measures a warm server."""
+    async with Session(url, timeout=300) as session:
+        for page, query, _ in SCENARIO:
+            await session.open(page, query)
+        if "generate" in session.widgets:
+            await session.set("generate", True)
+
+
+def summary(times: list[float]) -> dict:
+    return {
+        "n": len(times),
+        "p50": round(percentile(times, 50), 3),
+        "p95": round(percentile(times, 95), 3),
+        "p99": round(percentile(times, 99), 3),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=30, choices=range(1, 101), metavar="1…100")
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument(
+        "--think",
+        type=float,
+        nargs=2,
+        default=(2.0, 6.0),
+        metavar=("MIN", "MAX"),
+        help="seconds a student looks at the page between two moves (default 2 6)",
+    )
+    args = parser.parse_args()
+    if not 5 <= args.seconds <= 600:
+        parser.error("--seconds must lie in 5 … 600")
+    if not 0 <= args.think[0] <= args.think[1] <= 60:
+        parser.error("--think needs 0 ≤ MIN ≤ MAX ≤ 60")
+    report = asyncio.run(run(args.sessions, args.seconds, tuple(args.think)))
+    print(
+        f"{args.sessions} sessions for {args.seconds:.0f} s, {args.think[0]:g}–"
+        f"{args.think[1]:g} s between moves: {report['reruns']} reruns, "
+        f"{report['error_count']} errors"
+    )
+    print(f"{'interaction':32} {'n':>5} {'p50 s':>7} {'p95 s':>7} {'p99 s':>7}")
+    for name, s in report["latency_s"].items():
+        print(f"{name:32} {s['n']:>5} {s['p50']:>7} {s['p95']:>7} {s['p99']:>7}")
+    rss = report["rss_mb"]
+    print(
+        f"server RSS MB: baseline {rss['baseline']}, peak {rss['peak']}, "
+        f"20 s after the class left {rss['after_20s']}; mean CPU "
+        f"{report['cpu_percent_mean']} % (of one core)"
+    )
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    pace = "stress" if args.think[1] < 2 else "class"
+    name = pace if args.sessions == 30 else f"{pace}_{args.sessions}_students"
+    results.setdefault("classroom", {})[name] = report
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
