@@ -13,14 +13,17 @@ from timestep_lab.encodings import (
     normalized_index_encoding,
     raw_index_encoding,
     shift_similarity,
+    timestep_embedding,
     wavelengths,
 )
 from timestep_lab.encodings.display import heatmap_grid
 from timestep_lab.figures import encoding as enc_fig
 from timestep_lab.figures import noise as noise_fig
+from timestep_lab.figures.encoding_static import heatmap_png_figure
+from timestep_lab.figures.noise_static import filmstrip_png_figure
 from timestep_lab.images import bundled_image, to_signed
 from timestep_lab.lesson.steps import Choice, Guess, LessonStep, half_signal_timestep, lesson
-from timestep_lab.ui import int_control, link_to_view, plot
+from timestep_lab.ui import int_control, link_to_view, plot, png_download
 from timestep_lab.ui.controls import set_control
 
 STEPS = lesson()
@@ -31,14 +34,31 @@ LESSON_DIGIT = 3
 
 
 # ── the live figures, each built by the same functions the pages use ──────────────────
+FILM_SCHEDULES = ("linear", "scaled_linear", "cosine")
+
+
 @st.cache_data(max_entries=4, show_spinner=False)
-def filmstrip():
-    schedules = [noise_schedule(name, 1000) for name in ("linear", "scaled_linear", "cosine")]
+def film_frames():
+    schedules = [noise_schedule(name, 1000) for name in FILM_SCHEDULES]
     x0 = to_signed(bundled_image("hopper", 48))
     noise = np.random.default_rng(SEED).standard_normal(x0.shape)
     timesteps = noise_fig.filmstrip_timesteps(1000, 6)
-    frames = noise_fig.filmstrip_frames(x0, noise, schedules, timesteps)
-    return noise_fig.filmstrip_figure(frames, [s.name for s in schedules], timesteps)
+    return noise_fig.filmstrip_frames(x0, noise, schedules, timesteps), timesteps
+
+
+def filmstrip_view():
+    frames, timesteps = film_frames()
+    plot(
+        noise_fig.filmstrip_figure(frames, list(FILM_SCHEDULES), timesteps), key="lesson_filmstrip"
+    )
+    png_download(
+        "Filmstrip for slides (PNG)",
+        lambda: filmstrip_png_figure(
+            frames, FILM_SCHEDULES, timesteps, title="One image, three schedules"
+        ),
+        "lesson_filmstrip.png",
+        key="lesson_filmstrip_png",
+    )
 
 
 def naive():
@@ -69,6 +89,14 @@ def heatmap_view():
     freq_index, kind = column_roles(64)
     labels = enc_fig.column_labels(grid.columns, freq_index[grid.columns], kind[grid.columns])
     plot(enc_fig.heatmap_figure(grid, labels, K), key="lesson_heatmap")
+    png_download(
+        "Heatmap for slides (PNG)",
+        lambda: heatmap_png_figure(
+            timestep_embedding(np.arange(1000), 64), K, title="P, transformer, d=64, n=10000"
+        ),
+        "lesson_heatmap.png",
+        key="lesson_heatmap_png",
+    )
 
 
 def shift_view():
@@ -133,32 +161,39 @@ def lesson_samples(guidance: float, lie: str) -> np.ndarray:
     )
 
 
-def samples_row(samples: np.ndarray, caption: str) -> None:
+def samples_row(samples: np.ndarray, caption: str, key: str) -> None:
     from timestep_lab.figures.denoiser import png_bytes, sample_picture
+    from timestep_lab.figures.denoiser_static import samples_png_figure
 
     pixels = sample_picture(samples, width=300)
     # At its own width and as PNG: Streamlit would otherwise blur a shrunk picture or
     # re-encode it as JPEG.
     st.image(png_bytes(pixels), caption=caption, width=pixels.shape[1], output_format="PNG")
+    png_download(
+        "For slides (PNG)",
+        lambda: samples_png_figure(samples, title=caption),
+        f"lesson_{key}.png",
+        key=f"lesson_{key}_png",
+    )
 
 
 def guidance_view():
     columns = st.columns(len(GUIDANCE_W))
     for column, w in zip(columns, GUIDANCE_W, strict=True):
         with column:
-            samples_row(lesson_samples(w, ""), f"w = {w:g}")
+            samples_row(lesson_samples(w, ""), f"w = {w:g}", f"guidance_w{w:g}")
 
 
 def lie_view():
     honest, lying = st.columns(2)
     with honest:
-        samples_row(lesson_samples(1.0, ""), "honest: told the true k")
+        samples_row(lesson_samples(1.0, ""), "honest: told the true k", "honest")
     with lying:
-        samples_row(lesson_samples(1.0, "k=0"), "told k = 0 at every step")
+        samples_row(lesson_samples(1.0, "k=0"), "told k = 0 at every step", "told_k0")
 
 
 FIGURES = {
-    "filmstrip": lambda: plot(filmstrip(), key="lesson_filmstrip"),
+    "filmstrip": filmstrip_view,
     "naive": naive,
     "wavelengths": wavelength_view,
     "heatmap": heatmap_view,

@@ -7,6 +7,7 @@ from timestep_lab.lesson import Choice, lesson
 
 PAGE = "app_pages/walkthrough.py"
 STEPS = lesson()
+SLIDE_STEPS = {1, 4, 9, 10}  # steps whose figure has a PNG for slides
 
 
 def answer(at, number: int, *, right: bool):
@@ -43,6 +44,8 @@ def test_walk_the_whole_lesson_answering_right():
         assert len(at.success) == len(STEPS[number - 1].questions)
         assert not at.error
         assert figure_shown(at), number
+        downloads = {b.proto.id.rsplit("-", 1)[-1] for b in at.get("download_button")}
+        assert bool(downloads) == (number in SLIDE_STEPS), (number, downloads)
         next_button = at.button[-1]
         assert next_button.disabled == (number == len(STEPS))
         if number < len(STEPS):
