@@ -38,3 +38,19 @@ def pytest_sessionfinish(session, exitstatus):
     if os.environ.get("CI") and skipped and exitstatus == 0:
         reporter.write_line(f"CI: {skipped} test(s) were skipped; failing the run", red=True)
         session.exitstatus = 1
+
+
+def heavy_modules_after(code: str) -> list[str]:
+    """Which of torch and streamlit a fresh interpreter has loaded after running ``code``.
+
+    A subprocess, because this test process has long imported both.
+    """
+    import subprocess
+    import sys
+
+    report = "print(','.join(m for m in ('torch', 'streamlit') if m in sys.modules))"
+    probe = f"{code}\nimport sys\n{report}"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    return [m for m in out.stdout.strip().split(",") if m]
