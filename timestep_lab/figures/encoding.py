@@ -16,7 +16,10 @@ from timestep_lab.figures.style import (
     KIND_COLOURS,
     OKABE_ITO,
     ROLE_COLOURS,
-    base_layout,
+    axis,
+    figure,
+    hline,
+    vline,
 )
 
 
@@ -34,56 +37,66 @@ def column_labels(columns: ArrayLike, freq_index: ArrayLike, kind: ArrayLike) ->
 
 def heatmap_figure(grid: HeatmapGrid, labels: list[str], k: int, *, height: int = 460) -> go.Figure:
     """The T × d matrix P as a heatmap of exact entries, row k outlined."""
-    figure = go.Figure(
-        go.Heatmap(
-            z=_f32(grid.values),
-            x=labels,
-            y=grid.rows,
-            zmin=-1,
-            zmax=1,
-            colorscale=DIVERGING,
-            colorbar=dict(title="P(k, j)", thickness=12),
-            hovertemplate="k=%{y}<br>%{x}<br>P=%{z:.6f}<extra></extra>",
-        )
-    )
-    figure.add_hline(
-        y=k,
-        line=dict(color="black", width=2),
-        annotation=dict(text=f"k = {k}", bgcolor="white", font=dict(color="black")),
-        annotation_position="top left",
-    )
     tick_every = max(1, len(labels) // 8)
-    figure.update_xaxes(
-        title="column j of the vector",
-        tickmode="array",
-        tickvals=labels[::tick_every],
-        ticktext=[lab.split(" · ")[0] for lab in labels[::tick_every]],
+    heatmap = go.Heatmap(
+        z=_f32(grid.values),
+        x=labels,
+        y=grid.rows,
+        zmin=-1,
+        zmax=1,
+        colorscale=DIVERGING,
+        colorbar=dict(title=dict(text="P(k, j)"), thickness=12),
+        hovertemplate="k=%{y}<br>%{x}<br>P=%{z:.6f}<extra></extra>",
     )
-    figure.update_yaxes(title="timestep k", autorange="reversed")
-    return figure.update_layout(**base_layout(height=height))
+    return figure(
+        [heatmap],
+        height=height,
+        xaxis=axis(
+            "column j of the vector",
+            tickmode="array",
+            tickvals=labels[::tick_every],
+            ticktext=[lab.split(" · ")[0] for lab in labels[::tick_every]],
+        ),
+        yaxis=axis("timestep k", autorange="reversed"),
+        shapes=[hline(k, color="black", width=2)],
+        annotations=[
+            dict(
+                text=f"k = {k}",
+                bgcolor="white",
+                font=dict(color="black"),
+                x=0,
+                xref="x domain",
+                xanchor="left",
+                y=k,
+                yref="y",
+                yanchor="bottom",
+                showarrow=False,
+            )
+        ],
+    )
 
 
 def vector_figure(row: ArrayLike, kind: ArrayLike, k: int, *, height: int = 280) -> go.Figure:
     """The vector P(k) the network receives, one point per column, coloured sin / cos."""
     row, kind = np.asarray(row), np.asarray(kind)
-    figure = go.Figure()
-    for name in ("sin", "cos", "pad"):
-        columns = np.flatnonzero(kind == name)
-        if columns.size == 0:
-            continue
-        figure.add_trace(
-            go.Scatter(
-                x=columns,
-                y=_f32(row[columns]),
-                mode="markers",
-                marker=dict(color=KIND_COLOURS[name], size=5),
-                name=name,
-                hovertemplate="j=%{x}<br>P=%{y:.6f}<extra>" + name + "</extra>",
-            )
+    traces = [
+        go.Scatter(
+            x=columns,
+            y=_f32(row[columns]),
+            mode="markers",
+            marker=dict(color=KIND_COLOURS[name], size=5),
+            name=name,
+            hovertemplate="j=%{x}<br>P=%{y:.6f}<extra>" + name + "</extra>",
         )
-    figure.update_xaxes(title="column j")
-    figure.update_yaxes(title=f"P({k}, j)", range=[-1.1, 1.1])
-    return figure.update_layout(**base_layout(height=height))
+        for name in ("sin", "cos", "pad")
+        if (columns := np.flatnonzero(kind == name)).size
+    ]
+    return figure(
+        traces,
+        height=height,
+        xaxis=axis("column j"),
+        yaxis=axis(f"P({k}, j)", range=[-1.1, 1.1]),
+    )
 
 
 def wavelength_figure(
@@ -91,56 +104,62 @@ def wavelength_figure(
 ) -> go.Figure:
     """Wavelength λ_i of each frequency against T, log scale, with the role of each marked."""
     lam, roles = np.asarray(wavelengths), np.asarray(roles)
-    figure = go.Figure()
-    for role, label in (
-        ("informative", "changes across 0…T−1"),
-        ("still", "barely changes (< 5% of a turn)"),
-        ("aliased", "λ < 2: aliases at integer k"),
-    ):
-        idx = np.flatnonzero(roles == role)
-        if idx.size:
-            figure.add_trace(
-                go.Scatter(
-                    x=idx,
-                    y=_f32(lam[idx]),
-                    mode="markers",
-                    marker=dict(color=ROLE_COLOURS[role], size=6),
-                    name=label,
-                    hovertemplate="i=%{x}<br>λ=%{y:.4g} steps<extra></extra>",
-                )
+    traces = [
+        go.Scatter(
+            x=idx,
+            y=_f32(lam[idx]),
+            mode="markers",
+            marker=dict(color=ROLE_COLOURS[role], size=6),
+            name=label,
+            hovertemplate="i=%{x}<br>λ=%{y:.4g} steps<extra></extra>",
+        )
+        for role, label in (
+            ("informative", "changes across 0…T−1"),
+            ("still", "barely changes (< 5% of a turn)"),
+            ("aliased", "λ < 2: aliases at integer k"),
+        )
+        if (idx := np.flatnonzero(roles == role)).size
+    ]
+    return figure(
+        traces,
+        height=height,
+        xaxis=axis("frequency index i"),
+        yaxis=axis("wavelength λ_i (timesteps)", type="log"),
+        shapes=[
+            hline(num_timesteps, dash="dash", color="black"),
+            hline(2, dash="dot", color=OKABE_ITO["vermillion"]),
+        ],
+        annotations=[
+            dict(
+                x=0,
+                y=np.log10(num_timesteps),  # a log axis places annotations by log10(y)
+                text=f"T = {num_timesteps}",
+                showarrow=False,
+                xanchor="left",
+                yanchor="bottom",
             )
-    figure.add_hline(y=num_timesteps, line=dict(dash="dash", color="black"))
-    figure.add_annotation(
-        x=0,
-        y=np.log10(num_timesteps),
-        text=f"T = {num_timesteps}",
-        showarrow=False,
-        xanchor="left",
-        yanchor="bottom",
+        ],
     )
-    figure.add_hline(y=2, line=dict(dash="dot", color=OKABE_ITO["vermillion"]))
-    figure.update_xaxes(title="frequency index i")
-    figure.update_yaxes(title="wavelength λ_i (timesteps)", type="log")
-    return figure.update_layout(**base_layout(height=height))
 
 
 def similarity_figure(matrix: ArrayLike, rows: ArrayLike, *, height: int = 380) -> go.Figure:
     """Cosine similarity cos∠(P(a), P(b)) for a subset of timesteps a, b."""
-    figure = go.Figure(
-        go.Heatmap(
-            z=_f32(matrix),
-            x=rows,
-            y=rows,
-            zmin=-1,
-            zmax=1,
-            colorscale=DIVERGING,
-            colorbar=dict(title="cos∠", thickness=12),
-            hovertemplate="a=%{y}, b=%{x}<br>similarity=%{z:.4f}<extra></extra>",
-        )
+    heatmap = go.Heatmap(
+        z=_f32(matrix),
+        x=rows,
+        y=rows,
+        zmin=-1,
+        zmax=1,
+        colorscale=DIVERGING,
+        colorbar=dict(title=dict(text="cos∠"), thickness=12),
+        hovertemplate="a=%{y}, b=%{x}<br>similarity=%{z:.4f}<extra></extra>",
     )
-    figure.update_xaxes(title="timestep b")
-    figure.update_yaxes(title="timestep a", autorange="reversed", scaleanchor="x")
-    return figure.update_layout(**base_layout(height=height))
+    return figure(
+        [heatmap],
+        height=height,
+        xaxis=axis("timestep b"),
+        yaxis=axis("timestep a", autorange="reversed", scaleanchor="x"),
+    )
 
 
 def shift_figure(
@@ -153,7 +172,7 @@ def shift_figure(
     height: int = 320,
 ) -> go.Figure:
     """Similarity of P(k) and P(k + Δ) against Δ, with the same curve from k = 0 for reference."""
-    figure = go.Figure(
+    traces = [
         go.Scatter(
             x=_f32(deltas),
             y=_f32(similarity),
@@ -162,9 +181,9 @@ def shift_figure(
             line=dict(color=OKABE_ITO["blue"], width=2),
             hovertemplate="Δ=%{x}<br>similarity=%{y:.4f}<extra></extra>",
         )
-    )
+    ]
     if reference is not None:
-        figure.add_trace(
+        traces.append(
             go.Scatter(
                 x=_f32(reference[0]),
                 y=_f32(reference[1]),
@@ -174,12 +193,18 @@ def shift_figure(
                 hoverinfo="skip",
             )
         )
-    if half_shift is not None:
-        for sign in (-1, 1):
-            figure.add_vline(x=sign * half_shift, line=dict(dash="dot", color="grey"))
-    figure.update_xaxes(title="shift Δ (timesteps)")
-    figure.update_yaxes(title="cos∠(P(k), P(k+Δ))", range=[-1.05, 1.05])
-    return figure.update_layout(**base_layout(height=height))
+    shapes = (
+        [vline(sign * half_shift, dash="dot", color="grey") for sign in (-1, 1)]
+        if half_shift is not None
+        else []
+    )
+    return figure(
+        traces,
+        height=height,
+        xaxis=axis("shift Δ (timesteps)"),
+        yaxis=axis("cos∠(P(k), P(k+Δ))", range=[-1.05, 1.05]),
+        shapes=shapes,
+    )
 
 
 def phase_circle_figure(
@@ -190,20 +215,21 @@ def phase_circle_figure(
     Each arrow goes from k to k + Δ: the turn ω_i·Δ is the same wherever k starts.
     """
     theta = np.linspace(0, 2 * np.pi, 181)
-    figure = go.Figure(
+    traces = [
         go.Scatter(
-            x=np.cos(theta),
-            y=np.sin(theta),
+            x=_f32(np.cos(theta)),
+            y=_f32(np.sin(theta)),
             mode="lines",
             line=dict(color="lightgrey"),
             hoverinfo="skip",
             showlegend=False,
         )
-    )
+    ]
     colours = [OKABE_ITO[c] for c in ("blue", "vermillion", "green", "purple")]
     for start, colour in zip(np.asarray(starts), colours, strict=False):
         arc = np.linspace(start, start + delta, 40) * freq
-        figure.add_trace(
+        ends = np.array([start, start + delta]) * freq
+        traces += [
             go.Scatter(
                 x=np.cos(arc),
                 y=np.sin(arc),
@@ -211,10 +237,7 @@ def phase_circle_figure(
                 line=dict(color=colour, width=3),
                 name=f"k = {start} → {start + delta}",
                 hoverinfo="skip",
-            )
-        )
-        ends = np.array([start, start + delta]) * freq
-        figure.add_trace(
+            ),
             go.Scatter(
                 x=np.cos(ends),
                 y=np.sin(ends),
@@ -224,11 +247,14 @@ def phase_circle_figure(
                 textposition="top center",
                 showlegend=False,
                 hovertemplate="cos=%{x:.4f}<br>sin=%{y:.4f}<extra></extra>",
-            )
-        )
-    figure.update_xaxes(title=f"cos(ω_{i}·k)", range=[-1.35, 1.35])
-    figure.update_yaxes(title=f"sin(ω_{i}·k)", range=[-1.35, 1.35], scaleanchor="x")
-    return figure.update_layout(**base_layout(height=height))
+            ),
+        ]
+    return figure(
+        traces,
+        height=height,
+        xaxis=axis(f"cos(ω_{i}·k)", range=[-1.35, 1.35]),
+        yaxis=axis(f"sin(ω_{i}·k)", range=[-1.35, 1.35], scaleanchor="x"),
+    )
 
 
 def naive_figure(
@@ -236,20 +262,17 @@ def naive_figure(
 ) -> go.Figure:
     """One encoding value against k for several named series (the naive alternatives)."""
     colours = list(OKABE_ITO.values())
-    figure = go.Figure()
-    for (name, values), colour in zip(series.items(), colours, strict=False):
-        figure.add_trace(
-            go.Scatter(
-                x=_f32(k_values),
-                y=_f32(values),
-                mode="lines",
-                name=name,
-                line=dict(color=colour, width=2),
-            )
+    traces = [
+        go.Scatter(
+            x=_f32(k_values),
+            y=_f32(values),
+            mode="lines",
+            name=name,
+            line=dict(color=colour, width=2),
         )
-    figure.update_xaxes(title="timestep k")
-    figure.update_yaxes(title=y_title)
-    return figure.update_layout(**base_layout(height=height))
+        for (name, values), colour in zip(series.items(), colours, strict=False)
+    ]
+    return figure(traces, height=height, xaxis=axis("timestep k"), yaxis=axis(y_title))
 
 
 def layout_figure(
@@ -263,12 +286,12 @@ def layout_figure(
     colours = dict(
         zip(freqs_by_convention, (OKABE_ITO[c] for c in ("blue", "orange", "green")), strict=False)
     )
-    figure = go.Figure()
+    traces = []
     for name, (omega, kind) in freqs_by_convention.items():
         omega, kind = np.asarray(omega), np.asarray(kind)
         for part in ("sin", "cos"):
             idx = np.flatnonzero(kind == part)
-            figure.add_trace(
+            traces.append(
                 go.Scatter(
                     x=idx,
                     y=_f32(omega[idx]),
@@ -279,6 +302,9 @@ def layout_figure(
                     hovertemplate="j=%{x}<br>ω=%{y:.4g}<extra>" + f"{name} {part}</extra>",
                 )
             )
-    figure.update_xaxes(title="column j")
-    figure.update_yaxes(title="frequency ω of column j", type="log")
-    return figure.update_layout(**base_layout(height=height))
+    return figure(
+        traces,
+        height=height,
+        xaxis=axis("column j"),
+        yaxis=axis("frequency ω of column j", type="log"),
+    )

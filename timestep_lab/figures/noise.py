@@ -15,10 +15,9 @@ import numpy as np
 import plotly.graph_objects as go
 from numpy.typing import ArrayLike, NDArray
 from PIL import Image
-from plotly.subplots import make_subplots
 
 from timestep_lab.encodings.schedules import NoiseSchedule
-from timestep_lab.figures.style import OKABE_ITO, base_layout
+from timestep_lab.figures.style import OKABE_ITO, axis, figure, subplots, vline
 from timestep_lab.images.pixels import to_uint8
 
 #: One colour per schedule, the same in every figure (Okabe–Ito).
@@ -61,35 +60,40 @@ def schedule_curves_figure(
 
     The ``selected`` schedule is drawn thicker and its exact values at k are marked.
     """
-    figure = make_subplots(
-        rows=2,
-        cols=2,
-        shared_xaxes=True,
-        vertical_spacing=0.12,
-        horizontal_spacing=0.09,
-        subplot_titles=(
+    cells, layout = subplots(
+        2,
+        2,
+        titles=(
             "β_k, variance added at step k (log scale)",
             "ᾱ_k, share of the signal's variance left",
             "√ᾱ_k signal kept (solid), √(1−ᾱ_k) noise added (dashed)",
             "SNR_k = ᾱ_k / (1 − ᾱ_k), in dB",
         ),
+        horizontal_spacing=0.09,
+        vertical_spacing=0.12,
+        shared_x=True,
+        title_size=13,
     )
+    beta_cell, alpha_bar_cell, sqrt_cell, snr_cell = cells
+    traces = []
     for schedule in schedules:
         t = curve_indices(schedule.num_timesteps)
         chosen = schedule.name == selected
         colour = SCHEDULE_COLOURS.get(schedule.name, OKABE_ITO["black"])
         panels = [
-            (1, 1, schedule.betas, "solid", "β"),
-            (1, 2, schedule.alpha_bar, "solid", "ᾱ"),
-            (2, 1, schedule.sqrt_alpha_bar, "solid", "√ᾱ"),
-            (2, 1, schedule.sqrt_one_minus_alpha_bar, "dash", "√(1−ᾱ)"),
-            (2, 2, finite_or_nan(schedule.snr_db), "solid", "SNR dB"),
+            (beta_cell, schedule.betas, "solid", "β"),
+            (alpha_bar_cell, schedule.alpha_bar, "solid", "ᾱ"),
+            (sqrt_cell, schedule.sqrt_alpha_bar, "solid", "√ᾱ"),
+            (sqrt_cell, schedule.sqrt_one_minus_alpha_bar, "dash", "√(1−ᾱ)"),
+            (snr_cell, finite_or_nan(schedule.snr_db), "solid", "SNR dB"),
         ]
-        for n, (row, col, values, dash, symbol) in enumerate(panels):
-            figure.add_trace(
+        for n, (cell, values, dash, symbol) in enumerate(panels):
+            traces.append(
                 go.Scatter(
                     x=t,
                     y=_f32(values[t]),
+                    xaxis=f"x{cell}",
+                    yaxis=f"y{cell}",
                     mode="lines",
                     name=schedule.name,
                     legendgroup=schedule.name,
@@ -98,37 +102,39 @@ def schedule_curves_figure(
                     opacity=1.0 if chosen else 0.75,
                     hovertemplate=f"{schedule.name}<br>k=%{{x}}<br>{symbol}=%{{y:.4g}}"
                     "<extra></extra>",
-                ),
-                row=row,
-                col=col,
+                )
             )
         if chosen:
-            for row, col, values, _, symbol in panels:
+            for cell, values, _, symbol in panels:
                 value = float(values[k])
                 if not np.isfinite(value):
                     continue  # SNR = 0 at k = T−1 with zero terminal SNR: −∞ dB has no point
-                figure.add_trace(
+                traces.append(
                     go.Scatter(
                         x=[k],
                         y=[value],
+                        xaxis=f"x{cell}",
+                        yaxis=f"y{cell}",
                         mode="markers",
                         marker=dict(color="black", size=8, symbol="circle-open", line_width=2),
                         showlegend=False,
                         hovertemplate=f"k={k}<br>{symbol}={value:.6g}<extra>{selected}</extra>",
-                    ),
-                    row=row,
-                    col=col,
+                    )
                 )
-    figure.add_vline(x=k, line=dict(color="#555555", width=1, dash="dot"), row="all", col="all")
-    figure.update_yaxes(type="log", row=1, col=1, exponentformat="power")
-    figure.update_yaxes(range=[-0.03, 1.03], row=1, col=2)
-    figure.update_yaxes(range=[-0.03, 1.03], row=2, col=1)
-    figure.update_xaxes(title="timestep k", row=2)
-    figure.update_annotations(font_size=13)
-    layout = base_layout(height=height)
-    layout["margin"] = dict(l=10, r=10, t=70, b=10)
-    layout["legend"] = dict(orientation="h", yanchor="bottom", y=1.07, x=0)
-    return figure.update_layout(**layout, hovermode="closest")
+    layout[f"yaxis{beta_cell}"].update(type="log", exponentformat="power")
+    layout[f"yaxis{alpha_bar_cell}"].update(range=[-0.03, 1.03])
+    layout[f"yaxis{sqrt_cell}"].update(range=[-0.03, 1.03])
+    for cell in (sqrt_cell, snr_cell):
+        layout[f"xaxis{cell}"].update(title=dict(text="timestep k"))
+    return figure(
+        traces,
+        height=height,
+        **layout,
+        shapes=[vline(k, axes=cell, color="#555555", width=1, dash="dot") for cell in cells],
+        margin=dict(l=10, r=10, t=70, b=10),
+        legend=dict(orientation="h", yanchor="bottom", y=1.07, x=0),
+        hovermode="closest",
+    )
 
 
 def png_data_uri(pixels: ArrayLike) -> str:
@@ -138,31 +144,26 @@ def png_data_uri(pixels: ArrayLike) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _image_trace(pixels: NDArray[np.uint8]) -> go.Image:
-    return go.Image(source=png_data_uri(pixels), hoverinfo="skip")
-
-
-def _hide_axes(figure: go.Figure) -> None:
-    figure.update_xaxes(visible=False)
-    figure.update_yaxes(visible=False, scaleanchor=None)
-
-
 def forward_step_figure(
     x0: ArrayLike, noise: ArrayLike, xk: ArrayLike, k: int, *, height: int = 300
 ) -> go.Figure:
     """x_0, ε and x_k = √ᾱ_k·x_0 + √(1−ᾱ_k)·ε side by side (values in [−1, 1], clipped)."""
-    figure = make_subplots(
-        rows=1,
-        cols=3,
+    cells, layout = subplots(
+        1,
+        3,
+        titles=("x₀, the clean image", "ε, the noise", f"x_k at k = {k}"),
         horizontal_spacing=0.03,
-        subplot_titles=("x₀, the clean image", "ε, the noise", f"x_k at k = {k}"),
     )
-    for col, x in enumerate((x0, noise, xk), start=1):
-        figure.add_trace(_image_trace(to_uint8(x)), row=1, col=col)
-    _hide_axes(figure)
-    layout = base_layout(height=height)
-    layout["margin"] = dict(l=0, r=0, t=30, b=0)
-    return figure.update_layout(**layout)
+    for cell in cells:
+        layout[f"xaxis{cell}"].update(visible=False)
+        layout[f"yaxis{cell}"].update(visible=False)
+    traces = [
+        go.Image(
+            source=png_data_uri(to_uint8(x)), hoverinfo="skip", xaxis=f"x{cell}", yaxis=f"y{cell}"
+        )
+        for cell, x in zip(cells, (x0, noise, xk), strict=True)
+    ]
+    return figure(traces, height=height, **layout, margin=dict(l=0, r=0, t=30, b=0))
 
 
 def filmstrip_timesteps(num_timesteps: int, columns: int = 8) -> NDArray[np.int64]:
@@ -210,60 +211,61 @@ def filmstrip_figure(
     frames = np.asarray(frames)
     rows, columns, height, width, _ = frames.shape
     mosaic = tile_mosaic(frames, gap)
-    figure = go.Figure(_image_trace(mosaic))
-    bare = dict(showgrid=False, zeroline=False, showline=False, ticks="")
-    figure.update_xaxes(
-        side="top",
-        tickmode="array",
-        tickvals=[c * (width + gap) + width / 2 for c in range(columns)],
-        ticktext=[f"k = {t}" for t in np.asarray(timesteps)],
-        **bare,
-    )
-    figure.update_yaxes(
-        tickmode="array",
-        tickvals=[r * (height + gap) + height / 2 for r in range(rows)],
-        ticktext=list(row_labels),
-        **bare,
-    )
+    bare = dict(showgrid=False, zeroline=False, showline=False, ticks="", tickmode="array")
     # Tall enough for the picture at a typical page width (~900 px), so little space is idle.
     aspect = mosaic.shape[0] / mosaic.shape[1]
-    layout = base_layout(height=int(np.clip(50 + 900 * aspect, 150, 720)))
-    layout["margin"] = dict(l=10, r=10, t=40, b=10)
-    return figure.update_layout(**layout)
+    return figure(
+        [go.Image(source=png_data_uri(mosaic), hoverinfo="skip")],
+        height=int(np.clip(50 + 900 * aspect, 150, 720)),
+        xaxis=axis(
+            side="top",
+            tickvals=[c * (width + gap) + width / 2 for c in range(columns)],
+            ticktext=[f"k = {t}" for t in np.asarray(timesteps)],
+            **bare,
+        ),
+        yaxis=axis(
+            tickvals=[r * (height + gap) + height / 2 for r in range(rows)],
+            ticktext=list(row_labels),
+            **bare,
+        ),
+        margin=dict(l=10, r=10, t=40, b=10),
+    )
 
 
 def spacing_figure(
     visits: Mapping[str, ArrayLike], num_timesteps: int, *, height: int = 260
 ) -> go.Figure:
     """Which timesteps k each sampler spacing visits: one row of dots per spacing."""
-    figure = go.Figure()
-    for name, timesteps in visits.items():
-        timesteps = np.asarray(timesteps)
-        figure.add_trace(
-            go.Scatter(
-                x=timesteps,
-                y=[name] * timesteps.size,
-                customdata=np.arange(1, timesteps.size + 1),
-                mode="markers",
-                name=name,
-                marker=dict(color=SPACING_COLOURS.get(name, OKABE_ITO["black"]), size=8),
-                hovertemplate=f"{name}<br>sampler step %{{customdata}}: k=%{{x}}<extra></extra>",
-            )
+    traces = [
+        go.Scatter(
+            x=timesteps,
+            y=[name] * timesteps.size,
+            customdata=np.arange(1, timesteps.size + 1),
+            mode="markers",
+            name=name,
+            marker=dict(color=SPACING_COLOURS.get(name, OKABE_ITO["black"]), size=8),
+            hovertemplate=f"{name}<br>sampler step %{{customdata}}: k=%{{x}}<extra></extra>",
         )
+        for name, timesteps in ((name, np.asarray(ks)) for name, ks in visits.items())
+    ]
     last = num_timesteps - 1
-    figure.add_vline(x=last, line=dict(color="#555555", width=1, dash="dot"))
-    figure.add_annotation(
-        x=last,
-        y=1,
-        yref="paper",
-        yanchor="bottom",
-        xanchor="right",
-        text=f"T−1 = {last}, the noisiest step",
-        showarrow=False,
-        font=dict(size=12, color="#555555"),
+    return figure(
+        traces,
+        height=height,
+        xaxis=axis("training timestep k", range=[-0.02 * last, 1.02 * last]),
+        yaxis=axis(autorange="reversed"),
+        shapes=[vline(last, color="#555555", width=1, dash="dot")],
+        annotations=[
+            dict(
+                x=last,
+                y=1,
+                yref="paper",
+                yanchor="bottom",
+                xanchor="right",
+                text=f"T−1 = {last}, the noisiest step",
+                showarrow=False,
+                font=dict(size=12, color="#555555"),
+            )
+        ],
+        showlegend=False,
     )
-    figure.update_xaxes(title="training timestep k", range=[-0.02 * last, 1.02 * last])
-    figure.update_yaxes(autorange="reversed")
-    layout = base_layout(height=height)
-    layout["showlegend"] = False
-    return figure.update_layout(**layout)
