@@ -6,12 +6,10 @@
 # hadolint checks this file; keep every install step a `pip install` in the RUN below.
 FROM python:3.11-slim
 
-# No file watcher in production: the code in an image never changes. It is set here, not in
-# .streamlit/config.toml, so a developer's local run still notices edits.
+# Streamlit's settings, the file watcher off included, come from .streamlit/config.toml.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    STREAMLIT_SERVER_FILE_WATCHER_TYPE=none
+    PIP_DISABLE_PIP_VERSION_CHECK=1
 
 # Fixed uid/gid so a Kubernetes securityContext (runAsUser: 1000) matches the image.
 RUN groupadd --gid 1000 app \

@@ -19,6 +19,8 @@ def test_production_settings_hold():
     assert CONFIG["server"].get("enableCORS", True) is True
     assert 1 <= CONFIG["server"]["maxUploadSize"] <= 50
     assert CONFIG["client"]["showErrorDetails"] == "none"
+    # The watcher rescans every imported module for each new session (classroom load test).
+    assert CONFIG["server"]["fileWatcherType"] == "none"
     assert CONFIG["global"]["disableWidgetStateDuplicationWarning"] is True
 
 
