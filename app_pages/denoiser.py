@@ -25,6 +25,7 @@ from timestep_lab.ui import (
     show_code,
 )
 from timestep_lab.ui.models import cached_model, weights_stamp  # imports torch
+from timestep_lab.ui.pictures import png_url, show_picture
 from timestep_lab.ui.trajectories import Trajectory, TrajectoryStore, kept_steps, record_run
 
 PAGE_MODELS = ("digits", "toy2d")
@@ -216,7 +217,7 @@ def settled(run: Trajectory, field: str) -> int:
 def show(where, samples, caption: str, *, width: int, truth=None, value_range=1.0) -> None:
     """Samples as a PNG at its own size (Streamlit would blur a shrunk one, or make it a JPEG)."""
     pixels = fig.sample_picture(samples, width=width, truth=truth, value_range=value_range)
-    where.image(fig.png_bytes(pixels), caption=caption, width=pixels.shape[1], output_format="PNG")
+    show_picture(png_url(fig.png_bytes(pixels)), caption, width=pixels.shape[1], where=where)
 
 
 def signed(value: float) -> str:

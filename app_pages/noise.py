@@ -41,6 +41,7 @@ from timestep_lab.ui import (
     show_code,
 )
 from timestep_lab.ui.downloads import csv_text
+from timestep_lab.ui.pictures import show_picture
 from timestep_lab.ui.shared import timestep_controls
 
 SCHEDULE_NAMES = {
@@ -329,7 +330,7 @@ st.write(
 )
 left, right = st.columns([1, 3])
 with left:
-    st.image(to_uint8(xk), caption=f"x_k, k = {k}", width=160, output_format="PNG")
+    show_picture(fig.png_data_uri(to_uint8(xk)), f"x_k, k = {k}", width=160)
 with right:
     row = timestep_embedding([k], EMBEDDING_DIM, base=EMBEDDING_BASE)[0]
     _, kind = column_roles(EMBEDDING_DIM)

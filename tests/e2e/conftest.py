@@ -88,7 +88,16 @@ def page(browser, request):
 
     page.on("console", on_console)
     page.on("response", on_response)
-    page.on("requestfailed", lambda request: page.errors.append(f"failed {request.url}"))
+
+    def on_request_failed(request) -> None:
+        # A picture replaced by a newer one before it loaded (frames streaming while sampling,
+        # a scrubber moved) is cancelled by the browser itself: not a failure anyone sees.
+        # A missing picture answers 404 and is caught in on_response.
+        if request.failure == "net::ERR_ABORTED" and "/media/" in request.url:
+            return
+        page.errors.append(f"failed {request.url} {request.failure}")
+
+    page.on("requestfailed", on_request_failed)
     page.on("pageerror", lambda exc: page.errors.append(str(exc)))
     yield page
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

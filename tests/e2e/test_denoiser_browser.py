@@ -21,7 +21,7 @@ def test_generate_streams_progress_then_finished_samples(page, app_url):
     image = page.locator('[data-testid="stImage"] img').first
     assert image.evaluate("img => img.complete && img.naturalWidth > 0")
     assert page.locator('[data-testid="stException"]').count() == 0
-    assert page.errors == []
+    assert page.errors == [], page.errors
 
 
 def test_hostile_links_get_notes_and_the_page_still_generates(page, app_url):
@@ -32,4 +32,31 @@ def test_hostile_links_get_notes_and_the_page_still_generates(page, app_url):
     page.get_by_role("button", name="Generate").click()
     wait_for_rerun(page, timeout=180_000)
     assert page.get_by_text(re.compile(r"Done: \d+ steps")).is_visible()
-    assert page.errors == []
+    assert page.errors == [], page.errors
+
+
+def test_scrubbing_a_run_updates_the_step_figures(page, app_url):
+    open_app(page, f"{app_url}/denoiser?sampler=ddim&steps=20&seed=4343")
+    page.get_by_role("button", name="Generate").click()
+    wait_for_rerun(page, timeout=180_000)
+    scrubber = page.locator(".st-key-frame").get_by_role("slider")
+    assert scrubber.get_attribute("aria-valuetext").startswith("1 (k = ")
+    encoding_title = page.locator(".st-key-step_encoding .ytitle")
+    alpha_marker = page.locator(".st-key-step_alpha .scatterlayer .trace").last
+    before_title = encoding_title.text_content()
+    before_marker = alpha_marker.inner_html()
+    scrubber.focus()
+    for _ in range(4):  # faster than the reruns, like a drag: no picture may break on the way
+        scrubber.press("ArrowRight")
+    wait_for_rerun(page)
+    label = scrubber.get_attribute("aria-valuetext")
+    k = int(re.fullmatch(r"5 \(k = (\d+)\)", label).group(1))
+    # The figures were redrawn for the new step: the vector P(k) received, and k on the curve.
+    page.wait_for_function(
+        "title => document.querySelector('.st-key-step_encoding .ytitle')?.textContent === title",
+        arg=f"P({k}, j)",
+    )
+    assert encoding_title.text_content() != before_title
+    assert alpha_marker.inner_html() != before_marker
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.errors == [], page.errors

@@ -1,0 +1,25 @@
+"""Pictures sent inside the page (a data: URL), not as Streamlit media files.
+
+``st.image`` given bytes stores them as a media file that the browser fetches by URL, and
+Streamlit deletes a run's media files when the session's next run ends, fetched or not. Stepping
+the denoiser's scrubber faster than the browser loaded its pictures then showed broken ones
+(404s in Chromium, tests/e2e). A data: URL travels with the page itself; the pictures here are
+small PNGs (a few kilobytes), drawn at their own size.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import streamlit as st
+
+
+def png_url(png: bytes) -> str:
+    """PNG bytes as a ``data:image/png;base64,…`` URL."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def show_picture(url: str, caption: str, *, width: int, where: Any = None) -> None:
+    """A picture from a data: URL, ``width`` pixels wide, in ``where`` (default: the page)."""
+    (st if where is None else where).image(url, caption=caption, width=width)
