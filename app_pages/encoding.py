@@ -57,7 +57,7 @@ def cached_similarities(num_timesteps: int, dim: int, base: float, layout: str):
     return rows, similarity_matrix(embedding[rows]), from_zero, half
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner=False)  # a class on one link shares one k
 def cached_grid(num_timesteps: int, dim: int, base: float, layout: str, k: int):
     return heatmap_grid(num_timesteps, dim, k=k, base=base, convention=layout)
 
