@@ -22,7 +22,7 @@ from numpy.typing import ArrayLike, NDArray
 from PIL import Image
 from plotly.subplots import make_subplots
 
-from timestep_lab.figures.style import KIND_COLOURS, OKABE_ITO, base_layout
+from timestep_lab.figures.style import KIND_COLOURS, OKABE_ITO, axis, base_layout, figure
 from timestep_lab.images.pixels import to_uint8
 
 #: ε̂ is roughly N(0, I); it is drawn over [−EPS_RANGE, EPS_RANGE] instead of clipped at ±1.
@@ -137,7 +137,7 @@ def alpha_bar_figure(
     """
     alpha_bar, visited = np.asarray(alpha_bar), np.asarray(visited)
     ks = np.arange(alpha_bar.size)
-    figure = go.Figure(
+    traces = [
         go.Scatter(
             x=ks[::2],
             y=alpha_bar[::2].astype(np.float32),
@@ -145,9 +145,7 @@ def alpha_bar_figure(
             line=dict(color=OKABE_ITO["green"], width=2),
             name="ᾱ_k",
             hovertemplate="k=%{x}<br>ᾱ=%{y:.4f}<extra></extra>",
-        )
-    )
-    figure.add_trace(
+        ),
         go.Scatter(
             x=visited,
             y=alpha_bar[visited].astype(np.float32),
@@ -155,9 +153,7 @@ def alpha_bar_figure(
             marker=dict(color="#999999", size=4),
             name="visited by the sampler",
             hovertemplate="k=%{x}<br>ᾱ=%{y:.4f}<extra>visited</extra>",
-        )
-    )
-    figure.add_trace(
+        ),
         go.Scatter(
             x=[k],
             y=[float(alpha_bar[k])],
@@ -165,11 +161,11 @@ def alpha_bar_figure(
             marker=dict(color="black", size=12, symbol="circle-open", line_width=2.5),
             name=f"this step, k = {k}",
             hovertemplate=f"k={k}<br>ᾱ={alpha_bar[k]:.5f}<extra>this step</extra>",
-        )
-    )
+        ),
+    ]
     if k_told is not None and k_told != k:
         told = int(np.clip(round(k_told), 0, alpha_bar.size - 1))
-        figure.add_trace(
+        traces.append(
             go.Scatter(
                 x=[told],
                 y=[float(alpha_bar[told])],
@@ -178,9 +174,12 @@ def alpha_bar_figure(
                 name=f"told k = {k_told:g}",
             )
         )
-    figure.update_xaxes(title="timestep k", range=[-10, alpha_bar.size + 10])
-    figure.update_yaxes(title="ᾱ_k", range=[-0.03, 1.05])
-    return figure.update_layout(**base_layout(height=height))
+    return figure(
+        traces,
+        height=height,
+        xaxis=axis("timestep k", range=[-10, alpha_bar.size + 10]),
+        yaxis=axis("ᾱ_k", range=[-0.03, 1.05]),
+    )
 
 
 def encoding_figure(
@@ -190,24 +189,26 @@ def encoding_figure(
     encoding = np.asarray(encoding, dtype=np.float32)
     columns = np.arange(encoding.size)
     kind = np.asarray(kind) if kind is not None else np.full(encoding.size, "value")
-    figure = go.Figure()
-    for name in dict.fromkeys(kind.tolist()):
-        picked = columns[kind == name]
-        figure.add_trace(
-            go.Scatter(
-                x=picked,
-                y=encoding[picked],
-                mode="markers",
-                marker=dict(color=KIND_COLOURS.get(name, OKABE_ITO["blue"]), size=5),
-                name=name,
-                hovertemplate="j=%{x}<br>P=%{y:.5f}<extra>" + name + "</extra>",
-            )
+    traces = [
+        go.Scatter(
+            x=picked,
+            y=encoding[picked],
+            mode="markers",
+            marker=dict(color=KIND_COLOURS.get(name, OKABE_ITO["blue"]), size=5),
+            name=name,
+            hovertemplate="j=%{x}<br>P=%{y:.5f}<extra>" + name + "</extra>",
         )
+        for name in dict.fromkeys(kind.tolist())
+        if (picked := columns[kind == name]).size
+    ]
     low, high = float(min(encoding.min(), -1.0)), float(max(encoding.max(), 1.0))
     pad = 0.08 * (high - low)
-    figure.update_xaxes(title="column j")
-    figure.update_yaxes(title=f"P({k_told:g}, j)", range=[low - pad, high + pad])
-    return figure.update_layout(**base_layout(height=height))
+    return figure(
+        traces,
+        height=height,
+        xaxis=axis("column j"),
+        yaxis=axis(f"P({k_told:g}, j)", range=[low - pad, high + pad]),
+    )
 
 
 def animation_frame_steps(num_steps: int, max_frames: int = 40) -> NDArray[np.int64]:
@@ -268,7 +269,7 @@ def trajectory_animation_figure(
     alpha_bar = np.asarray(alpha_bar)
     picked = [steps[i] for i in animation_frame_steps(len(steps), max_frames)]
     images = np.ndim(picked[0].xk) == 3
-    figure = make_subplots(
+    animation = make_subplots(
         rows=1,
         cols=3,
         column_widths=[0.36, 0.36, 0.28],
@@ -279,8 +280,8 @@ def trajectory_animation_figure(
     for col, update in enumerate(_moving_traces(picked[0], points_shown), start=1):
         if images:
             # A heatmap of uint8 pixels redraws at once; an image trace blanks while it decodes.
-            moving.append(len(figure.data))
-            figure.add_trace(
+            moving.append(len(animation.data))
+            animation.add_trace(
                 go.Heatmap(
                     z=update["z"],
                     colorscale=[[0, "black"], [1, "white"]],
@@ -295,7 +296,7 @@ def trajectory_animation_figure(
             continue
         if truth is not None:
             xy = byte_coordinates(truth)
-            figure.add_trace(
+            animation.add_trace(
                 go.Scattergl(
                     x=xy[:, 0],
                     y=xy[:, 1],
@@ -306,8 +307,8 @@ def trajectory_animation_figure(
                 row=1,
                 col=col,
             )
-        moving.append(len(figure.data))
-        figure.add_trace(
+        moving.append(len(animation.data))
+        animation.add_trace(
             go.Scattergl(
                 x=update["x"],
                 y=update["y"],
@@ -319,7 +320,7 @@ def trajectory_animation_figure(
             col=col,
         )
     ks = np.arange(alpha_bar.size)
-    figure.add_trace(
+    animation.add_trace(
         go.Scatter(
             x=ks[::4],
             y=alpha_bar[::4].astype(np.float32),
@@ -331,8 +332,8 @@ def trajectory_animation_figure(
         col=3,
     )
     k0 = picked[0].k
-    moving.append(len(figure.data))  # the ᾱ marker
-    figure.add_trace(
+    moving.append(len(animation.data))  # the ᾱ marker
+    animation.add_trace(
         go.Scatter(
             x=[k0],
             y=[float(alpha_bar[k0])],
@@ -348,10 +349,10 @@ def trajectory_animation_figure(
         updates = _moving_traces(step, points_shown)
         updates.append(dict(type="scatter", x=[step.k], y=[float(alpha_bar[step.k])]))
         frames.append(go.Frame(name=str(step.index), data=updates, traces=moving))
-    figure.frames = frames
+    animation.frames = frames
     still = dict(mode="immediate", frame=dict(duration=0), transition=dict(duration=0))
     play = dict(frame=dict(duration=120, redraw=True), transition=dict(duration=0))
-    figure.update_layout(
+    animation.update_layout(
         updatemenus=[
             dict(
                 type="buttons",
@@ -387,23 +388,23 @@ def trajectory_animation_figure(
         ],
     )
     for col in (1, 2):
-        figure.update_xaxes(visible=False, row=1, col=col)
-        figure.update_yaxes(visible=False, row=1, col=col)
+        animation.update_xaxes(visible=False, row=1, col=col)
+        animation.update_yaxes(visible=False, row=1, col=col)
         if images:  # row 0 on top, square pixels
-            figure.update_yaxes(
+            animation.update_yaxes(
                 autorange="reversed", scaleanchor=f"x{col if col > 1 else ''}", row=1, col=col
             )
         else:
-            figure.update_xaxes(range=[-4, 259], row=1, col=col)
-            figure.update_yaxes(
+            animation.update_xaxes(range=[-4, 259], row=1, col=col)
+            animation.update_yaxes(
                 range=[-4, 259], scaleanchor=f"x{col if col > 1 else ''}", row=1, col=col
             )
-    figure.update_xaxes(title="k", range=[-20, alpha_bar.size + 20], row=1, col=3)
-    figure.update_yaxes(range=[-0.03, 1.05], row=1, col=3)
+    animation.update_xaxes(title="k", range=[-20, alpha_bar.size + 20], row=1, col=3)
+    animation.update_yaxes(range=[-0.03, 1.05], row=1, col=3)
     layout = base_layout(height=height)
     layout["margin"] = dict(l=10, r=10, t=30, b=90)
     layout["showlegend"] = False
-    return figure.update_layout(**layout)
+    return animation.update_layout(**layout)
 
 
 def network_dot(description: dict[str, Any], *, k: int | None = None, label: str = "c") -> str:
