@@ -9,12 +9,13 @@ sidebar).
 
 import streamlit as st
 
-from timestep_lab.ui.memory import freeze_loaded_modules, start_janitor
+from timestep_lab.ui.memory import freeze_loaded_modules, note_activity, start_janitor
 from timestep_lab.ui.page import arrived_on, page_setup
 
 # Once per process: a thread that returns memory to the OS after a class has gone (see
 # timestep_lab/ui/memory.py for why and what it measured).
 start_janitor()
+note_activity()
 
 st.set_page_config(page_title="Timestep Lab", page_icon="assets/favicon.png", layout="wide")
 # presenter=1 (a projector): larger type, and the page list moves to the top so the sidebar

@@ -39,6 +39,9 @@ def test_moving_k_updates_the_figures_and_the_url(page, app_url):
         thumb.press("ArrowRight")
     wait_for_rerun(page)
     page.get_by_role("heading", name="2 · The vector P(253) the network receives").wait_for()
+    # The drawn figures changed, not only the text: the outlined row and the vector's axis.
+    assert page.locator(".st-key-heatmap .annotation-text").first.text_content() == "k = 253"
+    assert page.locator(".st-key-vector .ytitle").text_content() == "P(253, j)"
     assert parse_qs(urlparse(page.url).query)["k"] == ["253"]
     no_exceptions(page)
 

@@ -33,11 +33,17 @@ def test_choices_from_a_link_stay_in_the_address_bar(page, app_url):
 
 def test_moving_k_updates_the_image_and_the_url(page, app_url):
     open_app(page, f"{app_url}/noise?k=100")
+    marker = page.locator(".st-key-curves .shapelayer path").first  # the dotted line at k
+    at_100 = marker.get_attribute("d")
     thumb = page.get_by_role("slider", name="k, timestep")
     thumb.focus()
     thumb.press("ArrowLeft")
     wait_for_rerun(page)
     page.get_by_role("heading", name="2 · The image at step k = 99").wait_for()
+    # The drawn figures changed: the third panel's title and the line marking k on the curves.
+    titles = page.locator(".st-key-forward_step .annotation-text").all_text_contents()
+    assert titles[-1] == "x_k at k = 99"
+    assert marker.get_attribute("d") != at_100
     assert query(page)["k"] == "99"
     no_exceptions(page)
 

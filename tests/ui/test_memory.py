@@ -2,6 +2,7 @@
 
 import gc
 import sys
+import threading
 import types
 import weakref
 
@@ -51,4 +52,18 @@ def test_freezing_happens_once_per_new_import():
 def test_one_janitor_per_process():
     first = memory.start_janitor(period_s=3600)
     assert memory.start_janitor(period_s=3600) is first
-    assert first.is_alive() and first.daemon and first.name == "timestep-lab-janitor"
+    threads = [t for t in threading.enumerate() if t.name == "timestep-lab-janitor"]
+    assert len(threads) == 1 and threads[0].daemon
+
+
+def test_the_janitor_empties_caches_once_per_idle_spell():
+    calls = []
+    janitor = memory.Janitor(idle_s=120, on_idle=lambda: calls.append("cleared"))
+    start = janitor.last_activity
+    assert janitor.sweep(now=start + 60) is False  # a pause while the teacher talks
+    assert janitor.sweep(now=start + 121) is True
+    assert janitor.sweep(now=start + 500) is False  # once, not every round
+    assert calls == ["cleared"]
+    janitor.note_activity()  # the next class arrives
+    assert janitor.sweep(now=janitor.last_activity + 121) is True
+    assert calls == ["cleared", "cleared"]

@@ -35,18 +35,25 @@ def column_labels(columns: ArrayLike, freq_index: ArrayLike, kind: ArrayLike) ->
     ]
 
 
-def heatmap_figure(grid: HeatmapGrid, labels: list[str], k: int, *, height: int = 460) -> go.Figure:
-    """The T × d matrix P as a heatmap of exact entries, row k outlined."""
-    tick_every = max(1, len(labels) // 8)
-    heatmap = go.Heatmap(
-        z=_f32(grid.values),
-        x=labels,
-        y=grid.rows,
+def _signed_heatmap(z: ArrayLike, x: ArrayLike, y: ArrayLike, title: str, hover: str) -> go.Heatmap:
+    """Values in [−1, 1] on the diverging map, white at 0, with a titled colour bar."""
+    return go.Heatmap(
+        z=_f32(z),
+        x=x,
+        y=y,
         zmin=-1,
         zmax=1,
         colorscale=DIVERGING,
-        colorbar=dict(title=dict(text="P(k, j)"), thickness=12),
-        hovertemplate="k=%{y}<br>%{x}<br>P=%{z:.6f}<extra></extra>",
+        colorbar=dict(title=dict(text=title), thickness=12),
+        hovertemplate=hover + "<extra></extra>",
+    )
+
+
+def heatmap_figure(grid: HeatmapGrid, labels: list[str], k: int, *, height: int = 460) -> go.Figure:
+    """The T × d matrix P as a heatmap of exact entries, row k outlined."""
+    tick_every = max(1, len(labels) // 8)
+    heatmap = _signed_heatmap(
+        grid.values, labels, grid.rows, "P(k, j)", "k=%{y}<br>%{x}<br>P=%{z:.6f}"
     )
     return figure(
         [heatmap],
@@ -144,16 +151,7 @@ def wavelength_figure(
 
 def similarity_figure(matrix: ArrayLike, rows: ArrayLike, *, height: int = 380) -> go.Figure:
     """Cosine similarity cos∠(P(a), P(b)) for a subset of timesteps a, b."""
-    heatmap = go.Heatmap(
-        z=_f32(matrix),
-        x=rows,
-        y=rows,
-        zmin=-1,
-        zmax=1,
-        colorscale=DIVERGING,
-        colorbar=dict(title=dict(text="cos∠"), thickness=12),
-        hovertemplate="a=%{y}, b=%{x}<br>similarity=%{z:.4f}<extra></extra>",
-    )
+    heatmap = _signed_heatmap(matrix, rows, rows, "cos∠", "a=%{y}, b=%{x}<br>similarity=%{z:.4f}")
     return figure(
         [heatmap],
         height=height,

@@ -13,9 +13,12 @@ for a minute, then nobody):
 3. glibc keeps freed heap pages for reuse; ``malloc_trim(0)`` hands them back.
 
 So the app freezes what is loaded whenever new modules have been imported, and one
-background thread per process collects and trims every ``JANITOR_PERIOD_S`` seconds.
-Streamlit keeps a disconnected session ``server.disconnectedSessionTTL`` (120 s) for a
-student whose Wi-Fi drops, so memory returns a little after that.
+background thread per process collects and trims every ``JANITOR_PERIOD_S`` seconds. Once
+no page has run for ``IDLE_S`` seconds (the class has gone) it also empties the
+``st.cache_data`` caches (embeddings, heatmap grids: ~80 MB after a class), which the next
+class refills in milliseconds; the loaded models and shared runs stay. Streamlit keeps a
+disconnected session ``server.disconnectedSessionTTL`` (120 s) for a student whose Wi-Fi
+drops, so memory returns a little after that.
 """
 
 from __future__ import annotations
@@ -25,12 +28,17 @@ import gc
 import sys
 import threading
 import time
+from collections.abc import Callable
+
+import streamlit as st
 
 JANITOR_PERIOD_S = 30.0
+IDLE_S = 120.0
 
 _lock = threading.Lock()
 _frozen_at_modules = 0  # len(sys.modules) when everything alive was last frozen
-_janitor: threading.Thread | None = None
+_janitor: Janitor | None = None
+_thread: threading.Thread | None = None
 
 
 def _find_malloc_trim():
@@ -73,19 +81,61 @@ def release_memory() -> tuple[int, bool]:
     return unreachable, _malloc_trim is not None
 
 
-def _sweep_forever(period_s: float) -> None:
+class Janitor:
+    """Releases memory every round; after ``idle_s`` without a page run, calls ``on_idle`` once.
+
+    ``note_activity`` (every page run) re-arms it. Rounds are driven by ``sweep`` (the thread
+    started by ``start_janitor`` calls it every ``period_s``; tests call it directly).
+    """
+
+    def __init__(self, *, idle_s: float, on_idle: Callable[[], None]) -> None:
+        self.idle_s = idle_s
+        self.on_idle = on_idle
+        self.last_activity = time.monotonic()
+        self.idle_handled = False
+
+    def note_activity(self) -> None:
+        self.last_activity = time.monotonic()
+        self.idle_handled = False
+
+    def sweep(self, now: float | None = None) -> bool:
+        """One round; returns whether ``on_idle`` was called in it."""
+        now = time.monotonic() if now is None else now
+        went_idle = not self.idle_handled and now - self.last_activity >= self.idle_s
+        if went_idle:
+            self.idle_handled = True
+            self.on_idle()
+        release_memory()
+        return went_idle
+
+
+def _sweep_forever(janitor: Janitor, period_s: float) -> None:
     while True:
         time.sleep(period_s)
-        release_memory()
+        janitor.sweep()
 
 
-def start_janitor(period_s: float = JANITOR_PERIOD_S) -> threading.Thread:
-    """Start, once per process, the daemon thread that calls ``release_memory`` periodically."""
-    global _janitor
+def start_janitor(
+    period_s: float = JANITOR_PERIOD_S,
+    idle_s: float = IDLE_S,
+    on_idle: Callable[[], None] = st.cache_data.clear,
+) -> Janitor:
+    """Start, once per process, the daemon thread that sweeps every ``period_s`` seconds."""
+    global _janitor, _thread
     with _lock:
-        if _janitor is None or not _janitor.is_alive():
-            _janitor = threading.Thread(
-                target=_sweep_forever, args=(period_s,), name="timestep-lab-janitor", daemon=True
+        if _thread is None or not _thread.is_alive():
+            _janitor = Janitor(idle_s=idle_s, on_idle=on_idle)
+            _thread = threading.Thread(
+                target=_sweep_forever,
+                args=(_janitor, period_s),
+                name="timestep-lab-janitor",
+                daemon=True,
             )
-            _janitor.start()
+            _thread.start()
         return _janitor
+
+
+def note_activity() -> None:
+    """A page is running: the class is here (re-arms the janitor's idle clean-up)."""
+    if _janitor is not None:
+        _janitor.note_activity()
