@@ -2,6 +2,7 @@
 generate recognisable digits and 2D shapes (and a broken model fails the same bars)."""
 
 import itertools
+import threading
 
 import numpy as np
 import pytest
@@ -121,6 +122,36 @@ def test_trajectory_is_seeded_and_follows_the_spacing(digits):
     assert a[-1].x_prev.shape == (3, 8, 8) and a[0].encoding.shape == (64,)
     assert np.abs(a[-1].x_prev - c).max() > 0.1
     assert np.abs(a[-1].x0_pred).max() <= 1.0  # x̂_0 is clipped to the data range
+
+
+def test_one_model_serves_concurrent_runs(digits):
+    # The app shares one loaded model between every session's thread: concurrent runs must give
+    # exactly what each gives alone, and leave the weights as they were.
+    model, card = digits
+    schedule = model_schedule(card)
+    run = dict(sampler="ddim", steps=20, spacing="leading", guidance=2.0, labels=None, num=4)
+    weights = {name: tensor.clone() for name, tensor in model.state_dict().items()}
+    alone = {seed: sample(model, schedule, seed=seed, **run) for seed in range(4)}
+    together: dict[int, list] = {seed: [] for seed in range(4)}
+    threads = [
+        threading.Thread(
+            target=lambda seed=seed: together[seed].append(
+                sample(model, schedule, seed=seed, **run)
+            )
+        )
+        for seed in (*range(4), *range(4))
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for seed, results in together.items():
+        assert len(results) == 2
+        for result in results:
+            np.testing.assert_array_equal(result, alone[seed])
+    assert np.abs(alone[0] - alone[1]).max() > 0.1  # the seeds really differ
+    for name, tensor in model.state_dict().items():
+        assert torch.equal(tensor, weights[name]), name
 
 
 def test_timestep_lies(digits):
