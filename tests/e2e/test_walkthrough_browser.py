@@ -35,3 +35,12 @@ def test_presenter_mode_moves_the_pages_to_the_top_and_hides_controls(page, app_
     size = paragraph.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
     assert size >= 20  # enlarged for a projector (the default is 16 px)
     assert page.errors == []
+
+
+def test_hostile_link_gets_a_friendly_note_and_the_first_step(page, app_url):
+    open_app(page, f"{app_url}/walkthrough?step=%3Cscript%3Ealert(1)%3C%2Fscript%3E&presenter=2")
+    text = " ".join(page.locator('[data-testid="stAlert"]').all_inner_texts())
+    assert "not a number" in text and "presenter" in text
+    assert page.get_by_role("heading", name="1 · ").first.is_visible()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.errors == []
