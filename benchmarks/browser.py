@@ -72,17 +72,33 @@ window.__runs = 0; window.__lastDone = 0;
   }).observe(document, {subtree: true, attributes: true,
                         attributeFilter: ['data-test-script-state']});
 })();
+// When the page last sent and last got a websocket message, to split a key press → paint into
+// the frontend's wait before it asks for a rerun, the rerun until its last message arrives
+// (server, loopback, and the page handling earlier messages), and the drawing after it.
+window.__lastSent = 0; window.__lastMessage = 0;
+window.WebSocket = class extends window.WebSocket {
+  constructor(...args) {
+    super(...args);
+    this.addEventListener('message', () => { window.__lastMessage = performance.now(); });
+  }
+  send(data) { window.__lastSent = performance.now(); return super.send(data); }
+};
 """
 # Resolves after two animation frames: the figure the rerun brought has been painted.
 PAINTED = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => "
 PAINTED += "r(performance.now()))))"
 
 
-def press_and_time(page, slider_name: str, presses: int) -> tuple[list[float], list[int]]:
-    """Press → on a slider repeatedly; time each key press to the painted rerun, in seconds."""
+def press_and_time(
+    page, slider_name: str, presses: int
+) -> tuple[list[float], list[float], list[float], list[int]]:
+    """Press → on a slider repeatedly; time each key press to the painted rerun, in seconds.
+
+    Returns (press → painted, press → rerun asked, press → its last websocket message, bytes).
+    """
     meter = page.meter
     thumb = page.get_by_role("slider", name=slider_name)
-    times, sizes = [], []
+    times, asked, served, sizes = [], [], [], []
     for _ in range(presses):
         wait_for_rerun(page)
         meter.take()
@@ -92,10 +108,13 @@ def press_and_time(page, slider_name: str, presses: int) -> tuple[list[float], l
         thumb.press("ArrowRight")
         page.wait_for_function(f"window.__runs > {runs}", timeout=60_000)
         painted = page.evaluate(PAINTED)
-        times.append((painted - start) / 1000)
         wait_for_rerun(page)
+        times.append((painted - start) / 1000)
+        sent, last = page.evaluate("[window.__lastSent, window.__lastMessage]")
+        asked.append((sent - start) / 1000)
+        served.append((last - start) / 1000)
         sizes.append(meter.take())
-    return times, sizes
+    return times, asked, served, sizes
 
 
 def measure() -> dict:
@@ -119,13 +138,15 @@ def measure() -> dict:
             for name, query, slider in PAGES:
                 page.goto(f"{url}/{name}?{query}")
                 wait_for_rerun(page)
-                times, sizes = press_and_time(page, slider, PRESSES)
+                times, asked, served, sizes = press_and_time(page, slider, PRESSES)
                 report["pages"][name] = {
                     "link": f"/{name}?{query}",
                     "bytes_per_update_median": int(statistics.median(sizes)),
                     "bytes_per_update_max": max(sizes),
                     "update_ms_p50": round(1000 * percentile(times, 50)),
                     "update_ms_p95": round(1000 * percentile(times, 95)),
+                    "rerun_asked_ms_p50": round(1000 * percentile(asked, 50)),
+                    "last_message_ms_p50": round(1000 * percentile(served, 50)),
                     "rss_mb_after": round(rss_mb(process.pid)),
                 }
             report["torch_loaded_before_model_page"] = torch_loaded(process.pid)
@@ -178,11 +199,15 @@ def main() -> None:
         f"{report['home_interactive_s']} s; torch imported before a model page: "
         f"{report['torch_loaded_before_model_page']}"
     )
-    print(f"{'page':10} {'bytes/update':>13} {'p50 ms':>7} {'p95 ms':>7} {'RSS MB':>7}")
+    print(
+        f"{'page':10} {'bytes/update':>13} {'p50 ms':>7} {'p95 ms':>7} "
+        f"{'asked p50':>10} {'last msg p50':>13} {'RSS MB':>7}"
+    )
     for name, row in report["pages"].items():
         print(
             f"{name:10} {row['bytes_per_update_median']:>13,} {row['update_ms_p50']:>7} "
-            f"{row['update_ms_p95']:>7} {row['rss_mb_after']:>7}"
+            f"{row['update_ms_p95']:>7} {row['rerun_asked_ms_p50']:>10} "
+            f"{row['last_message_ms_p50']:>13} {row['rss_mb_after']:>7}"
         )
     gen = report["denoiser"]
     print(
