@@ -10,6 +10,7 @@ from timestep_lab import models
 from timestep_lab.encodings import SPACINGS, column_roles, sampling_timesteps
 from timestep_lab.figures import denoiser as fig
 from timestep_lab.figures.denoiser_static import samples_png_figure, trajectory_gif
+from timestep_lab.images.pixels import png_data_url
 from timestep_lab.models import sampling
 from timestep_lab.models.cards import TWINS, card_row, card_sentence, twins_summary
 from timestep_lab.models.data import DATASETS_2D, sample_2d
@@ -26,7 +27,7 @@ from timestep_lab.ui import (
     show_code,
 )
 from timestep_lab.ui.models import cached_model, weights_stamp  # imports torch
-from timestep_lab.ui.pictures import png_url, show_picture
+from timestep_lab.ui.pictures import show_picture
 from timestep_lab.ui.trajectories import Trajectory, TrajectoryStore, kept_steps, record_run
 
 PAGE_MODELS = ("digits", "toy2d")
@@ -229,7 +230,7 @@ def settled(run: Trajectory, field: str) -> int:
 def show(where, samples, caption: str, *, width: int, truth=None, value_range=1.0) -> None:
     """Samples as a PNG at its own size (Streamlit would blur a shrunk one, or make it a JPEG)."""
     pixels = fig.sample_picture(samples, width=width, truth=truth, value_range=value_range)
-    show_picture(png_url(fig.png_bytes(pixels)), caption, width=pixels.shape[1], where=where)
+    show_picture(png_data_url(fig.png_bytes(pixels)), caption, width=pixels.shape[1], where=where)
 
 
 def signed(value: float) -> str:

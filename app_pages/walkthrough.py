@@ -22,10 +22,11 @@ from timestep_lab.figures import noise as noise_fig
 from timestep_lab.figures.encoding_static import heatmap_png_figure
 from timestep_lab.figures.noise_static import filmstrip_png_figure
 from timestep_lab.images import bundled_image, to_signed
+from timestep_lab.images.pixels import png_data_url
 from timestep_lab.lesson.steps import Choice, Guess, LessonStep, half_signal_timestep, lesson
 from timestep_lab.ui import int_control, link_to_view, plot, png_download
 from timestep_lab.ui.controls import set_control
-from timestep_lab.ui.pictures import png_url, show_picture
+from timestep_lab.ui.pictures import show_picture
 
 STEPS = lesson()
 K = 250  # the timestep the lesson's encoding figures highlight
@@ -169,7 +170,7 @@ def samples_row(samples: np.ndarray, caption: str, key: str) -> None:
     pixels = sample_picture(samples, width=300)
     # At its own width and as PNG: Streamlit would otherwise blur a shrunk picture or
     # re-encode it as JPEG.
-    show_picture(png_url(png_bytes(pixels)), caption, width=pixels.shape[1])
+    show_picture(png_data_url(png_bytes(pixels)), caption, width=pixels.shape[1])
     png_download(
         "For slides (PNG)",
         lambda: samples_png_figure(samples, title=caption),

@@ -7,7 +7,6 @@ points per line; the marker at k always shows the exact value.
 
 from __future__ import annotations
 
-import base64
 import io
 from collections.abc import Mapping, Sequence
 
@@ -18,7 +17,7 @@ from PIL import Image
 
 from timestep_lab.encodings.schedules import NoiseSchedule
 from timestep_lab.figures.style import OKABE_ITO, axis, figure, subplots, vline
-from timestep_lab.images.pixels import to_uint8
+from timestep_lab.images.pixels import png_data_url, to_uint8
 
 #: One colour per schedule, the same in every figure (Okabe–Ito).
 SCHEDULE_COLOURS = {
@@ -141,7 +140,7 @@ def png_data_uri(pixels: ArrayLike) -> str:
     """An RGB uint8 array (H, W, 3) as a PNG data URI for ``go.Image(source=...)``."""
     buffer = io.BytesIO()
     Image.fromarray(np.asarray(pixels, dtype=np.uint8)).save(buffer, format="PNG", optimize=False)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return png_data_url(buffer.getvalue())
 
 
 def forward_step_figure(

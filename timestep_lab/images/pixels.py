@@ -6,6 +6,8 @@ same spread as the noise ε ~ N(0, I) it is mixed with.
 
 from __future__ import annotations
 
+import base64
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from PIL import Image
@@ -23,6 +25,11 @@ def to_uint8(x: ArrayLike) -> NDArray[np.uint8]:
     """Values in [−1, 1] back to 0 … 255; anything outside (noise often is) is clipped."""
     x = np.asarray(x, dtype=np.float64)
     return np.round((np.clip(x, -1.0, 1.0) + 1.0) * 127.5).astype(np.uint8)
+
+
+def png_data_url(png: bytes) -> str:
+    """PNG bytes as a ``data:image/png;base64,…`` URL: a picture that travels inside a page."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 def fit_working_size(image: Image.Image, size: int = WORKING_SIZE) -> Image.Image:

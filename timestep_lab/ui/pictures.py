@@ -9,17 +9,12 @@ small PNGs (a few kilobytes), drawn at their own size.
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 import streamlit as st
 
 
-def png_url(png: bytes) -> str:
-    """PNG bytes as a ``data:image/png;base64,…`` URL."""
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-
-
 def show_picture(url: str, caption: str, *, width: int, where: Any = None) -> None:
-    """A picture from a data: URL, ``width`` pixels wide, in ``where`` (default: the page)."""
+    """A picture from a data: URL (``timestep_lab.images.pixels.png_data_url``), ``width``
+    pixels wide, in ``where`` (default: the page)."""
     (st if where is None else where).image(url, caption=caption, width=width)
