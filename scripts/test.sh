@@ -12,6 +12,15 @@ if [ ! -x /usr/bin/chromium ]; then
     $SUDO apt-get install -y -qq chromium
 fi
 
+# Class mode's store is tested against a real Redis server (Debian's redis-server); the tests
+# start their own on a free loopback port and stop it.
+if ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; then
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq redis-server
+fi
+
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 

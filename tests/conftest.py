@@ -54,3 +54,23 @@ def heavy_modules_after(code: str) -> list[str]:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
     )
     return [m for m in out.stdout.strip().split(",") if m]
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A real Redis server on a free loopback port for this test session; stopped afterwards.
+
+    A missing redis-server fails the tests that need it (scripts/test.sh installs it).
+    """
+    from benchmarks.redis_server import redis_server_path, start_redis, stop
+
+    if redis_server_path() is None:
+        pytest.fail(
+            "redis-server not found: install Debian's redis-server "
+            "(apt-get install -y redis-server); class-mode tests never skip"
+        )
+    process, url = start_redis()
+    try:
+        yield url
+    finally:
+        stop(process)
