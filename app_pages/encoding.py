@@ -20,6 +20,7 @@ from timestep_lab.encodings import (
 from timestep_lab.encodings.display import evenly_spaced, heatmap_grid
 from timestep_lab.figures import encoding as fig
 from timestep_lab.figures.encoding_static import heatmap_png_figure
+from timestep_lab.lesson.evidence import length_change, measured
 from timestep_lab.ui import (
     choice_control,
     csv_download,
@@ -145,10 +146,12 @@ def encoding_controls() -> tuple[int, float, int, int, str]:
 
 st.title("Encoding explorer")
 st.write(
-    "A diffusion network shares one set of weights across every noise level, so it must be "
-    "told which timestep k it is looking at. It is not told the bare number: k becomes a "
-    "vector P(k) of sines and cosines at d/2 different speeds, from one turn every 2π "
-    "steps to one turn every 2π·n steps. Move the sliders and watch what each part does."
+    "A diffusion network shares one set of weights across every noise level, so it is usually "
+    "told which timestep k it is looking at (it can also read much of the noise level off the "
+    "noisy image itself: see the twins on Watch it denoise). In DDPM and Stable Diffusion it "
+    "is not told the bare number: k becomes a vector P(k) of sines and cosines at d/2 "
+    "different speeds, from one turn every 2π steps to one turn every 2π·n steps. Move the "
+    "sliders and watch what each part does."
 )
 
 with st.sidebar:
@@ -204,8 +207,8 @@ show_code(timestep_embedding, heatmap_grid)
 # 2 ─ one vector ──────────────────────────────────────────────────────────────────
 st.subheader(f"2 · The vector P({k}) the network receives")
 st.write(
-    "This row is all the network learns about time. Its length is always √(d/2) for even d, "
-    "so no timestep shouts louder than another."
+    "This row is what the network is told about time. Its length is always √(d/2) for even d, "
+    "so no timestep's vector is larger than another's."
 )
 plot(fig.vector_figure(row, kind, k), key="vector")
 st.caption(
@@ -221,8 +224,9 @@ roles = frequency_roles(lam, num_timesteps)
 still = int(np.count_nonzero(roles == "still"))
 aliased = int(np.count_nonzero(roles == "aliased"))
 st.write(
-    "A pair is useful when it turns a noticeable amount across 0 … T−1 but not so fast that "
-    "integer steps skip whole turns. Wavelengths grow geometrically from 2π to about 2π·n."
+    "A pair can tell timesteps apart only if it turns a noticeable amount across 0 … T−1; one "
+    "that barely turns is nearly the same number for every k. Wavelengths grow geometrically "
+    "from 2π to about 2π·n."
 )
 k_free = k_free_figures(num_timesteps, dim, base, layout)
 plot(k_free["wavelengths"], key="wavelengths")
@@ -241,9 +245,10 @@ show_code(wavelengths, frequency_roles)
 # 4 ─ similarity ──────────────────────────────────────────────────────────────────
 st.subheader("4 · Which timesteps look alike?")
 st.write(
-    "The dot product of two vectors measures how alike the network finds two timesteps. "
-    "Near timesteps are similar, far ones are not, and the pattern depends only on the "
-    "distance Δ between them, not on where they are."
+    "The dot product of two rows measures how alike the two *input vectors* are, before the "
+    "network has done anything with them; the MLP that follows can merge or separate them. "
+    "Near timesteps have similar vectors, far ones less so, and the pattern depends only on "
+    "the distance Δ between them, not on where they are."
 )
 sim_rows, _, reference_similarity, half = cached_similarities(num_timesteps, dim, base, layout)
 deltas = np.arange(num_timesteps) - k  # the rows of P are P(k + Δ) for these Δ
@@ -268,7 +273,7 @@ with right:
         "the curves coincide, which is the relative-position property."
         + (
             f" The similarity first drops to ½ at Δ = {half:g}: timesteps closer than that "
-            "look alike to a dot product."
+            "have similar input vectors."
             if half is not None
             else " Within this range it never drops to ½: every timestep looks alike."
         )
@@ -279,8 +284,9 @@ show_code(row_similarity, half_similarity_shift, similarity_matrix)
 st.subheader("5 · A shift is a rotation")
 st.write(
     "Each (sin, cos) pair is a point on a circle that turns by ω_i per timestep. Moving from "
-    "k to k + Δ turns it by ω_i·Δ, the same angle wherever k starts: a fixed rotation, which "
-    "a network layer can learn once."
+    "k to k + Δ turns it by ω_i·Δ, the same angle wherever k starts: P(k + Δ) is P(k) times "
+    "one fixed rotation matrix, so a single linear layer can apply the shift for every k "
+    "(Vaswani et al. 2017, §3.5)."
 )
 n_freqs = lam.size
 c1, c2 = st.columns(2)
@@ -328,32 +334,57 @@ st.latex(values)
 
 # 7 ─ the naive alternatives ──────────────────────────────────────────────────────
 st.subheader("7 · Why not just give the network k?")
-st.write("Two simpler ideas come first, and each has a flaw the sinusoidal code avoids.")
+st.write(
+    "Two simpler inputs come first. Neither is wrong, and both can be trained; each has a "
+    "weakness the sinusoidal code avoids."
+)
 c1, c2, c3 = st.columns(3)
 with c1:
     st.markdown("**Raw index k**")
     plot(k_free["naive_raw"], key="naive_raw")
+    raw = measured("digits-raw", "class_accuracy")
+    told = measured("digits", "class_accuracy")
     st.caption(
-        f"The value grows with k: at k = {num_timesteps - 1} it is {num_timesteps - 1}, "
-        "hundreds of times larger than any other input, so late timesteps swamp the network."
+        f"The input runs from 0 to {num_timesteps - 1}, while the other inputs (pixels in "
+        "[−1, 1]) and the usual weight initialisation expect values near 1: badly scaled "
+        "input, which training has to compensate for."
+        + (
+            f" It can: our digits-raw twin, fed the bare k, draws the asked-for digit in "
+            f"{raw.percent()} of its samples, against {told.percent()} with P(k) (model "
+            "cards, one training run each)."
+            if raw and told
+            else ""
+        )
     )
 with c2:
     st.markdown("**Index divided by T**")
     plot(k_free["naive_norm"], key="naive_norm")
-    lengths = compared_lengths(num_timesteps)
-    meanings = ", ".join(f"{k / t:.3f} when T = {t}" for t in lengths if k < t)
+    other = 4 * num_timesteps if 4 * num_timesteps <= 4000 else max(10, num_timesteps // 4)
+    change = length_change(min(k, other - 1), num_timesteps, other)
     st.caption(
-        f"Bounded, but k = {k} becomes {meanings}: the same timestep means different inputs "
-        f"for different T, and neighbours differ by only 1/T = {1 / num_timesteps:.4g}."
+        f"Bounded, and for diffusion it is the index that stays put when T changes: the noise "
+        f"level at a given k depends on T. Under the cosine schedule, k = {change.k} has "
+        f"ᾱ = {change.alpha_bar:.3f} at T = {num_timesteps} but {change.same_k_alpha_bar:.3f} "
+        f"at T = {other}, while the same k/T (k = {change.same_fraction_k} at T = {other}) "
+        f"has ᾱ = {change.same_fraction_alpha_bar:.3f}. Continuous-time models feed t = k/T "
+        "or the noise level itself (score SDE: 999·t, Song et al. 2021; VDM: log-SNR, Kingma "
+        "et al. 2021). The case against k/T in the seed article comes from transformers, "
+        "where a position means the same thing in a short and a long sentence; it does not "
+        "carry over. What remains: neighbours differ by only 1/T = "
+        f"{1 / num_timesteps:.4g}."
     )
 with c3:
     st.markdown("**Sinusoidal P(k)**")
     plot(k_free["naive_sin"], key="naive_sin")
     st.caption(
-        "Every value stays in [−1, 1] whatever k is, P(k) is the same vector whatever T is, "
-        "and fast columns separate neighbours while slow ones place k in the whole range."
+        "Every value stays in [−1, 1]; fast columns change a lot between neighbours, slow ones "
+        "place k in the whole range. That helps the small MLP that reads it: fed one scalar, a "
+        "network learns slowly varying functions of it first (spectral bias, Rahaman et al. "
+        "2019), while sin/cos features at many frequencies let it represent fast changes "
+        "(Tancik et al. 2020), and a shift by Δ is a fixed rotation a linear layer can apply "
+        "(Vaswani et al. 2017, §3.5)."
     )
-show_code(raw_index_encoding, normalized_index_encoding)
+show_code(raw_index_encoding, normalized_index_encoding, length_change)
 
 # 8 ─ layouts ─────────────────────────────────────────────────────────────────────
 st.subheader("8 · Three layouts, one idea")

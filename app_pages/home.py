@@ -2,19 +2,28 @@
 
 import streamlit as st
 
+from timestep_lab.lesson.evidence import blind_model_sentence
+
 st.title("Timestep Lab")
 st.write(
     "A diffusion model makes an image by removing noise a little at a time, over hundreds of "
     "steps. One network does every step: the same weights face a nearly clean image at "
-    "step 1 and almost pure static at step 1000. To know how much noise to remove, the "
-    "network must be told which step, the **timestep k**, it is looking at."
+    "step 1 and almost pure static at step 1000. How much noise to remove depends on the "
+    "noise level, so the network is usually told which step, the **timestep k**, it is "
+    "looking at (Ho et al. 2020 and the models built on it)."
 )
+blind = blind_model_sentence()
+if blind:
+    st.write(
+        "Being told is a help, not a necessity: the noisy image shows its own noise level. "
+        + blind
+    )
 st.write(
-    "It is not handed the bare number. A **timestep encoding** turns k into a vector of "
-    "sines and cosines at many speeds: bounded, unique for every k, and shaped so that "
-    "'ten steps later' looks the same wherever you start. This lab lets you take that "
-    "vector apart, see which noise level each k stands for, and watch a small trained "
-    "denoiser use it."
+    "The network is rarely handed the bare number. A **timestep encoding** turns k into a "
+    "vector of sines and cosines at many speeds: bounded, different for every k, and shaped so "
+    "that 'ten steps later' is the same rotation wherever you start. This lab lets you take "
+    "that vector apart, see which noise level each k stands for, and watch a small trained "
+    "denoiser use it, or do without it."
 )
 
 st.subheader("Start here")

@@ -12,6 +12,7 @@ from timestep_lab.encodings import (
     noise_schedule,
     rescale_zero_terminal_snr,
     sampling_timesteps,
+    signal_fraction,
     timestep_embedding,
 )
 from timestep_lab.encodings.schedules import make_betas
@@ -92,8 +93,11 @@ def schedule_controls() -> tuple[str, bool, int, int]:
         "Zero terminal SNR",
         "zsnr",
         False,
-        help="Lin et al. 2023: rescale the schedule so ᾱ is exactly 0 at k = T−1, "
-        "so the last step is pure noise, as it is when sampling starts.",
+        help="Lin et al. 2024 (§3.1): rescale the schedule so ᾱ is exactly 0 at k = T−1, so "
+        "the last step is pure noise, as it is when sampling starts. A model that predicts ε "
+        "cannot use it as is: at that step x̂₀ = (x_k − √(1−ᾱ_k)·ε̂)/√ᾱ_k divides by 0. Lin "
+        "et al. train with v-prediction instead (Salimans & Ho 2022; §3.2) and rescale "
+        "classifier-free guidance (§3.4).",
     )
     num_timesteps, k = timestep_controls()
     return schedule, zsnr, num_timesteps, k
@@ -156,22 +160,31 @@ def decoded_upload(upload: UploadedFile | None) -> DecodedImage | str | None:
     return result
 
 
-def signal_noise_summary(schedule: NoiseSchedule, k: int) -> str:
-    """One sentence on how much of x_0 and of ε the sample x_k holds."""
+def signal_noise_summary(schedule: NoiseSchedule, k: int, mean_square: float) -> str:
+    """One sentence on how much of x_0 and of ε the sample x_k holds.
+
+    mean_square: E[x₀²] of the image shown, for its actual share of x_k's energy.
+    """
     alpha_bar = schedule.alpha_bar[k]
     if alpha_bar == 0:
         return f"At k = {k} the sample is pure noise: ᾱ_k = 0, no trace of x₀ is left."
+    share = float(signal_fraction(alpha_bar, mean_square))
     return (
         f"At k = {k}, x_k is {schedule.sqrt_alpha_bar[k]:.3f} × x₀ + "
-        f"{schedule.sqrt_one_minus_alpha_bar[k]:.3f} × ε: {100 * alpha_bar:.1f}% of its "
-        f"variance comes from the image and {100 * (1 - alpha_bar):.1f}% from the noise "
-        f"(SNR {schedule.snr_db[k]:+.1f} dB)."
+        f"{schedule.sqrt_one_minus_alpha_bar[k]:.3f} × ε. The schedule's nominal SNR is "
+        f"{schedule.snr_db[k]:+.1f} dB (ᾱ_k = {100 * alpha_bar:.1f}% would be the image's "
+        f"share for data of unit variance); this image has mean square E[x₀²] = "
+        f"{mean_square:.2f}, so it makes up {100 * share:.1f}% of x_k's energy and the noise "
+        f"{100 * (1 - share):.1f}% (ᾱ·E[x₀²] / (ᾱ·E[x₀²] + 1 − ᾱ))."
     )
 
 
-def half_signal_step(schedule: NoiseSchedule) -> int | None:
-    """The first k where noise outweighs signal (ᾱ_k < ½, SNR < 0 dB); None if never."""
-    hits = np.flatnonzero(schedule.alpha_bar < 0.5)
+def half_signal_step(schedule: NoiseSchedule, mean_square: float = 1.0) -> int | None:
+    """The first k where noise outweighs the image; None if never.
+
+    mean_square: E[x₀²]; 1 gives the nominal crossing (ᾱ_k < ½, SNR < 0 dB).
+    """
+    hits = np.flatnonzero(signal_fraction(schedule.alpha_bar, mean_square) < 0.5)
     return int(hits[0]) if hits.size else None
 
 
@@ -185,8 +198,9 @@ st.title("Noise levels")
 st.write(
     "Each timestep k stands for a noise level. The forward process mixes a clean image x₀ "
     "with Gaussian noise ε as x_k = √ᾱ_k·x₀ + √(1−ᾱ_k)·ε, where ᾱ_k falls from about 1 "
-    "at k = 0 towards 0 at k = T−1. The schedule decides how fast. This mix is what the "
-    "network has to undo, and k is how it is told which mix it is looking at."
+    "at k = 0 towards 0 at k = T−1 (exactly 0 only with zero terminal SNR: see §1). The "
+    "schedule decides how fast. This mix is what the network has to undo, and k is how it "
+    "is usually told which mix it is looking at."
 )
 
 with st.sidebar:
@@ -222,15 +236,17 @@ else:
     pixels = cached_bundled_image(image_name, WORKING_SIZE)
 
 x0 = to_signed(pixels)
+mean_square = float(np.mean(x0**2))  # E[x₀²] of this image, for its actual share of x_k
 noise = np.random.default_rng(seed).standard_normal(x0.shape)
 xk = schedule.q_sample(x0, k, noise)
 
 # 1 ─ the schedules ───────────────────────────────────────────────────────────────
 st.subheader("1 · The schedule against k")
 st.write(
-    "ᾱ_k is the share of the image's variance still left at step k. Linear spends its "
+    "ᾱ_k is the fraction of the image's variance still left at step k. Linear spends its "
     "signal early; cosine keeps it longer and lets it go evenly. Where the solid and dashed "
-    "lines cross, noise starts to outweigh signal (SNR below 0 dB)."
+    "lines cross, √ᾱ_k = √(1−ᾱ_k): the nominal SNR is 0 dB, where noise would outweigh "
+    "signal for data of unit variance."
 )
 plot(fig.schedule_curves_figure(list(schedules.values()), k, schedule_name), key="curves")
 crossings = []
@@ -238,17 +254,34 @@ for name, each in schedules.items():
     step = half_signal_step(each)
     crossings.append(f"{name} at k = {step}" if step is not None else f"{name} never")
 last = num_timesteps - 1
+image_step = half_signal_step(schedule, mean_square)
+image_note = (
+    f"For the image below (E[x₀²] = {mean_square:.2f}), noise outweighs it from k = "
+    f"{image_step} on {schedule_name}."
+    if image_step is not None
+    else f"For the image below (E[x₀²] = {mean_square:.2f}), noise never outweighs it."
+)
 end_note = (
     f"With zero terminal SNR, every schedule ends at ᾱ_{last} = 0 (SNR −∞ dB, not drawn)."
     if zsnr
     else f"At k = {last}, {schedule_name} still keeps ᾱ = {schedule.alpha_bar[last]:.2e} "
-    f"(SNR {schedule.snr_db[last]:.1f} dB): a trace of the image survives the last step."
+    f"(SNR {schedule.snr_db[last]:.1f} dB): a trace of the image survives the last step "
+    "(the signal leak of Lin et al. 2024); ᾱ reaches 0 only with zero terminal SNR."
 )
+if schedule_name != "cosine" and num_timesteps != 1000:
+    at_1000 = noise_schedule(schedule_name, 1000, zero_terminal_snr=zsnr).alpha_bar[-1]
+    end_note += (
+        f" {schedule_name} runs β over the same range whatever T is, so T changes the process "
+        f"itself, not only its resolution: its last step keeps ᾱ = "
+        f"{schedule.alpha_bar[last]:.2e} at T = {num_timesteps} against {at_1000:.2e} at "
+        "T = 1000. (Improved DDPM's code scales β by 1000/T to keep the process; diffusers and "
+        "this page do not. Cosine defines ᾱ from k/T, so for it T only changes the resolution.)"
+    )
 st.caption(
     f"Curves of β_k, ᾱ_k, √ᾱ_k, √(1−ᾱ_k) and SNR_k for T = {num_timesteps}; the dotted line "
     f"and circles mark k = {k} on {schedule_name}: β_k = {schedule.betas[k]:.4g}, "
-    f"ᾱ_k = {schedule.alpha_bar[k]:.4f}. Noise outweighs signal from "
-    f"{', '.join(crossings)}. {end_note}"
+    f"ᾱ_k = {schedule.alpha_bar[k]:.4f}. The nominal SNR falls below 0 dB (ᾱ_k < ½) from "
+    f"{', '.join(crossings)}. {image_note} {end_note}"
 )
 csv_download(
     f"Schedule table: {schedule_name} (CSV)",
@@ -270,9 +303,13 @@ show_code(make_betas, rescale_zero_terminal_snr)
 # 2 ─ one step ────────────────────────────────────────────────────────────────────
 st.subheader(f"2 · The image at step k = {k}")
 st.write(
-    "Pixels are scaled from 0 … 255 to [−1, 1] first, so the image and the noise have a "
-    "similar spread. x_k is a weighted sum of the two, nothing more: drag k and watch the "
-    "weights trade places."
+    f"Pixels are scaled from 0 … 255 to [−1, 1] first. That does not give the image the "
+    f"noise's unit spread: this one has mean square E[x₀²] = {mean_square:.2f} (standard "
+    f"deviation {x0.std():.2f}), so it holds a smaller share of x_k than ᾱ_k alone suggests. "
+    "Models that care set the data's scale: EDM builds σ_data = 0.5 into its preconditioning "
+    "(Karras et al. 2022, Table 1), and Stable Diffusion multiplies its autoencoder's latents "
+    "by 0.18215 to bring them near unit variance (Rombach et al. 2022). x_k is a weighted sum "
+    "of image and noise, nothing more: drag k and watch the weights trade places."
 )
 plot(fig.forward_step_figure(x0, noise, xk, k), key="forward_step")
 signal, noise_scale = schedule.sqrt_alpha_bar[k], schedule.sqrt_one_minus_alpha_bar[k]
@@ -280,12 +317,12 @@ c1, c2, c3 = st.columns(3)
 c1.metric("√ᾱ_k, signal kept", f"{signal:.3f}")
 c2.metric("√(1−ᾱ_k), noise added", f"{noise_scale:.3f}")
 snr_db = schedule.snr_db[k]
-c3.metric("SNR_k", f"{snr_db:+.1f} dB" if np.isfinite(snr_db) else "−∞ dB (pure noise)")
+c3.metric("SNR_k, nominal", f"{snr_db:+.1f} dB" if np.isfinite(snr_db) else "−∞ dB (pure noise)")
 st.caption(
-    signal_noise_summary(schedule, k) + " Values outside [−1, 1] are shown clipped "
+    signal_noise_summary(schedule, k, mean_square) + " Values outside [−1, 1] are shown clipped "
     f"(ε drawn with seed {seed})."
 )
-show_code(NoiseSchedule.q_sample, to_signed)
+show_code(NoiseSchedule.q_sample, to_signed, signal_fraction)
 
 # 3 ─ the filmstrip ───────────────────────────────────────────────────────────────
 st.subheader("3 · Filmstrip: one image, four schedules")
@@ -305,8 +342,8 @@ for name in order:
     still_visible.append(f"{name} up to k = {visible.max()}" if visible.size else f"{name} never")
 st.caption(
     f"{len(order)} rows (schedules, {schedule_name} first) × {film_timesteps.size} columns "
-    f"(k = {', '.join(map(str, film_timesteps))}). Tiles where at least 10% of the variance "
-    f"is still image (ᾱ ≥ 0.1): {'; '.join(still_visible)}."
+    f"(k = {', '.join(map(str, film_timesteps))}). Tiles where the image keeps at least 10% "
+    f"of its variance (ᾱ ≥ 0.1): {'; '.join(still_visible)}."
 )
 png_download(
     "Filmstrip (PNG)",
@@ -325,8 +362,10 @@ show_code(fig.filmstrip_frames)
 st.subheader("4 · What the network is told")
 st.write(
     f"The network sees x_k and, beside it, the vector P(k): the timestep encoding of k = {k}. "
-    "That vector is the only hint of how much noise to expect. **This is the number the "
-    "timestep encoding tells the network.**"
+    "P(k) names the noise level outright. x_k carries it too, since noise and image look "
+    "different: blind denoisers estimate it from the image alone, and diffusion models "
+    "trained with no timestep still work (Sun et al. 2025; our digits-none twin on Watch it "
+    "denoise)."
 )
 left, right = st.columns([1, 3])
 with left:
@@ -337,8 +376,10 @@ with right:
     plot(vector_figure(row, kind, k, height=220), key="embedding_row")
 st.caption(
     f"P({k}) with d = {EMBEDDING_DIM}, n = {EMBEDDING_BASE:g}, transformer layout: "
-    f"{EMBEDDING_DIM} values in [−1, 1]. The same k means ᾱ_k = {schedule.alpha_bar[k]:.4f} "
-    f"under {schedule_name}."
+    f"{EMBEDDING_DIM} values in [−1, 1]. Under {schedule_name} with T = {num_timesteps}, this "
+    f"k means ᾱ_k = {schedule.alpha_bar[k]:.4f}; under another schedule or T the same P(k) "
+    "would mean another noise level: a network learns what P(k) means from the schedule it "
+    "was trained with."
 )
 st.page_link(
     "app_pages/encoding.py",
@@ -350,12 +391,21 @@ show_code(timestep_embedding)
 
 # 5 ─ sampler spacing ─────────────────────────────────────────────────────────────
 st.subheader(f"5 · Which timesteps a {steps}-step sampler visits")
+visits = {name: sampling_timesteps(num_timesteps, steps, name) for name in SPACINGS}
+first_leading = int(visits["leading"][0])
 st.write(
     "A sampler takes far fewer steps S than T, so it visits only some training timesteps. "
-    "The spacing rule decides which. `leading` never visits k = T−1 (unless S = T): with zero "
-    "terminal SNR it never starts from the pure noise it is given (Lin et al. 2023)."
+    "The spacing rule decides which. Sampling always starts from pure noise. `trailing` "
+    "starts at k = T−1; `leading` never visits k = T−1 (unless S = T)"
+    + (
+        f", so its first step hands pure noise to a network told k = {first_leading}, a "
+        f"timestep whose training inputs still held ᾱ = {schedule.alpha_bar[first_leading]:.2e} "
+        f"of the image ({schedule_name}), with or without zero terminal SNR (Lin et al. 2024, "
+        "§3.3 and Table 2)."
+        if first_leading != last
+        else "; here S = T, so it does."
+    )
 )
-visits = {name: sampling_timesteps(num_timesteps, steps, name) for name in SPACINGS}
 plot(fig.spacing_figure(visits, num_timesteps), key="spacing")
 
 

@@ -8,6 +8,7 @@ from timestep_lab.encodings.schedules import (
     NoiseSchedule,
     noise_schedule,
     rescale_zero_terminal_snr,
+    signal_fraction,
 )
 from timestep_lab.encodings.sinusoidal import (
     CONVENTIONS,
@@ -45,6 +46,7 @@ __all__ = [
     "row_similarity",
     "sampling_timesteps",
     "shift_similarity",
+    "signal_fraction",
     "similarity_matrix",
     "timestep_embedding",
     "wavelengths",

@@ -163,6 +163,21 @@ class NoiseSchedule:
         return (xt - noise_scale * np.asarray(eps, dtype=np.float64)) / signal
 
 
+def signal_fraction(alpha_bar: ArrayLike, data_mean_square: float) -> NDArray[np.float64]:
+    """The share of x_k's expected energy that comes from the image: ᾱ·E[x₀²] / (ᾱ·E[x₀²] + 1 − ᾱ).
+
+    The nominal SNR ᾱ/(1 − ᾱ) assumes data of unit variance; real data rarely has it (EDM
+    builds σ_data = 0.5 into its preconditioning, Karras et al. 2022, Table 1). With ε
+    independent of x₀, E[x_k²] = ᾱ·E[x₀²] + (1 − ᾱ), so this is the image's actual share.
+    alpha_bar: ᾱ_k in [0, 1]; data_mean_square: E[x₀²] > 0, the image's mean square.
+    """
+    if not (np.isfinite(data_mean_square) and data_mean_square > 0):
+        raise ValueError(f"data_mean_square={data_mean_square!r} must be a positive number")
+    alpha_bar = np.asarray(alpha_bar, dtype=np.float64)
+    signal = alpha_bar * data_mean_square
+    return signal / (signal + 1.0 - alpha_bar)
+
+
 def noise_schedule(
     name: ScheduleName, num_timesteps: int = 1000, *, zero_terminal_snr: bool = False
 ) -> NoiseSchedule:
