@@ -15,8 +15,7 @@ st.write(
 blind = blind_model_sentence()
 if blind:
     st.write(
-        "Being told is a help, not a necessity: the noisy image shows its own noise level. "
-        + blind
+        "Being told is a help, not a necessity: the noisy image shows its own noise level. " + blind
     )
 st.write(
     "The network is rarely handed the bare number. A **timestep encoding** turns k into a "
