@@ -1,6 +1,7 @@
 """Watch it denoise: a trained denoiser turns noise into digits (or points into a shape)."""
 
 import math
+import time
 
 import numpy as np
 import plotly.graph_objects as go
@@ -11,6 +12,7 @@ from timestep_lab.encodings import SPACINGS, column_roles, sampling_timesteps
 from timestep_lab.figures import denoiser as fig
 from timestep_lab.figures.denoiser_static import samples_png_figure, trajectory_gif
 from timestep_lab.images.pixels import png_data_url
+from timestep_lab.jobs import Work
 from timestep_lab.models import sampling
 from timestep_lab.models.cards import TWINS, card_row, card_sentence, twins_summary
 from timestep_lab.models.data import DATASETS_2D, sample_2d
@@ -26,9 +28,10 @@ from timestep_lab.ui import (
     png_download,
     show_code,
 )
+from timestep_lab.ui.jobs import MAX_COST, JobCancelled, run_job, status_text
 from timestep_lab.ui.models import cached_model, weights_stamp  # imports torch
 from timestep_lab.ui.pictures import show_picture
-from timestep_lab.ui.trajectories import Trajectory, TrajectoryStore, kept_steps, record_run
+from timestep_lab.ui.trajectories import Trajectory, TrajectoryStore, kept_steps, record_steps
 
 PAGE_MODELS = ("digits", "toy2d")
 LABELS = ("all", "none", *map(str, range(10)))
@@ -39,8 +42,11 @@ T = SCHEDULE["num_timesteps"]
 EXPERIMENT_POINTS = 1000  # toy2d experiments sample at most this many points (5 runs a strip)
 BIG, SMALL, STRIP = 300, 230, 180  # px: the widest a picture of samples is drawn
 MAX_KEPT = 60  # steps kept per run for the scrubber, the animation and the GIF
+LIVE_EVERY_S = 0.25  # the live pictures are redrawn at most this often while a run goes
 STRIP_W = (0.0, 1.0, 2.0, 4.0, 8.0)
 SETTLED = 0.1  # RMS distance to the finished samples that counts as "already there"
+STOPPED = "Stopped: a newer request replaced this one. Press the button again to run it."
+POINTS_PER_UNIT = 20  # a 2D point costs ~1/20 of an 8×8 digit per pass (benchmarks/resilience.py)
 SHOWN = "_denoiser_shown"  # session-only: keys of the runs this session asked for
 LAST_MODEL = "_denoiser_model"
 
@@ -182,20 +188,74 @@ def run_key(name: str, options: dict, experiment: str) -> tuple:
     return name, weights_stamp(name), experiment, settings
 
 
-def shared_run(name: str, options: dict, experiment: str = "", live=None) -> Trajectory:
-    """The run with these settings, from the store shared by every session, or made now."""
+def run_cost(name: str, options: dict) -> float:
+    """The scheduler's units of work for one run: S × samples × network passes per step.
 
-    def compute() -> Trajectory:
-        model, card = cached_model(name)
-        steps = models.sample_trajectory(model, models.model_schedule(card), **options)
-        timesteps = sampling_timesteps(T, options["steps"], options["spacing"])
-        return record_run(steps, timesteps, max_kept=MAX_KEPT, live=live)
+    A pass is one evaluation of the network on every sample; guidance needs two (with and
+    without the class) unless w is 0 or 1. A 2D point counts as 1/``POINTS_PER_UNIT`` of a digit.
+    """
+    passes = 1 if options["labels"] is None or options["guidance"] in (0.0, 1.0) else 2
+    per_sample = 1 / POINTS_PER_UNIT if name == "toy2d" else 1
+    return options["steps"] * options["num"] * passes * per_sample
 
-    key = run_key(name, options, experiment)
-    waiting = lambda: st.spinner("Another learner is making exactly this run; sharing it…")  # noqa: E731
-    run = trajectory_store().get_or_compute(key, compute, waiting=waiting)
-    st.session_state.setdefault(SHOWN, set()).add(key)
-    return run
+
+def refusal(specs: dict) -> str | None:
+    """Why these runs ({id: (model, options, experiment)}) are too much to ask, or None."""
+    cost = sum(run_cost(n, o) for n, o, _ in specs.values())
+    if cost <= MAX_COST:
+        return None
+    steps = next(iter(specs.values()))[1]["steps"]
+    fits = max(1, math.floor(steps * MAX_COST / cost))  # the cost grows in proportion to S
+    runs = "" if len(specs) == 1 else f", summed over its {len(specs)} runs"
+    points = (
+        f"; a point counts as 1/{POINTS_PER_UNIT} of a digit"
+        if specs and any(n == "toy2d" for n, _, _ in specs.values())
+        else ""
+    )
+    return (
+        f"This asks for {cost:,.0f} units of work (S × samples × network passes{runs}{points}); "
+        f"one request may use at most {MAX_COST:,} here, so that the whole class shares the "
+        f"server. Lower S to {fits} or less, or ask for fewer samples."
+    )
+
+
+def sampling_work(specs: dict, loaded: dict, keys: dict) -> Work:
+    """The scheduler job for ``specs``: each run from the shared store, or sampled a step a unit.
+
+    loaded: {model name: (model, card)}; keys: {id: run_key}. Returns {id: Trajectory}.
+    """
+    store = trajectory_store()
+    total = sum(o["steps"] for _, o, _ in specs.values())
+
+    def work(ctx):
+        done, out = 0, {}
+        for number, (i, (name, options, _)) in enumerate(specs.items(), start=1):
+            run = store.get(keys[i])
+            if run is None:
+                model, card = loaded[name]
+                schedule = models.model_schedule(card)
+
+                def counted(records, number=number, steps=options["steps"]):
+                    nonlocal done
+                    for record in records:
+                        done += 1
+                        where = f"run {number} of {len(specs)}, " if len(specs) > 1 else ""
+                        ctx.progress(
+                            done / total,
+                            f"Sampling: {where}step {record.index + 1} of {steps}, k = {record.k}",
+                        )
+                        yield record
+
+                records = counted(models.sample_trajectory(model, schedule, **options))
+                timesteps = sampling_timesteps(T, options["steps"], options["spacing"])
+                run = yield from record_steps(records, timesteps, max_kept=MAX_KEPT)
+                store.put(keys[i], run)
+            else:
+                done += options["steps"]
+            out[i] = run
+        return out
+
+    return work
 
 
 def remembered_run(name: str, options: dict, experiment: str = "") -> Trajectory | None:
@@ -204,18 +264,47 @@ def remembered_run(name: str, options: dict, experiment: str = "") -> Trajectory
     return trajectory_store().get(key) if key in st.session_state.get(SHOWN, ()) else None
 
 
+def scheduled_runs(slot: str, specs: dict, *, start: bool, draw) -> dict | None:
+    """Run ``specs`` as one job of this session in ``slot`` (or pick up the one in flight).
+
+    Returns {id: Trajectory}, or None when nothing was asked or the job was stopped. Raises
+    ValueError (a refused job, broken weights, a bad setting) for the caller to explain.
+    """
+    keys = {i: run_key(*spec) for i, spec in specs.items()}
+    loaded = {n: cached_model(n) for n, _, _ in specs.values()} if start else {}
+    cost = sum(run_cost(n, o) for n, o, _ in specs.values())
+    work = sampling_work(specs, loaded, keys)
+    job_key = tuple(keys.values())
+    found = run_job(
+        slot, work, cost=cost, key=job_key, label="This request", start=start, draw=draw
+    )
+    if found is not None:
+        st.session_state.setdefault(SHOWN, set()).update(keys.values())
+    return found
+
+
 def runs(button: str, label: str, specs: dict) -> dict | None:
     """Runs ``specs`` ({id: (model, options, experiment)}) when the button is pressed, or
     the ones this session made before; None while any is missing. Errors become a message."""
+    refused = refusal(specs)
+    if refused is not None:
+        st.warning(refused, icon=":material/speed:")
+    pressed = st.button(label, key=button, icon=":material/science:", disabled=bool(refused))
+    found = {i: remembered_run(*spec) for i, spec in specs.items()}
+    if not pressed and all(r is not None for r in found.values()):
+        return found
+    note = st.empty()
     try:
-        if st.button(label, key=button, icon=":material/science:"):
-            with st.spinner("Sampling…"):
-                return {i: shared_run(*spec) for i, spec in specs.items()}
-        found = {i: remembered_run(*spec) for i, spec in specs.items()}
-        return found if all(r is not None for r in found.values()) else None
-    except ValueError as error:  # WeightsError included
-        st.error(f"This experiment cannot run: {error}", icon=":material/error:")
+        draw = lambda job: note.progress(job.progress[0], text=status_text(job))  # noqa: E731
+        result = scheduled_runs(f"denoiser:{button}", specs, start=pressed, draw=draw)
+    except JobCancelled:
+        note.info(STOPPED, icon=":material/stop_circle:")
         return None
+    except ValueError as error:  # WeightsError and JobRefused included
+        note.error(f"This experiment cannot run: {error}", icon=":material/error:")
+        return None
+    note.empty()
+    return result
 
 
 def settled(run: Trajectory, field: str) -> int:
@@ -312,26 +401,41 @@ st.write(
     f"asking for {asked} with guidance w = {options['guidance']:g}. Left: x_k, the sample now. "
     "Right: x̂₀, what the network thinks the end result will be."
 )
-pressed = st.button("Generate", key="generate", type="primary", icon=":material/auto_fix_high:")
+generate_specs = {"run": (name, options, "")}
+refused = refusal(generate_specs)
+if refused is not None:
+    st.warning(refused, icon=":material/speed:")
+pressed = st.button(
+    "Generate",
+    key="generate",
+    type="primary",
+    icon=":material/auto_fix_high:",
+    disabled=bool(refused),
+)
 status = st.empty()
 left, right = st.columns(2)
 live_left, live_right = left.empty(), right.empty()
+drawn = {"index": None, "at": 0.0}
+
+
+def show_live(job) -> None:
+    """The job's place in the queue, or its progress and the step it made last."""
+    status.progress(job.progress[0], text=status_text(job))
+    step = job.latest
+    now = time.monotonic()
+    if step is None or step.index == drawn["index"] or now - drawn["at"] < LIVE_EVERY_S:
+        return
+    drawn.update(index=step.index, at=now)
+    show(live_left, step.xk, f"x_k at k = {step.k}", width=BIG, truth=truth)
+    show(live_right, step.x0_pred, f"x̂₀ at k = {step.k}", width=BIG, truth=truth)
+
+
 run = None
 try:
-    if pressed:
-        bar = status.progress(0.0, text="Starting…")
-
-        def show_live(step) -> None:
-            bar.progress(
-                (step.index + 1) / options["steps"],
-                text=f"Step {step.index + 1} of {options['steps']}: k = {step.k}",
-            )
-            show(live_left, step.xk, f"x_k at k = {step.k}", width=BIG, truth=truth)
-            show(live_right, step.x0_pred, f"x̂₀ at k = {step.k}", width=BIG, truth=truth)
-
-        run = shared_run(name, options, live=show_live)
-    else:
-        run = remembered_run(name, options)
+    made = scheduled_runs("denoiser:generate", generate_specs, start=pressed, draw=show_live)
+    run = made["run"] if made is not None else remembered_run(name, options)
+except JobCancelled:
+    st.info(STOPPED, icon=":material/stop_circle:")
 except ValueError as error:
     st.error(f"Sampling failed: {error}", icon=":material/error:")
 if run is None:

@@ -13,6 +13,7 @@ import streamlit as st
 
 from tests.conftest import open_page, warnings_text
 from timestep_lab.models import pretrained
+from timestep_lab.ui.jobs import MAX_COST
 
 PAGE = "app_pages/denoiser.py"
 QUICK = {"steps": "6", "num": "4"}
@@ -218,6 +219,29 @@ def test_guidance_strip_needs_a_class(weights_dir):
     at = open_page(PAGE, {**QUICK, "label": "4"})
     at.button(key="strip_run").click().run()
     assert clean(at)
+
+
+HEAVIEST = {"model": "digits", "sampler": "ddpm", "steps": "1000", "num": "64", "w": "8",
+            "label": "all"}  # fmt: skip
+
+
+def test_a_run_above_the_work_bound_is_refused_with_a_note(weights_dir):
+    at = open_page(PAGE, HEAVIEST)
+    assert not at.exception and not at.error
+    notes = warnings_text(at)
+    # 1000 steps × 64 images × 2 passes (w = 8 guides: with and without the class)
+    assert "This asks for 128,000 units of work" in notes
+    assert f"at most {MAX_COST:,} here" in notes
+    assert f"Lower S to {1000 * MAX_COST // 128_000} or less" in notes
+    assert at.button(key="generate").disabled
+    assert at.button(key="lie_run").disabled and at.button(key="strip_run").disabled
+
+
+def test_a_run_within_the_bound_is_allowed(weights_dir):
+    at = open_page(PAGE, {**HEAVIEST, "steps": str(1000 * MAX_COST // 128_000)})
+    assert not at.button(key="generate").disabled
+    # the strip runs five such runs at once: that is over the bound
+    assert at.button(key="strip_run").disabled
 
 
 HOSTILE = {"model": "evil", "label": "11", "w": "-3", "sampler": "x", "steps": "99999",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Generator, Hashable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import cached_property
@@ -147,6 +147,25 @@ class TrajectoryStore:
                     self._computing.pop(key, None)
 
 
+def record_steps(
+    records: Iterable[Any], timesteps: NDArray[np.int64], *, max_kept: int = 60
+) -> Generator[Any, None, Trajectory]:
+    """Pass the sampler's step records on one by one, keeping ≤ ``max_kept`` of them; returns
+    the finished ``Trajectory`` (a scheduler job's work: one record per unit).
+
+    timesteps: every k the sampler visits (S,).
+    """
+    keep = set(kept_steps(len(timesteps), max_kept).tolist())
+    kept, start = [], time.perf_counter()
+    for record in records:
+        if record.index in keep:
+            kept.append(record)
+        yield record
+    return Trajectory(
+        tuple(kept), np.asarray(timesteps), kept[-1].x_prev, time.perf_counter() - start
+    )
+
+
 def record_run(
     records: Iterable[Any],
     timesteps: NDArray[np.int64],
@@ -161,14 +180,12 @@ def record_run(
     evenly spaced records (always the last one) while the run goes, to draw it as it happens.
     """
     total = len(timesteps)
-    keep = set(kept_steps(total, max_kept).tolist())
     every = max(1, total // live_updates)
-    kept, start = [], time.perf_counter()
-    for record in records:
-        if record.index in keep:
-            kept.append(record)
+    steps = record_steps(records, timesteps, max_kept=max_kept)
+    while True:
+        try:
+            record = next(steps)
+        except StopIteration as finished:
+            return finished.value
         if live is not None and (record.index % every == 0 or record.index == total - 1):
             live(record)
-    return Trajectory(
-        tuple(kept), np.asarray(timesteps), kept[-1].x_prev, time.perf_counter() - start
-    )

@@ -1,0 +1,184 @@
+"""The scheduler for heavy work: bounds, replacement, sessions that leave, queue places, fairness.
+
+Jobs here are generators that sleep a little per unit (the scheduler's behaviour does not
+depend on what a unit computes); every wait is bounded so a broken scheduler fails, not hangs.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from timestep_lab.jobs import JobCancelled, JobRefused, Scheduler
+
+
+def sleeper(units: int, seconds: float = 0.01, log: list | None = None, *, spin: bool = False):
+    """Work of ``units`` units, each sleeping (or, ``spin``, computing) ``seconds``; returns how
+    many it did."""
+
+    def work(ctx):
+        for i in range(units):
+            if spin:  # CPU time, which is what the scheduler counts as service
+                end = time.thread_time() + seconds
+                while time.thread_time() < end:
+                    pass
+            else:
+                time.sleep(seconds)
+            if log is not None:
+                log.append(i)
+            ctx.progress((i + 1) / units, f"unit {i + 1}")
+            yield i
+        return units
+
+    return work
+
+
+def gate_work(gate: threading.Event, started: threading.Event | None = None):
+    """Work that holds its worker (one unit after another) until ``gate`` is set."""
+
+    def work(ctx):
+        if started is not None:
+            started.set()
+        while not gate.is_set():
+            time.sleep(0.005)
+            yield None
+        return "opened"
+
+    return work
+
+
+def test_a_job_returns_its_result_and_reports_progress():
+    sched = Scheduler(workers=1)
+    job = sched.submit(sleeper(5), owner="a", slot="s", cost=5)
+    assert job.result(timeout=5) == 5
+    assert job.state == "done"
+    assert job.progress == (1.0, "unit 5")
+    assert job.latest == 4
+    assert job.units == 5
+
+
+def test_a_cost_above_the_bound_is_refused_with_a_note_before_anything_runs():
+    sched = Scheduler(workers=1, max_cost=1000)
+    ran = []
+    with pytest.raises(JobRefused, match=r"1,001 units of work; one job may use at most 1,000"):
+        sched.submit(sleeper(3, log=ran), owner="a", slot="s", cost=1001)
+    assert issubclass(JobRefused, ValueError)  # pages catch it like any bad setting
+    time.sleep(0.05)
+    assert ran == []
+    assert sched.submit(sleeper(1), owner="a", slot="s", cost=1000).result(timeout=5) == 1
+
+
+def test_a_newer_request_of_the_same_session_replaces_the_older_within_a_second():
+    sched = Scheduler(workers=1)
+    gate, started = threading.Event(), threading.Event()
+    older = sched.submit(gate_work(gate, started), owner="a", slot="gen", cost=1)
+    assert started.wait(5)
+    t0 = time.monotonic()
+    newer = sched.submit(sleeper(2), owner="a", slot="gen", cost=1)
+    assert older.wait(1.0), "the replaced job kept running"
+    assert time.monotonic() - t0 < 1.0
+    assert older.state == "cancelled"
+    with pytest.raises(JobCancelled):
+        older.result(timeout=0)
+    assert newer.result(timeout=5) == 2
+    assert sched.job("a", "gen") is newer
+    gate.set()
+
+
+def test_another_slot_or_another_session_does_not_replace_a_job():
+    sched = Scheduler(workers=2)
+    gate = threading.Event()
+    first = sched.submit(gate_work(gate), owner="a", slot="gen", cost=1)
+    other_slot = sched.submit(sleeper(2), owner="a", slot="strip", cost=1)
+    other_owner = sched.submit(sleeper(2), owner="b", slot="gen", cost=1)
+    assert other_slot.result(timeout=5) == 2
+    assert other_owner.result(timeout=5) == 2
+    assert not first.done
+    gate.set()
+    assert first.result(timeout=5) == "opened"
+
+
+def test_a_job_stops_within_a_second_when_its_session_ends():
+    alive = {"a": True}
+    sched = Scheduler(workers=1, is_alive=lambda owner: alive.get(owner, False))
+    gate, started = threading.Event(), threading.Event()
+    job = sched.submit(gate_work(gate, started), owner="a", slot="gen", cost=1)
+    assert started.wait(5)
+    alive["a"] = False  # the tab closed: the runtime no longer has the session
+    t0 = time.monotonic()
+    assert job.wait(1.0), "the job outlived its session by more than a second"
+    assert time.monotonic() - t0 < 1.0
+    assert job.state == "cancelled"
+    gate.set()
+
+
+def test_a_queued_job_reports_its_place_and_leaves_the_queue_when_cancelled():
+    sched = Scheduler(workers=1, slice_s=60)  # the running job keeps the worker meanwhile
+    gate, started = threading.Event(), threading.Event()
+    running = sched.submit(gate_work(gate, started), owner="a", slot="s", cost=1)
+    assert started.wait(5)
+    second = sched.submit(sleeper(1), owner="b", slot="s", cost=1)
+    third = sched.submit(sleeper(1), owner="c", slot="s", cost=1)
+    assert running.place() == 0
+    assert (second.place(), third.place()) == (1, 2)
+    assert sched.queued == 2
+    second.cancel()
+    assert second.state == "cancelled"
+    assert third.place() == 1
+    gate.set()
+    assert third.result(timeout=5) == 1
+    assert third.place() == 0
+    assert third.queued_seconds > 0
+
+
+def test_a_session_that_asked_little_goes_before_one_that_has_used_a_lot():
+    sched = Scheduler(workers=1, slice_s=0.02)
+    busy = sched.submit(sleeper(400, 0.005, spin=True), owner="heavy", slot="s", cost=1)
+    time.sleep(0.3)  # the heavy session has had the worker to itself for a while
+    second_heavy = sched.submit(sleeper(400, 0.005, spin=True), owner="heavy", slot="t", cost=1)
+    light = sched.submit(sleeper(5, 0.005, spin=True), owner="light", slot="s", cost=1)
+    assert light.result(timeout=5) == 5
+    assert not busy.done, "the light job waited for the heavy one to finish"
+    assert not second_heavy.done, "the light job waited behind the heavy session's second job"
+    busy.cancel()
+    second_heavy.cancel()
+
+
+def test_two_sessions_asking_the_same_key_share_one_job_until_both_leave():
+    sched = Scheduler(workers=1)
+    gate, started = threading.Event(), threading.Event()
+    job = sched.submit(gate_work(gate, started), owner="a", slot="gen", cost=1, key="run-1")
+    same = sched.submit(sleeper(1), owner="b", slot="gen", cost=1, key="run-1")
+    assert same is job
+    assert started.wait(5)
+    job.leave("a")
+    time.sleep(0.1)
+    assert not job.done, "one owner left, but the other still waits for the result"
+    job.leave("b")
+    assert job.wait(1.0)
+    assert job.state == "cancelled"
+    gate.set()
+
+
+def test_a_failing_job_hands_its_error_to_the_caller_and_the_worker_lives_on():
+    def broken(ctx):
+        yield 0
+        raise ValueError("steps=0 must be a whole number in 1 … 1000")
+
+    sched = Scheduler(workers=1)
+    with pytest.raises(ValueError, match="steps=0"):
+        sched.submit(broken, owner="a", slot="s", cost=1).result(timeout=5)
+    assert sched.submit(sleeper(1), owner="a", slot="s", cost=1).result(timeout=5) == 1
+
+
+def test_the_pool_never_has_more_workers_than_cores():
+    sched = Scheduler(workers=10_000)
+    from timestep_lab.jobs import default_workers
+
+    assert sched.workers == default_workers()
+    jobs = [sched.submit(sleeper(3), owner=i, slot="s", cost=1) for i in range(12)]
+    for job in jobs:
+        job.result(timeout=10)
+    assert len(sched._threads) <= default_workers()

@@ -1,0 +1,76 @@
+"""The scheduler bound to Streamlit sessions: a job stops when the runtime drops its session."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from streamlit.runtime import Runtime
+
+from timestep_lab.jobs import Scheduler
+from timestep_lab.ui import jobs
+
+
+class FakeRuntime:
+    """What ``session_alive`` asks of Streamlit's runtime: which sessions are active."""
+
+    def __init__(self, active: set[str]) -> None:
+        self.active = active
+
+    def is_active_session(self, session_id: str) -> bool:
+        return session_id in self.active
+
+
+def test_a_session_counts_as_gone_once_the_runtime_no_longer_has_it(monkeypatch):
+    runtime = FakeRuntime({"abc"})
+    monkeypatch.setattr(Runtime, "exists", classmethod(lambda cls: True))
+    monkeypatch.setattr(Runtime, "instance", classmethod(lambda cls: runtime))
+    assert jobs.session_alive("session:abc")
+    assert not jobs.session_alive("session:xyz")
+    assert jobs.session_alive("process")  # work of the process itself is nobody's tab
+
+
+def test_a_job_of_a_session_whose_tab_closed_stops_within_a_second(monkeypatch):
+    runtime = FakeRuntime({"abc"})
+    monkeypatch.setattr(Runtime, "exists", classmethod(lambda cls: True))
+    monkeypatch.setattr(Runtime, "instance", classmethod(lambda cls: runtime))
+    sched = Scheduler(workers=1, is_alive=jobs.session_alive)
+    started, gate = threading.Event(), threading.Event()
+
+    def forever(ctx):
+        started.set()
+        while not gate.is_set():
+            time.sleep(0.005)
+            yield None
+
+    job = sched.submit(forever, owner="session:abc", slot="denoiser:generate", cost=1)
+    assert started.wait(5)
+    runtime.active.clear()  # the websocket closed
+    t0 = time.monotonic()
+    assert job.wait(1.0)
+    assert time.monotonic() - t0 < 1.0
+    assert job.state == "cancelled"
+    gate.set()
+
+
+def test_status_text_says_the_place_in_the_queue_then_the_progress():
+    sched = Scheduler(workers=1, slice_s=60)  # the running job keeps the worker meanwhile
+    started, gate = threading.Event(), threading.Event()
+
+    def hold(ctx):
+        started.set()
+        ctx.progress(0.5, "Sampling: step 5 of 10")
+        while not gate.is_set():
+            time.sleep(0.005)
+            yield None
+
+    running = sched.submit(hold, owner="a", slot="s", cost=1)
+    assert started.wait(5)
+    waiting = sched.submit(hold, owner="b", slot="s", cost=1)
+    assert jobs.status_text(waiting) == (
+        "Queued: place 1 (nobody ahead; the server runs a few at a time)…"
+    )
+    time.sleep(0.05)
+    assert jobs.status_text(running) == "Sampling: step 5 of 10"
+    gate.set()
+    assert waiting.wait(5)

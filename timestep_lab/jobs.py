@@ -1,0 +1,380 @@
+"""One scheduler for heavy work: a bounded pool of worker threads per process, shared fairly.
+
+A class shares one server. Sampling or training for tens of seconds in a page's own thread
+would let one student hold a core as long as they like, keep running after their tab closed,
+and slow every other student's run. So heavy work is a *job* handed to this scheduler instead.
+
+API (stable: the denoiser page and the training lab submit through it)
+----------------------------------------------------------------------
+``scheduler.submit(work, owner=..., slot=..., cost=..., key=None, label="") -> Job``
+
+- ``work(ctx)`` is a generator function: it does one small unit of work (a sampler step, a
+  training batch) between ``yield``\\ s and ``return``\\ s its result. A worker runs a job a
+  slice at a time (``slice_s``, at least one unit) and may switch to another job between
+  units, so a unit should take well under a second. Whatever it yields becomes ``job.latest``
+  (e.g. the step just made, to draw live). ``ctx.progress(fraction, text)`` sets
+  ``job.progress``; ``ctx.cancelled()`` lets a long unit stop early (the scheduler itself
+  checks it between units).
+- ``owner``: who asked (a session id). ``slot``: which of the owner's requests this is (e.g.
+  ``"denoiser:generate"``); a newer job of the same owner in the same slot *replaces* the
+  older one, which stops at its next unit.
+- ``cost``: the job's work in the unit its caller chose (sampler: steps × samples × passes);
+  above ``max_cost`` the job is refused with ``JobRefused`` (a ``ValueError`` whose message
+  says the bound), before anything runs.
+- ``key``: jobs with the same key compute the same thing; while one is queued or running, a
+  second request joins it (as another owner) instead of computing it again. A shared job is
+  cancelled only when every owner has left or replaced it.
+- ``is_alive(owner)`` (given to the scheduler) says whether an owner is still there; a job
+  whose owners have all gone stops at its next unit (within a second).
+
+``Job``: ``state`` (queued, running, done, failed, cancelled), ``place()`` (1 + the jobs that
+will run before it while queued, 0 once started), ``progress``, ``latest``, ``cpu_seconds``,
+``queued_seconds``, ``wait(timeout)``, ``result(timeout)`` (raises ``JobCancelled`` or the
+work's own exception), ``leave(owner)`` and ``cancel()``.
+
+Fairness: workers are few (at most the cores) and pick, between slices, the waiting job whose
+owners have used the least CPU lately (least attained service, decaying with a half-life of
+``half_life_s``). A student's first short run so goes ahead of another's long one, which only
+slows down while others are served.
+
+No Streamlit and no torch here: ``timestep_lab.ui.jobs`` binds owners to Streamlit sessions.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+import threading
+import time
+from collections.abc import Callable, Generator, Hashable
+from typing import Any, Literal
+
+JobState = Literal["queued", "running", "done", "failed", "cancelled"]
+Work = Callable[["JobContext"], Generator[Any, None, Any]]
+
+
+class JobRefused(ValueError):
+    """A job asked for more work than the scheduler allows; the message says the bound."""
+
+
+class JobCancelled(Exception):
+    """The job was stopped: replaced by a newer request, or every owner left."""
+
+
+def default_workers() -> int:
+    """The cores this process may use (its CPU affinity), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class JobContext:
+    """What a job's work sees: whether to stop, and a way to report progress."""
+
+    def __init__(self, job: Job) -> None:
+        self._job = job
+
+    def cancelled(self) -> bool:
+        return self._job._should_stop()
+
+    def progress(self, fraction: float, text: str = "") -> None:
+        self._job.progress = (min(max(float(fraction), 0.0), 1.0), text)
+
+
+class Job:
+    """One submitted piece of work; see the module docstring."""
+
+    def __init__(
+        self,
+        scheduler: Scheduler,
+        work: Work,
+        *,
+        owner: Hashable,
+        slot: Hashable,
+        cost: float,
+        key: Hashable | None,
+        label: str,
+    ) -> None:
+        self.scheduler, self.slot, self.cost, self.key, self.label = (
+            scheduler,
+            slot,
+            cost,
+            key,
+            label,
+        )
+        self.owners: set[Hashable] = {owner}
+        self.state: JobState = "queued"
+        self.progress: tuple[float, str] = (0.0, "")
+        self.latest: Any = None
+        self.units = 0
+        self.cpu_seconds = 0.0
+        self.submitted = time.monotonic()
+        self.started: float | None = None
+        self.finished: float | None = None
+        self.order = next(scheduler._counter)
+        self._cancel = threading.Event()
+        self._done = threading.Event()
+        self._result: Any = None
+        self._error: BaseException | None = None
+        self._iterator = work(JobContext(self))
+
+    # ── what a caller reads ──────────────────────────────────────────────────────
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    @property
+    def queued_seconds(self) -> float:
+        """How long the job waited before its first unit (so far, if it still waits)."""
+        end = self.started if self.started is not None else time.monotonic()
+        return end - self.submitted
+
+    def place(self) -> int:
+        """1 + the jobs that will run before this one while it waits; 0 once it has started."""
+        return self.scheduler._place(self)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the job finishes or ``timeout`` seconds pass; whether it finished."""
+        return self._done.wait(timeout)
+
+    def result(self, timeout: float | None = None) -> Any:
+        """The work's return value; raises JobCancelled, TimeoutError or the work's error."""
+        if not self._done.wait(timeout):
+            raise TimeoutError(f"job {self.label!r} still {self.state} after {timeout} s")
+        if self.state == "cancelled":
+            raise JobCancelled(f"job {self.label!r} was cancelled")
+        if self._error is not None:
+            raise self._error
+        return self._result
+
+    # ── stopping ─────────────────────────────────────────────────────────────────
+    def leave(self, owner: Hashable) -> None:
+        """``owner`` no longer wants the result; the job stops when no owner is left."""
+        with self.scheduler._cond:
+            self.owners.discard(owner)
+            if not self.owners:
+                self._cancel.set()
+                self.scheduler._drop_if_waiting(self)
+
+    def cancel(self) -> None:
+        """Stop the job for every owner (at its next unit if it is running)."""
+        with self.scheduler._cond:
+            self.owners.clear()
+            self._cancel.set()
+            self.scheduler._drop_if_waiting(self)
+
+    def _should_stop(self) -> bool:
+        if self._cancel.is_set():
+            return True
+        alive = [o for o in list(self.owners) if self.scheduler.is_alive(o)]
+        if not alive:
+            self._cancel.set()
+            return True
+        return False
+
+    def _finish(self, state: JobState, result: Any = None, error: BaseException | None = None):
+        self.state, self._result, self._error = state, result, error
+        self.finished = time.monotonic()
+        self._iterator = None  # free what the work held (arrays, a model's activations)
+        self._done.set()
+
+
+class Scheduler:
+    """A bounded pool of worker threads running jobs a slice at a time, least-served first."""
+
+    def __init__(
+        self,
+        *,
+        workers: int | None = None,
+        max_cost: float = math.inf,
+        is_alive: Callable[[Hashable], bool] = lambda owner: True,
+        slice_s: float = 0.1,
+        half_life_s: float = 30.0,
+    ) -> None:
+        self.workers = max(1, min(workers or default_workers(), default_workers()))
+        self.max_cost, self.is_alive = max_cost, is_alive
+        self.slice_s, self.half_life_s = slice_s, half_life_s
+        self._cond = threading.Condition()
+        self._waiting: list[Job] = []  # runnable, not on a worker now
+        self._running: set[Job] = set()
+        self._by_slot: dict[tuple[Hashable, Hashable], Job] = {}
+        self._by_key: dict[Hashable, Job] = {}
+        self._used: dict[Hashable, tuple[float, float]] = {}  # owner → (CPU s, when)
+        self._counter = itertools.count()
+        self._threads: list[threading.Thread] = []
+
+    # ── submitting ───────────────────────────────────────────────────────────────
+    def check_cost(self, cost: float, what: str = "This job") -> None:
+        """Raise JobRefused when ``cost`` is above ``max_cost``."""
+        if not 0 <= cost <= self.max_cost:
+            raise JobRefused(
+                f"{what} asks for {cost:,.0f} units of work; one job may use at most "
+                f"{self.max_cost:,.0f} here, so that a class shares the server fairly"
+            )
+
+    def submit(
+        self,
+        work: Work,
+        *,
+        owner: Hashable,
+        slot: Hashable,
+        cost: float,
+        key: Hashable | None = None,
+        label: str = "",
+    ) -> Job:
+        """Queue ``work`` for ``owner``, replacing the owner's older job in ``slot``."""
+        self.check_cost(cost, label or "This job")
+        with self._cond:
+            self._prune()
+            older = self._by_slot.get((owner, slot))
+            shared = self._by_key.get(key) if key is not None else None
+            if shared is not None and (shared.done or shared._cancel.is_set()):
+                shared = None
+            if older is not None and older is not shared:
+                self._leave_locked(older, owner)
+            if shared is not None:
+                shared.owners.add(owner)
+                self._by_slot[(owner, slot)] = shared
+                return shared
+            job = Job(self, work, owner=owner, slot=slot, cost=cost, key=key, label=label)
+            self._by_slot[(owner, slot)] = job
+            if key is not None:
+                self._by_key[key] = job
+            self._waiting.append(job)
+            self._start_workers()
+            self._cond.notify()
+            return job
+
+    def job(self, owner: Hashable, slot: Hashable) -> Job | None:
+        """The owner's latest job in ``slot`` (finished or not), if any."""
+        with self._cond:
+            return self._by_slot.get((owner, slot))
+
+    def cancel_owner(self, owner: Hashable) -> int:
+        """Stop every job ``owner`` asked for (its session ended); returns how many it left."""
+        with self._cond:
+            slots = [s for s in self._by_slot if s[0] == owner]
+            for slot in slots:
+                self._leave_locked(self._by_slot.pop(slot), owner)
+            self._used.pop(owner, None)
+            return len(slots)
+
+    @property
+    def queued(self) -> int:
+        with self._cond:
+            return len([j for j in self._waiting if j.started is None])
+
+    @property
+    def running(self) -> int:
+        with self._cond:
+            return len(self._running)
+
+    # ── internals ────────────────────────────────────────────────────────────────
+    def _prune(self) -> None:  # with self._cond held: forget finished jobs of owners gone
+        if next(self._counter) % 32:
+            return
+        for (owner, slot), job in list(self._by_slot.items()):
+            if job.done and not self.is_alive(owner):
+                del self._by_slot[(owner, slot)]
+        now = time.monotonic()
+        for owner in [o for o in self._used if self._used_now(o, now) < 1e-3]:
+            del self._used[owner]
+
+    def _leave_locked(self, job: Job, owner: Hashable) -> None:
+        job.owners.discard(owner)
+        if not job.owners:
+            job._cancel.set()
+            self._drop_if_waiting(job)
+
+    def _drop_if_waiting(self, job: Job) -> None:  # with self._cond held
+        if job in self._waiting:
+            self._waiting.remove(job)
+            self._forget(job)
+            job._finish("cancelled")
+
+    def _forget(self, job: Job) -> None:  # with self._cond held
+        if job.key is not None and self._by_key.get(job.key) is job:
+            del self._by_key[job.key]
+
+    def _used_now(self, owner: Hashable, now: float) -> float:
+        seconds, when = self._used.get(owner, (0.0, now))
+        return seconds * 0.5 ** ((now - when) / self.half_life_s)
+
+    def _priority(self, job: Job, now: float) -> tuple[float, int]:
+        served = min((self._used_now(o, now) for o in job.owners), default=0.0)
+        return served, job.order
+
+    def _place(self, job: Job) -> int:
+        with self._cond:
+            if job.started is not None or job.done:
+                return 0
+            now = time.monotonic()
+            mine = self._priority(job, now)
+            ahead = sum(1 for j in self._waiting if j is not job and self._priority(j, now) < mine)
+            # the workers are busy (or it would have started): it waits for one of them too
+            return 1 + ahead
+
+    def _start_workers(self) -> None:  # with self._cond held
+        self._threads = [t for t in self._threads if t.is_alive()]
+        while len(self._threads) < min(self.workers, len(self._waiting) + len(self._running)):
+            thread = threading.Thread(
+                target=self._work_loop, name=f"timestep-lab-job-{len(self._threads)}", daemon=True
+            )
+            self._threads.append(thread)
+            thread.start()
+
+    def _next(self) -> Job:
+        with self._cond:
+            while not self._waiting:
+                self._cond.wait()
+            now = time.monotonic()
+            job = min(self._waiting, key=lambda j: self._priority(j, now))
+            self._waiting.remove(job)
+            self._running.add(job)
+            return job
+
+    def _work_loop(self) -> None:
+        while True:
+            job = self._next()
+            try:
+                finished = self._run_slice(job)
+            finally:
+                with self._cond:
+                    self._running.discard(job)
+                    if not finished and not job.done:
+                        self._waiting.append(job)
+                        self._cond.notify()
+                    elif job.key is not None:
+                        self._forget(job)
+
+    def _run_slice(self, job: Job) -> bool:
+        """Run ``job`` for one slice; whether it finished (done, failed or cancelled)."""
+        if job.started is None:
+            job.started = time.monotonic()
+        job.state = "running"
+        wall, cpu = time.monotonic(), time.thread_time()
+        try:
+            while True:
+                if job._should_stop():
+                    job._finish("cancelled")
+                    return True
+                try:
+                    job.latest = next(job._iterator)
+                except StopIteration as stop:
+                    job._finish("done", result=stop.value)
+                    return True
+                except Exception as error:  # the page shows it; the worker lives on
+                    job._finish("failed", error=error)
+                    return True
+                job.units += 1
+                if time.monotonic() - wall >= self.slice_s:
+                    return False
+        finally:
+            spent = time.thread_time() - cpu
+            job.cpu_seconds += spent
+            now = time.monotonic()
+            with self._cond:
+                for owner in job.owners:
+                    self._used[owner] = (self._used_now(owner, now) + spent, now)

@@ -1,0 +1,102 @@
+"""Heavy work from a page: the process's one scheduler (``timestep_lab.jobs``), owned by sessions.
+
+A page hands its heavy work to ``run_job`` instead of doing it in its own script thread:
+
+    result = run_job("denoiser:generate", work, cost=..., key=..., start=pressed,
+                     draw=lambda job: ...)
+
+- ``start=True`` (the button was pressed) submits a new job for this session in that slot,
+  replacing the session's older one there. ``start=False`` picks up the session's job still
+  in flight in that slot (a rerun while it runs), or returns None.
+- The job's owner is the Streamlit session (``get_script_run_ctx().session_id``). It counts as
+  gone when the runtime no longer has it as an active session (``Runtime.is_active_session``:
+  its tab was closed, reloaded or lost its connection), and the job then stops within a
+  second, even while this script thread is still waiting.
+- While the job waits or runs, ``draw(job)`` is called every ``POLL_S`` seconds (to show its
+  place in the queue, ``job.progress`` or ``job.latest``); each call is also where Streamlit
+  can interrupt this script for a newer run. A job whose key differs from what the page now
+  asks for is left (the learner moved on) and None is returned.
+- Raises ``JobRefused`` (a ``ValueError`` with a sentence for the learner) when the cost is
+  above ``MAX_COST``, ``JobCancelled`` when the job was stopped, or the work's own error.
+
+``scheduler()`` is the process's scheduler, for work that is not a session's (e.g. a default
+run computed once per process: submit it with an owner of your own, such as ``"process"``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import streamlit as st
+from streamlit.runtime import Runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from timestep_lab.jobs import Job, JobCancelled, JobRefused, Scheduler, Work
+
+__all__ = ["MAX_COST", "Job", "JobCancelled", "JobRefused", "run_job", "scheduler", "status_text"]
+
+# One job may do at most this many units of work. The sampler's unit is one network
+# evaluation of one 8×8 digit (steps × samples × passes): ~0.6 ms of one core (see
+# benchmarks/resilience.py), so the bound is about 20 s of one core.
+MAX_COST = 32_000
+POLL_S = 0.15
+
+
+def session_alive(owner: Hashable) -> bool:
+    """Whether ``owner`` is a session the runtime still serves (True outside a server)."""
+    if not isinstance(owner, str) or not owner.startswith("session:"):
+        return True  # process-owned work lives with the process
+    if not Runtime.exists():
+        return True  # AppTest and scripts: no runtime to ask
+    return bool(Runtime.instance().is_active_session(owner.removeprefix("session:")))
+
+
+@st.cache_resource(show_spinner=False)
+def scheduler() -> Scheduler:
+    """The one scheduler of this process (at most one worker per core)."""
+    return Scheduler(max_cost=MAX_COST, is_alive=session_alive)
+
+
+def session_owner() -> str:
+    ctx = get_script_run_ctx()
+    return f"session:{ctx.session_id}" if ctx is not None else "process"
+
+
+def status_text(job: Job) -> str:
+    """A short line on where a job is: its place in the queue, or how far it has got."""
+    place = job.place()
+    if place:
+        ahead = place - 1
+        who = "nobody" if ahead == 0 else f"{ahead} other request{'s' * (ahead != 1)}"
+        return f"Queued: place {place} ({who} ahead; the server runs a few at a time)…"
+    fraction, text = job.progress
+    return text or f"Running: {fraction:.0%}"
+
+
+def run_job(
+    slot: Hashable,
+    work: Work,
+    *,
+    cost: float,
+    key: Hashable,
+    label: str,
+    start: bool,
+    draw: Callable[[Job], None],
+) -> Any | None:
+    """Run (``start``) or resume this session's job in ``slot``; its result, or None."""
+    sched, owner = scheduler(), session_owner()
+    if start:
+        job = sched.submit(work, owner=owner, slot=slot, cost=cost, key=key, label=label)
+    else:
+        job = sched.job(owner, slot)
+        if job is None:
+            return None
+        if job.key != key:  # the page now asks for something else: the old request is over
+            job.leave(owner)
+            return None
+        if job.done and job.state != "done":
+            return None  # a stopped job is not shown again on a later run
+    while not job.wait(POLL_S):
+        draw(job)
+    return job.result()
