@@ -239,10 +239,9 @@ def sampling_work(specs: dict, loaded: dict, keys: dict) -> Work:
                     nonlocal done
                     for record in records:
                         done += 1
-                        where = f"run {number} of {len(specs)}, " if len(specs) > 1 else ""
+                        where = f"Run {number} of {len(specs)}, step" if len(specs) > 1 else "Step"
                         ctx.progress(
-                            done / total,
-                            f"Sampling: {where}step {record.index + 1} of {steps}, k = {record.k}",
+                            done / total, f"{where} {record.index + 1} of {steps}: k = {record.k}"
                         )
                         yield record
 
