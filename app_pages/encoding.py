@@ -3,6 +3,7 @@
 import numpy as np
 import streamlit as st
 
+from app_pages.sections.spectral_bias import spectral_bias_section
 from timestep_lab.encodings import (
     CONVENTIONS,
     MIN_DIM,
@@ -385,6 +386,7 @@ with c3:
         "(Vaswani et al. 2017, §3.5)."
     )
 show_code(raw_index_encoding, normalized_index_encoding, length_change)
+spectral_bias_section(num_timesteps, dim, base, layout)
 
 # 8 ─ layouts ─────────────────────────────────────────────────────────────────────
 st.subheader("8 · Three layouts, one idea")

@@ -137,3 +137,18 @@ def test_home_links_to_the_encoding_page():
     assert at.title[0].value == "Timestep Lab"
     links = [link.proto.page for link in at.get("page_link")]
     assert any("encoding" in link for link in links)
+
+
+def test_spectral_bias_fit_runs_on_request_and_reports_the_library_numbers():
+    from timestep_lab.models.spectral_bias import spectral_bias_fits
+
+    at = open_page(PAGE, {"d": "32", "T": "500"})
+    assert "spectral_bias" not in chart_keys(at)  # nothing is trained until asked
+    at.button(key="spectral_fit").click().run()
+    assert not at.exception
+    assert "spectral_bias" in chart_keys(at)
+    result = spectral_bias_fits(500, dim=32)
+    caption = next(c.value for c in at.caption if "RMS error" in c.value)
+    assert f"k/T {result.fits['scalar'].rms_error:.3f}" in caption
+    assert f"P(k) {result.fits['sinusoidal'].rms_error:.3f}" in caption
+    assert f"{result.error_ratio:.1f}× further off" in caption
