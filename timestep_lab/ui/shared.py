@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from timestep_lab.ui.components.k_sync import synced_k_control
 from timestep_lab.ui.controls import int_control
 from timestep_lab.ui.page import just_arrived
 
@@ -26,13 +27,15 @@ def timestep_controls() -> tuple[int, int]:
         T_DEFAULT,
         help="How many noise levels the diffusion process has (1000 in DDPM and Stable Diffusion).",
     )
-    k = int_control(
-        "k, timestep",
-        "k",
-        0,
-        num_timesteps - 1,
-        min(K_DEFAULT, num_timesteps - 1),
-        help="The timestep being encoded: 0 is the first noising step, T−1 the last.",
+    k = synced_k_control(
+        lambda: int_control(
+            "k, timestep",
+            "k",
+            0,
+            num_timesteps - 1,
+            min(K_DEFAULT, num_timesteps - 1),
+            help="The timestep being encoded: 0 is the first noising step, T−1 the last.",
+        )
     )
     return num_timesteps, k
 

@@ -1,0 +1,47 @@
+"""The component infrastructure: files read once, arrays sent as typed base64, the k bridge."""
+
+import json
+
+import numpy as np
+import pytest
+
+from tests.conftest import open_page
+from timestep_lab.ui.components import HERE, read_typed_array, source, typed_array
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "uint8", "int32"])
+def test_typed_array_round_trips_exactly(dtype):
+    values = np.random.default_rng(0).normal(size=(3, 5)) * 50
+    if dtype in ("uint8", "int32"):
+        values = np.abs(values).astype(int)
+    payload = typed_array(values, dtype)
+    assert payload["shape"] == [3, 5] and payload["dtype"] == dtype
+    np.testing.assert_array_equal(read_typed_array(payload), values.astype(dtype))
+
+
+def test_typed_array_refuses_an_unknown_dtype():
+    with pytest.raises(ValueError, match="dtype='float16' is not one of"):
+        typed_array([1.0], "float16")
+
+
+def test_every_component_script_is_a_module_with_a_default_export():
+    scripts = sorted(HERE.glob("*.js"))
+    assert scripts, "no component scripts found"
+    for path in scripts:
+        text = source(path.name)
+        assert "export default function" in text, path.name
+        assert (HERE / f"{path.stem}.py").exists(), f"{path.name} has no Python beside it"
+        # nothing from outside the app, no eval, no HTML built from data
+        for banned in ("http://", "https://", "eval(", "innerHTML", "new Function"):
+            assert banned not in text, (path.name, banned)
+
+
+def test_the_k_bridge_receives_the_link_value():
+    at = open_page("app_pages/encoding.py", {"k": "77", "T": "300"})
+    assert not at.exception
+    bridges = [c for c in at.get("bidi_component") if c.proto.component_name.endswith("k_sync")]
+    assert len(bridges) == 1
+    assert json.loads(bridges[0].proto.json) == {"k": 77}
+    at.slider(key="k").set_value(12).run()
+    bridges = [c for c in at.get("bidi_component") if c.proto.component_name.endswith("k_sync")]
+    assert json.loads(bridges[0].proto.json) == {"k": 12}

@@ -1,0 +1,69 @@
+"""The timestep k shared by Python and the browser's views on a page.
+
+Views drawn in the browser move k themselves (a drag, the arrow keys, play) and announce it
+on the page; only when the gesture ends does k come back to Python, through a hidden bridge
+beside the k slider. Both live in one fragment, so the rerun that follows redraws the slider
+and writes the URL (``k``), and nothing else on the page is sent again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from timestep_lab.ui.components import define
+from timestep_lab.ui.controls import set_control
+from timestep_lab.ui.page import is_hidden
+
+_mount = define("k_sync")
+BRIDGE_KEY = "_tl_k_sync"  # the bridge's widget state (session-only)
+FROM_BROWSER = "_tl_k_from_browser"  # a committed k waiting for the fragment's rerun
+SEEN = "_tl_k_seen"  # k as the last run drew it
+
+
+def _committed() -> None:
+    """on_k_change: the browser committed k; set the control before the slider is drawn."""
+    state = st.session_state.get(BRIDGE_KEY) or {}
+    k = state.get("k") if hasattr(state, "get") else None
+    if isinstance(k, int) and not isinstance(k, bool):
+        st.session_state[FROM_BROWSER] = k
+        set_control("k", k)
+
+
+def in_fragment_rerun() -> bool:
+    """Whether this script run reruns only fragments (not the whole page)."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return bool(ctx and ctx.fragment_ids_this_run)
+
+
+def k_bridge(k: int) -> None:
+    """Mount the hidden bridge that carries a committed k from the browser to Python."""
+    _mount(key=BRIDGE_KEY, data={"k": int(k)}, on_k_change=_committed, height=0)
+
+
+@st.fragment
+def _k_fragment(draw: Callable[[], int]) -> int:
+    k = draw()
+    if in_fragment_rerun():
+        from_browser = st.session_state.pop(FROM_BROWSER, None)
+        if is_hidden("k"):  # a shown slider is bound to the URL and writes it itself
+            st.query_params["k"] = str(k)
+        if from_browser is None and k != st.session_state.get(SEEN):
+            st.session_state[SEEN] = k
+            st.rerun()  # the slider itself moved: the page draws from k in Python too
+    st.session_state[SEEN] = k
+    k_bridge(k)
+    return k
+
+
+def synced_k_control(draw: Callable[[], int]) -> int:
+    """Run ``draw`` (which draws the URL-bound k control and returns k) in a fragment.
+
+    A k committed by a browser view reruns only this fragment: the slider moves to it and
+    the URL follows. Moving the slider itself still reruns the whole page, so everything
+    Python draws from k stays right.
+    """
+    return _k_fragment(draw)
