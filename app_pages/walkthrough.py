@@ -24,6 +24,7 @@ from timestep_lab.figures.noise_static import filmstrip_png_figure
 from timestep_lab.images import bundled_image, to_signed
 from timestep_lab.images.pixels import png_data_url
 from timestep_lab.lesson.steps import Choice, Guess, LessonStep, half_signal_timestep, lesson
+from timestep_lab.ui import classroom as class_mode
 from timestep_lab.ui import int_control, link_to_view, plot, png_download
 from timestep_lab.ui.controls import set_control
 from timestep_lab.ui.pictures import show_picture
@@ -231,7 +232,12 @@ def ask(question: Choice | Guess, key: str) -> bool:
         st.session_state[answered] = picked
     if answered not in st.session_state:
         return False
-    committed = st.session_state[answered]
+    feedback(question, st.session_state[answered])
+    return True
+
+
+def feedback(question: Choice | Guess, committed) -> None:
+    """Right or wrong, and why: a committed answer (an option's text or a guessed number)."""
     unit = f" {question.unit}" if isinstance(question, Guess) and question.unit else ""
     if question.is_right(committed):
         st.success(f"Right. {question.why}", icon=":material/check_circle:")
@@ -244,22 +250,27 @@ def ask(question: Choice | Guess, key: str) -> bool:
     else:
         right = question.options[question.answer]
         st.error(f"Not quite: the answer is “{right}”. {question.why}", icon=":material/cancel:")
-    return True
 
 
 def go_to(step: int) -> None:
     set_control("step", step)
 
 
+def draw_figure(name: str) -> None:
+    try:
+        FIGURES[name]()
+    except ValueError as error:  # e.g. missing or corrupt weights
+        st.error(f"This figure cannot be drawn here: {error}", icon=":material/error:")
+
+
 def show_step(number: int, step: LessonStep) -> None:
     st.subheader(f"{number} · {step.title}")
     st.write(step.text)
+    if number == 1:
+        class_mode.explain()
     committed = [ask(q, f"q{number}_{i}") for i, q in enumerate(step.questions)]
     if all(committed):
-        try:
-            FIGURES[step.figure]()
-        except ValueError as error:  # e.g. missing or corrupt weights
-            st.error(f"This figure cannot be drawn here: {error}", icon=":material/error:")
+        draw_figure(step.figure)
         st.caption(step.after)
     else:
         st.info("Answer first, then the figure appears.", icon=":material/visibility_off:")
@@ -271,18 +282,25 @@ st.write(
     "an answer, then see whether you were right and the figure that explains why. A teacher "
     "can send the class to any step with a link."
 )
-with st.sidebar:
-    number = int_control(
-        "Step", "step", 1, len(STEPS), 1, help="Which step of the lesson; part of the link."
+# Class mode (a link with ?room=…, or this session teaches): the teacher's step for everyone.
+if not class_mode.run(STEPS, draw_figure, feedback):
+    with st.sidebar:
+        number = int_control(
+            "Step", "step", 1, len(STEPS), 1, help="Which step of the lesson; part of the link."
+        )
+    st.progress(number / len(STEPS), text=f"Step {number} of {len(STEPS)}")
+    show_step(number, STEPS[number - 1])
+    class_mode.offer(STEPS, number)
+    previous, _, following = st.columns([1, 3, 1])
+    previous.button(
+        "← Previous", on_click=go_to, args=(number - 1,), disabled=number == 1, width="stretch"
     )
-st.progress(number / len(STEPS), text=f"Step {number} of {len(STEPS)}")
-show_step(number, STEPS[number - 1])
-previous, _, following = st.columns([1, 3, 1])
-previous.button(
-    "← Previous", on_click=go_to, args=(number - 1,), disabled=number == 1, width="stretch"
-)
-following.button(
-    "Next →", on_click=go_to, args=(number + 1,), disabled=number == len(STEPS), width="stretch"
-)
-with st.sidebar:
-    link_to_view()
+    following.button(
+        "Next →",
+        on_click=go_to,
+        args=(number + 1,),
+        disabled=number == len(STEPS),
+        width="stretch",
+    )
+    with st.sidebar:
+        link_to_view()

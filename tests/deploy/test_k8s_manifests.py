@@ -19,16 +19,19 @@ KUBERNETES_VERSION = "1.37.0"
 APP = {"app.kubernetes.io/name": "timestep-lab"}
 
 
-def resources() -> dict[str, dict]:
+def resources(name: str = "timestep-lab") -> dict[str, dict]:
+    """The example's resources called ``name``, by kind (the app's, or class mode's Redis)."""
     found = {}
     for path in MANIFESTS:
         for doc in yaml.safe_load_all(path.read_text()):
-            if doc:
+            if doc and doc["metadata"]["name"] == name:
+                assert doc["kind"] not in found, (name, doc["kind"])
                 found[doc["kind"]] = doc
     return found
 
 
 RESOURCES = resources()
+REDIS = resources("timestep-lab-redis")
 
 
 def container() -> dict:
@@ -154,3 +157,35 @@ def test_labels_and_selectors_line_up():
     assert RESOURCES["Service"]["spec"]["selector"] == APP
     if "PodDisruptionBudget" in RESOURCES:
         assert RESOURCES["PodDisruptionBudget"]["spec"]["selector"]["matchLabels"] == APP
+
+
+def test_every_replica_keeps_class_rooms_in_the_one_redis():
+    from timestep_lab.classroom.store import RedisStore, open_store
+    from timestep_lab.ui.classroom import STORE_SETTING
+
+    assert {"Deployment", "Service", "NetworkPolicy"} <= set(REDIS)
+    env = {e["name"]: e for e in container()["env"]}
+    url = env[STORE_SETTING]["value"]
+    service = REDIS["Service"]
+    (port,) = service["spec"]["ports"]
+    assert url == f"redis://{service['metadata']['name']}:{port['port']}/0"
+    store = open_store(url)  # the app reads it as a Redis store (connects lazily)
+    assert isinstance(store, RedisStore)
+    store.close()
+    # The Redis pods are not picked up by the app's Service or disruption budget, and the
+    # Redis Service finds them.
+    pod_labels = REDIS["Deployment"]["spec"]["template"]["metadata"]["labels"]
+    assert RESOURCES["Service"]["spec"]["selector"].items() - pod_labels.items()
+    assert service["spec"]["selector"].items() <= pod_labels.items()
+    (redis,) = REDIS["Deployment"]["spec"]["template"]["spec"]["containers"]
+    assert port["targetPort"] in (redis["ports"][0]["name"], redis["ports"][0]["containerPort"])
+    # Only the app's pods may connect.
+    (rule,) = REDIS["NetworkPolicy"]["spec"]["ingress"]
+    (source,) = rule["from"]
+    assert source["podSelector"]["matchLabels"] == APP
+    assert (
+        REDIS["NetworkPolicy"]["spec"]["podSelector"]["matchLabels"].items() <= pod_labels.items()
+    )
+    # Rooms are never evicted to make room: writes are refused instead (a note in the app).
+    args = redis["args"]
+    assert args[args.index("--maxmemory-policy") + 1] == "noeviction"

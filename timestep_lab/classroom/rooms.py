@@ -236,22 +236,40 @@ class Classroom:
                 else:
                     given = {v: values.count(v) for v in sorted(set(values))}
                     shown = {v: str(v) for v in given}
+                if not given:  # a guess nobody made still gets its row
+                    rows.append(self._row(number, step, i, question, "", 0, 0, ""))
                 for value, count in given.items():
+                    right = question.is_right(
+                        question.options[value] if isinstance(question, Choice) else value
+                    )
                     rows.append(
-                        {
-                            "step": number,
-                            "title": step.title,
-                            "question": i + 1,
-                            "prompt": question.prompt,
-                            "answer": shown[value],
-                            "count": count,
-                            "answered": len(values),
-                            "right": question.is_right(
-                                question.options[value] if isinstance(question, Choice) else value
-                            ),
-                        }
+                        self._row(
+                            number, step, i, question, shown[value], count, len(values), right
+                        )
                     )
         return rows
+
+    @staticmethod
+    def _row(
+        number: int,
+        step: LessonStep,
+        i: int,
+        question: Choice | Guess,
+        answer: str,
+        count: int,
+        answered: int,
+        right: bool | str,
+    ) -> dict[str, object]:
+        return {
+            "step": number,
+            "title": step.title,
+            "question": i + 1,
+            "prompt": question.prompt,
+            "answer": answer,
+            "count": count,
+            "answered": answered,
+            "right": right,
+        }
 
     def _check_step(self, step: object) -> int:
         if isinstance(step, bool) or not isinstance(step, int):
