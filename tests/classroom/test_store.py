@@ -448,3 +448,18 @@ def test_room_codes_are_long_unambiguous_and_random():
     assert not set("0O1IL") & set(ALPHABET)
     code = codes.pop()
     assert normalize_code(f" {code[:3].lower()}-{code[3:]} ") == code
+
+
+def test_the_deploy_guide_states_the_limits_the_code_enforces():
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "deploy.md").read_text()
+    limits = Limits()
+    text = " ".join(guide.split())
+    assert f"expires with it, {limits.room_seconds / 3600:g} h after it starts" in text
+    assert (
+        f"a {limits.lesson_seconds / 60:g}-minute lesson plus {limits.margin_seconds / 60:g}"
+        in text
+    )
+    assert f"at most {limits.max_rooms} live rooms, a room {limits.max_answers:,} answers" in text
+    assert f"{limits.rate} answers per {limits.rate_window:g} s" in text
