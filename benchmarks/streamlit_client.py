@@ -126,11 +126,15 @@ def free_port() -> int:
 
 
 def start_server(
-    port: int | None = None, *, log: IO[bytes] | int = subprocess.DEVNULL
+    port: int | None = None,
+    *,
+    log: IO[bytes] | int = subprocess.DEVNULL,
+    env: dict[str, str] | None = None,
 ) -> tuple[subprocess.Popen, str, float]:
     """Start ``streamlit run app.py`` on loopback; returns (process, url, seconds to healthy).
 
     log: where the server's output goes (a file opened for writing, or DEVNULL).
+    env: variables to set for the server on top of this process's (e.g. the class store).
     """
     port = port or free_port()
     start = time.perf_counter()
@@ -151,7 +155,7 @@ def start_server(
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
