@@ -130,3 +130,21 @@ def test_every_timestep_gets_a_different_vector():
     for dim in (2, 16, 128):
         P = timestep_embedding(np.arange(4000), dim)
         assert np.unique(np.round(P, 9), axis=0).shape[0] == 4000
+
+
+def test_the_lesson_k_over_t_question_rewards_the_same_fraction():
+    """W-kT: the lesson's right answer is the timestep with the same k/T, and it is right."""
+    from timestep_lab.lesson import lesson
+
+    question = next(
+        q for step in lesson() for q in step.questions if "about the same noise level" in q.prompt
+    )
+    change = length_change(250, 1000, 4000)
+    assert str(change.same_fraction_k) in question.options[question.answer]
+    others = [o for i, o in enumerate(question.options) if i != question.answer]
+    schedule = noise_schedule("cosine", 4000).alpha_bar
+    for option in others:  # every wrong option is further from the asked noise level
+        k = int(option.split("=")[1].split(",")[0])
+        assert abs(schedule[k] - change.alpha_bar) > abs(
+            change.same_fraction_alpha_bar - change.alpha_bar
+        )

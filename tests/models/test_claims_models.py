@@ -83,3 +83,14 @@ def test_a_blind_denoiser_still_draws_the_digit_it_is_asked_for():
     accuracy = float(np.mean(svc.predict(images.reshape(-1, 64)) == labels))
     assert accuracy >= 0.7
     assert card["evaluation"]["w=1"]["class_accuracy"] >= 0.7
+
+
+def test_guidance_trades_variety_for_fidelity_in_the_card():
+    """W-guidance: in the digits card, class accuracy does not fall and the Fréchet distance to
+    real digits grows as w goes 1 → 2 → 4 (Ho & Salimans 2022's trade-off)."""
+    evaluation = load_pretrained("digits")[1]["evaluation"]
+    rows = [evaluation[f"w={w}"] for w in (1, 2, 4)]
+    accuracy = [r["class_accuracy"] for r in rows]
+    frechet = [r["frechet"] for r in rows]
+    assert accuracy == sorted(accuracy)
+    assert frechet[0] < frechet[1] < frechet[2]

@@ -13,6 +13,7 @@ from functools import cache
 import numpy as np
 
 from timestep_lab.encodings import noise_schedule, wavelengths
+from timestep_lab.lesson.evidence import length_change, measured
 
 
 @dataclass(frozen=True)
@@ -71,16 +72,31 @@ def slowest_wavelength(dim: int = 128, base: float = 10000.0) -> int:
     return round(float(wavelengths(dim, base=base)[-1]))
 
 
+def blind_versus_told() -> str:
+    """The digits-none twin against digits, from the model cards; '' when not measured."""
+    blind = measured("digits-none", "class_accuracy")
+    told = measured("digits", "class_accuracy")
+    if blind is None or told is None:
+        return ""
+    return (
+        f" Our digits-none twin, told nothing about k, still draws the asked-for digit in "
+        f"{blind.percent()} of its samples, against {told.percent()} told P(k) (model cards, "
+        "one training run each)."
+    )
+
+
 def lesson() -> tuple[LessonStep, ...]:
     """The steps of the lesson, in order."""
+    change = length_change(250, 1000, 4000)  # the k/T question's numbers, cosine schedule
+    last_linear = float(noise_schedule("linear", 1000).alpha_bar[-1])
     return (
         LessonStep(
             title="One network, a thousand noise levels",
             text=(
                 "A diffusion model removes noise a little at a time. The same network, with "
                 "the same weights, is used at every step: for an almost clean image at k = 10 "
-                "and for near static at k = 900. How much noise it should remove depends "
-                "entirely on which step it is at."
+                "and for near static at k = 900. How much noise it should remove depends on "
+                "the noise level, and the step number k names it."
             ),
             questions=(
                 Choice(
@@ -92,19 +108,22 @@ def lesson() -> tuple[LessonStep, ...]:
                         "One per ten steps",
                     ),
                     answer=1,
-                    why="One network serves every step. That is why it must be told the "
-                    "timestep: nothing in its weights says which noise level it faces.",
+                    why="One network serves every step, so its weights alone cannot say which "
+                    "noise level it faces: it reads that from its inputs, the timestep it is "
+                    "told and the noisy image itself, which shows its own noise level.",
                 ),
             ),
             figure="filmstrip",
-            after="The same photo at evenly spaced k under four schedules. One network must "
-            "clean every column; the timestep tells it which column it is looking at.",
+            after="The same photo at evenly spaced k under three schedules. One network must "
+            "clean every column; the timestep tells it which column it is looking at, and the "
+            "picture itself shows it too.",
         ),
         LessonStep(
             title="Why not just pass k, or k / T?",
             text=(
                 "The simplest idea is to feed the number k itself. The next is to divide it "
-                "by the number of steps T so it stays between 0 and 1. Both have a flaw."
+                "by the number of steps T so it stays between 0 and 1. Both can be trained; "
+                "each has a weakness worth knowing."
             ),
             questions=(
                 Choice(
@@ -112,26 +131,37 @@ def lesson() -> tuple[LessonStep, ...]:
                     "at k = 999 than at k = 1?",
                     options=("About the same", "About 10× larger", "999× larger"),
                     answer=2,
-                    why="The raw index grows without bound: late timesteps feed the first "
-                    "layer inputs hundreds of times larger than early ones.",
+                    why="The input spans 0 … 999 while the pixels lie in [−1, 1] and the "
+                    "weights start out sized for inputs near 1: badly scaled input, which "
+                    "training must compensate for. It can: see the digits-raw twin on Watch "
+                    "it denoise.",
                 ),
                 Choice(
-                    prompt="With k / T, what does the same timestep k = 250 become when T "
-                    "changes from 1000 to 4000?",
+                    prompt=f"Under the cosine schedule, k = {change.k} of T = "
+                    f"{change.num_timesteps} keeps ᾱ = {change.alpha_bar:.3f} of the image. "
+                    f"Which timestep of a T = {change.other_timesteps} process has about the "
+                    "same noise level?",
                     options=(
-                        "The same value, 0.25",
-                        "A different value, 0.0625",
-                        "It cannot be computed",
+                        f"k = {change.k}, the same k",
+                        f"k = {change.same_fraction_k}, the same k / T",
+                        f"k = {change.other_timesteps - 1}, the last one",
                     ),
                     answer=1,
-                    why="k / T ties the meaning of a number to the length of the process: "
-                    "the same k means different inputs for different T, and neighbours "
-                    "differ by only 1/T.",
+                    why=f"ᾱ is {change.same_fraction_alpha_bar:.3f} at k = "
+                    f"{change.same_fraction_k} but {change.same_k_alpha_bar:.3f} at k = "
+                    f"{change.k}: the noise level follows k / T, so for diffusion k / T "
+                    "(continuous time t) is what stays put when T changes, and "
+                    "continuous-time models feed t or the noise level itself (Song et al. "
+                    "2021; Kingma et al. 2021). The seed article's case against k / T comes "
+                    "from transformers, where a word's position means the same in a short and "
+                    "a long sentence. What k / T does lack: neighbours differ by only 1/T, a "
+                    "change a small network tends to smooth over.",
                 ),
             ),
             figure="naive",
-            after="Left: the raw index climbs to T−1. Right: k / T for three values of T; the "
-            "same k lands at different heights.",
+            after="Left: the raw index climbs to T−1. Right: k / T for three values of T: the "
+            "same k is a different fraction of each process, and under the cosine schedule it "
+            "is the fraction that sets the noise level.",
         ),
         LessonStep(
             title="Sines and cosines at many speeds",
@@ -186,9 +216,10 @@ def lesson() -> tuple[LessonStep, ...]:
         LessonStep(
             title="Near in time, near in the code",
             text=(
-                "The dot product of two rows measures how alike the network finds two "
-                "timesteps. Because sin and cos of a sum expand into products, a shift by Δ "
-                "turns every pair by a fixed angle ω_i·Δ, wherever k starts."
+                "The dot product of two rows measures how alike the two input vectors are "
+                "(the MLP after them can still merge or separate them). Because sin and cos "
+                "of a sum expand into products, a shift by Δ turns every pair by a fixed "
+                "angle ω_i·Δ, wherever k starts."
             ),
             questions=(
                 Choice(
@@ -212,8 +243,10 @@ def lesson() -> tuple[LessonStep, ...]:
             title="What a timestep means: a noise level",
             text=(
                 "Timestep k stands for a noise level: x_k = √ᾱ_k·x₀ + √(1−ᾱ_k)·ε. ᾱ_k is the "
-                "share of the image's variance still left. The schedule decides how fast it "
-                "falls from 1 to 0."
+                "fraction of the image's variance still left. The schedule decides how fast "
+                "it falls from nearly 1 towards 0; it reaches 0 only with zero terminal SNR "
+                f"(the linear schedule's last step keeps ᾱ = {last_linear:.1e}; Lin et al. "
+                "2024)."
             ),
             questions=(
                 Guess(
@@ -252,7 +285,8 @@ def lesson() -> tuple[LessonStep, ...]:
                     answer=1,
                     why="Reordered, the transformer vector equals the Stable Diffusion one "
                     "exactly (DDPM only spaces its frequencies slightly differently). A "
-                    "layer after it learns the same function either way.",
+                    "linear layer after it can represent the same function either way, with "
+                    "its weights in the matching order.",
                 ),
             ),
             figure="layouts",
@@ -264,8 +298,11 @@ def lesson() -> tuple[LessonStep, ...]:
             text=(
                 "Our digits denoiser also takes a class c (which digit to draw). A learned "
                 "table, the embedder, turns c into a vector of the same size as the time "
-                "embedding, and the two are added. In Stable Diffusion a text encoder plays "
-                "this role, entering through cross-attention."
+                "embedding, and the two are added. Stable Diffusion 1.x and 2.x do not add "
+                "their text to the time embedding: the text encoder's token vectors enter "
+                "through cross-attention (Rombach et al. 2022, §3.3). SDXL does add to it: a "
+                "pooled text vector and the image-size conditioning join the time embedding "
+                "(Podell et al. 2023, §2.2)."
             ),
             questions=(
                 Choice(
@@ -278,7 +315,7 @@ def lesson() -> tuple[LessonStep, ...]:
                     ),
                     answer=1,
                     why="emb = MLP(P(k)) + E[c]; that sum enters every residual block, so "
-                    "each block knows both when it is and what it should draw.",
+                    "every block receives both the timestep and the class.",
                 ),
             ),
             figure="network",
@@ -302,8 +339,10 @@ def lesson() -> tuple[LessonStep, ...]:
                     ),
                     answer=0,
                     why="Guidance pushes each sample away from the unconditional prediction, "
-                    "towards its class: the digits read more clearly and look more alike. "
-                    "The evaluation numbers in the model card measure both effects.",
+                    "towards its class: the digits read more clearly and look more alike, the "
+                    "fidelity-for-variety trade of Ho & Salimans 2022. The model card measures "
+                    "it: class accuracy rises with w while the Fréchet distance to real digits "
+                    "grows.",
                 ),
             ),
             figure="guidance",
@@ -312,8 +351,8 @@ def lesson() -> tuple[LessonStep, ...]:
         LessonStep(
             title="Lie to the model about the timestep",
             text=(
-                "The network trusts the timestep it is told. Keep the sampler honest but tell "
-                "the network k = 0 (clean) at every step, and watch what it does."
+                "The sinusoidal model relies on the timestep it is told. Keep the sampler honest "
+                "but tell the network k = 0 (clean) at every step, and watch what it does."
             ),
             questions=(
                 Choice(
@@ -325,11 +364,14 @@ def lesson() -> tuple[LessonStep, ...]:
                         "Soft grey noise",
                     ),
                     answer=1,
-                    why="Told k = 0, the network expects only a trace of noise and predicts "
-                    "a small ε̂. The sampler, which knows the true k, then computes "
-                    "x̂₀ = (x_k − √(1−ᾱ_k)·ε̂)/√ᾱ_k: most of the noise stays in and is divided "
-                    "by a tiny √ᾱ_k, so every pixel is pushed to the clip at ±1. (Told "
-                    "k = T−1 instead, it removes everything and leaves a grey average.)",
+                    why="Told k = 0, the network expects an almost clean image, yet it faces "
+                    "noise, and its ε̂ comes out far larger than the real noise, not smaller "
+                    "(measured below the figure). The sampler, which knows the true k, computes "
+                    "x̂₀ = (x_k − √(1−ᾱ_k)·ε̂)/√ᾱ_k: subtracting too much noise overshoots, "
+                    "x̂₀ is pushed to the clip at ±1, and the samples end as hard black-and-white "
+                    "blobs. (Told k = T−1 instead, its ε̂ shrinks below the real noise as the "
+                    "steps go on: noise is left over, and the samples end as grey speckle with "
+                    "no shape.)",
                 ),
             ),
             figure="lie",
@@ -347,26 +389,30 @@ def lesson() -> tuple[LessonStep, ...]:
                         "The raw timestep number",
                     ),
                     answer=1,
-                    why="Its UNet builds a sinusoidal timestep embedding (diffusers' "
-                    "flip_sin_to_cos=True, shift 0) and passes it through a small MLP before "
-                    "adding it in every residual block.",
+                    why="Its UNet builds a sinusoidal timestep embedding of 320 values "
+                    "(diffusers' flip_sin_to_cos=True, shift 0), passes it through an MLP "
+                    "(Linear 320 → 1280, SiLU, Linear 1280 → 1280), and every residual block "
+                    "adds a projection of the result to its features (Rombach et al. 2022; "
+                    "diffusers' UNet2DConditionModel).",
                 ),
                 Choice(
                     prompt="Why does the timestep encoding matter?",
                     options=(
                         "It makes the network faster",
-                        "One shared network must know the noise level to undo it",
+                        "One shared network faces every noise level; being told which helps it",
                         "It replaces the noise schedule",
                     ),
                     answer=1,
-                    why="The weights are shared across all noise levels; the encoding is the "
-                    "only thing that tells them apart.",
+                    why="The weights are shared across all noise levels, and the encoding "
+                    "names the one at hand. It is not the only clue: x_k shows its own noise "
+                    "level, and networks told nothing can still work (Sun et al. "
+                    "2025)." + blind_versus_told(),
                 ),
                 Choice(
                     prompt="How does the sinusoidal encoding work?",
                     options=(
                         "Each pair is sin/cos of k times a frequency; frequencies "
-                        "spread geometrically from 1 to 1/n",
+                        "spread geometrically from 1 to about 1/n",
                         "It counts k in binary",
                         "It normalizes k to [0, 1]",
                     ),
@@ -384,8 +430,8 @@ def lesson() -> tuple[LessonStep, ...]:
                     ),
                     answer=1,
                     why="It turns what to draw into vectors: here a class table added to the "
-                    "time embedding; in Stable Diffusion a text encoder read by "
-                    "cross-attention.",
+                    "time embedding; in Stable Diffusion 1.x/2.x a text encoder (CLIP) whose "
+                    "token vectors are read by cross-attention.",
                 ),
             ),
             figure="summary",
