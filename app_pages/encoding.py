@@ -32,7 +32,8 @@ from timestep_lab.ui import (
     png_download,
     show_code,
 )
-from timestep_lab.ui.downloads import csv_text
+from timestep_lab.ui.arrays import shared_arrays
+from timestep_lab.ui.downloads import MAX_CSV_CELLS, csv_text, npz_download
 from timestep_lab.ui.shared import timestep_controls
 
 BASES = [2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000]
@@ -44,12 +45,13 @@ LAYOUT_NAMES = {
 }
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+# Shared read-only, not copied per run (st.cache_data would copy a 33 MB matrix every k move).
+@shared_arrays(max_bytes=128 * 2**20, max_entries=32)
 def cached_embedding(num_timesteps: int, dim: int, base: float, layout: str) -> np.ndarray:
     return timestep_embedding(np.arange(num_timesteps), dim, base=base, convention=layout)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@shared_arrays(max_bytes=16 * 2**20, max_entries=16)
 def cached_similarities(num_timesteps: int, dim: int, base: float, layout: str):
     """The parts of view 4 that do not depend on k: P·Pᵀ on a subset, and P(0)·P(Δ)."""
     embedding = cached_embedding(num_timesteps, dim, base, layout)
@@ -59,7 +61,7 @@ def cached_similarities(num_timesteps: int, dim: int, base: float, layout: str):
     return rows, similarity_matrix(embedding[rows]), from_zero, half
 
 
-@st.cache_data(max_entries=16, show_spinner=False)  # a class on one link shares one k
+@shared_arrays(max_bytes=16 * 2**20, max_entries=16)  # a class on one link shares one k
 def cached_grid(num_timesteps: int, dim: int, base: float, layout: str, k: int):
     return heatmap_grid(num_timesteps, dim, k=k, base=base, convention=layout)
 
@@ -185,24 +187,38 @@ st.caption(
     f"{k} is outlined. Showing {shown}: every cell is an exact value (no averaging), picked "
     "evenly with whole sin/cos pairs kept. The PNG download has every cell."
 )
-left, right, _ = st.columns([1, 1, 2])
+left, middle, right, _ = st.columns([1, 1, 1, 1])
+stem = f"encoding_{layout}_d{dim}_n{base:g}_T{num_timesteps}"
 with left:
     png_download(
         "Heatmap (PNG)",
         lambda: heatmap_png_figure(embedding, k, title=f"P, {layout}, d={dim}, n={base:g}"),
-        f"encoding_{layout}_d{dim}_n{base:g}_T{num_timesteps}.png",
+        f"{stem}.png",
         key="heatmap_png",
     )
-with right:
-    csv_download(
-        "P as CSV",
-        lambda: csv_text(
-            ["k", *[f"P_{j}" for j in range(dim)]],
-            [np.arange(num_timesteps), *embedding.T],
-        ),
-        f"encoding_{layout}_d{dim}_n{base:g}_T{num_timesteps}.csv",
-        key="matrix_csv",
+with middle:
+    npz_download(
+        "P as .npz (float32)",
+        lambda: {"P": embedding, "k": np.arange(num_timesteps)},
+        f"{stem}.npz",
+        key="matrix_npz",
     )
+with right:
+    if embedding.size <= MAX_CSV_CELLS:
+        csv_download(
+            "P as CSV",
+            lambda: csv_text(
+                ["k", *[f"P_{j}" for j in range(dim)]],
+                [np.arange(num_timesteps), *embedding.T],
+            ),
+            f"{stem}.csv",
+            key="matrix_csv",
+        )
+    else:
+        st.caption(
+            f"P has {embedding.size:,} values, more than a CSV offered here holds "
+            f"({MAX_CSV_CELLS:,}): take the .npz (`numpy.load`), or lower T or d."
+        )
 show_code(timestep_embedding, heatmap_grid)
 
 # 2 ─ one vector ──────────────────────────────────────────────────────────────────

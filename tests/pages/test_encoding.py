@@ -152,3 +152,32 @@ def test_spectral_bias_fit_runs_on_request_and_reports_the_library_numbers():
     assert f"k/T {result.fits['scalar'].rms_error:.3f}" in caption
     assert f"P(k) {result.fits['sinusoidal'].rms_error:.3f}" in caption
     assert f"{result.error_ratio:.1f}× further off" in caption
+
+
+def test_moving_k_shares_one_read_only_matrix_instead_of_copying_it():
+    from timestep_lab.ui import arrays
+
+    arrays.clear_all()
+    at = open_page(PAGE, {"d": "1024", "T": "4000", "k": "0"})
+    for k in (1, 2, 3):
+        at.slider(key="k").set_value(k).run()
+        assert not at.exception
+    caches = [c for key, c in arrays._registry.items() if key[1] == "cached_embedding"]
+    (cache,) = caches  # four runs of the page script, one cache
+    assert len(cache) == 1 and cache.nbytes == 4000 * 1024 * 8  # one matrix, not four
+    matrix = next(iter(cache._items.values()))[0]
+    assert not matrix.flags.writeable
+
+
+def downloads(at) -> dict:
+    return {b.proto.id.rsplit("-", 1)[-1]: b.proto for b in at.get("download_button")}
+
+
+def test_the_largest_matrix_is_offered_as_npz_not_csv_and_built_only_on_click():
+    at = open_page(PAGE, {"d": "1024", "T": "4000"})
+    shown = downloads(at)
+    assert "matrix_npz" in shown and "matrix_csv" not in shown
+    assert all(p.HasField("deferred_file_id") for p in shown.values())  # made when clicked
+    assert "P has 4,096,000 values" in "\n".join(c.value for c in at.caption)
+    at = open_page(PAGE, {"d": "128", "T": "1000"})
+    assert {"matrix_npz", "matrix_csv"} <= set(downloads(at))

@@ -1,4 +1,10 @@
-"""Download buttons for slides and spreadsheets: PNG figures (matplotlib) and CSV tables."""
+"""Download buttons for slides and spreadsheets: PNG figures (matplotlib), CSV tables, and
+large matrices as compressed float32 ``.npz``.
+
+Every file is built only when its button is clicked (a callable ``data=``), never on a rerun,
+and a table is offered as CSV only up to ``MAX_CSV_CELLS`` numbers: the full 4000 × 1024
+matrix P is ~80 MB of text and seconds of CPU per click, but ~15 MB as float32 ``.npz``.
+"""
 
 from __future__ import annotations
 
@@ -38,6 +44,32 @@ def csv_text(header: list[str], columns: list[np.ndarray]) -> str:
     buffer = io.StringIO()
     np.savetxt(buffer, table, delimiter=",", header=",".join(header), comments="", fmt="%.17g")
     return buffer.getvalue()
+
+
+MAX_CSV_CELLS = 2**20  # ~20 MB of CSV text at full precision
+
+
+def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    """Arrays as a compressed ``.npz`` (``np.load`` reads it), floats stored as float32."""
+    buffer = io.BytesIO()
+    small = {name: a.astype(np.float32) if a.dtype.kind == "f" else a for name, a in arrays.items()}
+    np.savez_compressed(buffer, **small)
+    return buffer.getvalue()
+
+
+def npz_download(
+    label: str, make_arrays: Callable[[], dict[str, np.ndarray]], file_name: str, *, key: str
+) -> None:
+    """A button that builds the compressed float32 ``.npz`` only when clicked."""
+    st.download_button(
+        label,
+        data=lambda: npz_bytes(make_arrays()),
+        file_name=file_name,
+        mime="application/octet-stream",
+        key=key,
+        icon=":material/data_array:",
+        on_click="ignore",
+    )
 
 
 def csv_download(label: str, make_csv: Callable[[], str], file_name: str, *, key: str) -> None:

@@ -15,8 +15,9 @@ for a minute, then nobody):
 So the app freezes what is loaded whenever new modules have been imported, and one
 background thread per process collects and trims every ``JANITOR_PERIOD_S`` seconds. Once
 no page has run for ``IDLE_S`` seconds (the class has gone) it also empties the
-``st.cache_data`` caches (embeddings, heatmap grids: ~80 MB after a class), which the next
-class refills in milliseconds; the loaded models and shared runs stay. Streamlit keeps a
+``st.cache_data`` caches and the shared array caches (``arrays.py``: embeddings, heatmap
+grids: ~80 MB after a class), which the next class refills in milliseconds; the loaded
+models and shared runs stay. Streamlit keeps a
 disconnected session ``server.disconnectedSessionTTL`` (120 s) for a student whose Wi-Fi
 drops, so memory returns a little after that.
 """
@@ -31,6 +32,8 @@ import time
 from collections.abc import Callable
 
 import streamlit as st
+
+from timestep_lab.ui.arrays import clear_all
 
 JANITOR_PERIOD_S = 30.0
 IDLE_S = 120.0
@@ -115,10 +118,16 @@ def _sweep_forever(janitor: Janitor, period_s: float) -> None:
         janitor.sweep()
 
 
+def clear_caches() -> None:
+    """Empty the ``st.cache_data`` caches and the shared read-only array caches."""
+    st.cache_data.clear()
+    clear_all()
+
+
 def start_janitor(
     period_s: float = JANITOR_PERIOD_S,
     idle_s: float = IDLE_S,
-    on_idle: Callable[[], None] = st.cache_data.clear,
+    on_idle: Callable[[], None] = clear_caches,
 ) -> Janitor:
     """Start, once per process, the daemon thread that sweeps every ``period_s`` seconds."""
     global _janitor, _thread
