@@ -6,6 +6,7 @@ make the files Pillow will not write itself: 16-bit RGB, and headers that claim 
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
 import zlib
@@ -51,6 +52,64 @@ def png_16bit_rgb(width: int = 20, height: int = 10) -> bytes:
         ]
         rows += b"\x00" + b"".join(struct.pack(">HHH", *v) for v in values)
     return raw_png(width, height, 16, 2, rows)
+
+
+def streamed_png(
+    width: int, height: int, bit_depth: int, colour_type: int, row: bytes, extra=()
+) -> bytes:
+    """A PNG of ``height`` identical filtered rows, compressed a row at a time (so a file that
+    decodes to hundreds of MB is built without holding them); extra: chunks before IDAT."""
+    header = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
+    packer = zlib.compressobj(9)
+    idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    chunks = [_png_chunk(kind, data) for kind, data in extra]
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + b"".join(chunks)
+        + _png_chunk(b"IDAT", idat)
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+HUGE = 5999  # px a side: just under the 36-megapixel cap
+
+
+@functools.cache
+def huge_images() -> dict[str, tuple[str, bytes, str]]:
+    """The issue-13 reproductions: small files that decode huge (each under every file limit).
+
+    16-bit greyscale zeros (~70 KB, 72 MB decoded), palette with transparency, WebP, and
+    16-bit RGBA, all 5999 × 5999.
+    """
+    side = HUGE
+    palette = bytes(v for i in range(256) for v in (i, i, i))  # index i is grey i
+    webp = encode(Image.new("RGB", (side, side), (30, 120, 200)), "WEBP", quality=10, method=0)
+    return {
+        "grey16_huge_png": (
+            "zeros16.png",
+            streamed_png(side, side, 16, 0, b"\x00" * (1 + 2 * side)),
+            "image/png",
+        ),
+        "palette_transparent_huge_png": (
+            "palette_huge.png",
+            streamed_png(
+                side,
+                side,
+                8,
+                3,
+                b"\x00" + bytes(i % 256 for i in range(side)),
+                extra=[(b"PLTE", palette), (b"tRNS", b"\x00" * 128)],
+            ),
+            "image/png",
+        ),
+        "webp_huge": ("huge.webp", webp, "image/webp"),
+        "rgba16_huge_png": (
+            "rgba16.png",
+            streamed_png(side, side, 16, 6, b"\x00" + b"\x40\x00\x80\x00\xc0\x00\xff\xff" * side),
+            "image/png",
+        ),
+    }
 
 
 def png_claiming(width: int, height: int) -> bytes:

@@ -8,8 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from tests.images.corpus import encode, gradient, malformed_files, valid_images
+from tests.images.corpus import encode, gradient, huge_images, malformed_files, valid_images
 from timestep_lab.images import MAX_UPLOAD_BYTES, WORKING_SIZE, DecodedImage, decode_image
+from timestep_lab.images.uploads import MAX_DECODE_BYTES, MAX_PIXELS, decoded_bytes
 
 VALID = valid_images()
 MALFORMED = malformed_files()
@@ -144,3 +145,106 @@ def test_decoding_does_not_change_pillow_globals():
             decode_image(data)
     assert limit_before == Image.MAX_IMAGE_PIXELS
     assert Image.open(io.BytesIO(VALID["rgb_png"][1])).size == (40, 30)
+
+
+# ── memory: small files that decode huge (issue 13) ─────────────────────────────────────
+
+PEAK_PROBE = """
+import resource, sys
+from pathlib import Path
+data = Path(sys.argv[1]).read_bytes()
+from timestep_lab.images.uploads import decode_image
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    decoded = decode_image(data)
+    outcome = "decoded"
+except ValueError as error:
+    outcome = "refused: " + str(error)
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print((after - before) * 1024)
+print(outcome)
+"""
+
+
+def decode_peak(tmp_path, data: bytes) -> tuple[int, str]:
+    """Bytes by which decoding ``data`` raises a fresh process's peak memory, and the outcome."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    path = tmp_path / "upload.bin"
+    path.write_bytes(data)
+    out = subprocess.run(
+        [sys.executable, "-c", PEAK_PROBE, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    ).stdout.splitlines()
+    return int(out[0]), out[1]
+
+
+@pytest.mark.parametrize("case", sorted(huge_images()))
+def test_small_files_that_decode_huge_stay_within_the_memory_budget(case, tmp_path):
+    _, data, _ = huge_images()[case]
+    assert len(data) < MAX_UPLOAD_BYTES  # under the file limit …
+    image = Image.open(io.BytesIO(data))
+    assert image.size[0] * image.size[1] <= MAX_PIXELS  # … and under the pixel cap
+    peak, outcome = decode_peak(tmp_path, data)
+    # the budget, plus the few MB the band-by-band shrinking holds beside the decoded image
+    assert peak <= MAX_DECODE_BYTES + 16 * 2**20, f"{case}: peak {peak / 2**20:.0f} MB"
+    need = decoded_bytes(image.mode, *image.size, image.format)
+    if need <= MAX_DECODE_BYTES:
+        assert outcome == "decoded"
+    else:
+        assert outcome.startswith("refused: Decoding this 5999 × 5999 WEBP image")
+        assert f"the limit is {MAX_DECODE_BYTES / 2**20:.0f} MB" in outcome
+
+
+@pytest.mark.parametrize("case", ["grey16_huge_png", "palette_transparent_huge_png"])
+def test_huge_images_are_averaged_to_the_working_size_with_their_notes(case):
+    decoded = decode_image(huge_images()[case][1])
+    pixels = check_pixels(decoded)
+    assert "Resized from 5999 × 5999 to 128 × 128." in decoded.notes
+    if case == "grey16_huge_png":
+        assert not pixels.any()  # zeros stay black
+        assert "16-bit greyscale image: reduced to 8 bits per channel." in decoded.notes
+    else:  # palette index i has grey i, indices < 128 are transparent (white)
+        assert "Transparent parts are shown on white." in decoded.notes
+        assert pixels.min() > 100  # no index was averaged as if it were a colour
+
+
+def test_the_memory_budget_is_checked_before_decoding():
+    data = encode(Image.new("RGB", (300, 300)), "PNG")
+    with pytest.raises(ValueError, match=r"would take about 0 MB of memory; the limit is 0 MB"):
+        decode_image(data, max_decode_bytes=300 * 300 * 4 - 1)
+
+
+def test_at_most_two_uploads_are_decoded_at_once(monkeypatch):
+    import threading
+    import time
+
+    from timestep_lab.images import uploads
+
+    now, most = [0], [0]
+    lock = threading.Lock()
+    real = uploads._decode
+
+    def counted(*args):
+        with lock:
+            now[0] += 1
+            most[0] = max(most[0], now[0])
+        time.sleep(0.1)
+        with lock:
+            now[0] -= 1
+        return real(*args)
+
+    monkeypatch.setattr(uploads, "_decode", counted)
+    data = VALID["rgb_png"][1]
+    threads = [threading.Thread(target=decode_image, args=(data,)) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert most[0] == uploads.MAX_CONCURRENT_DECODES == 2

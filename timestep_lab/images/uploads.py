@@ -5,12 +5,21 @@ empty or oversized files, anything that is not a PNG, JPEG, WebP or GIF (whateve
 says), damaged data, and images whose pixel count would exhaust memory when decoded (a
 "decompression bomb": a few kilobytes that claim to be gigapixels). Unusual but valid images
 are converted: 16-bit, CMYK, palette, greyscale, transparency, and animations (first frame).
+
+Memory: a small file can decode huge (a 70 KB PNG of 5999 × 5999 16-bit zeros), so the
+header's size and mode give the bytes the decoder will need before any pixel is read, and an
+image whose decoding would need more than ``MAX_DECODE_BYTES`` is refused. JPEGs are reduced
+while they are decoded (``draft``); every other image is averaged down to the working size
+band by band right after decoding, so no full-size converted copy (RGBA, float) ever exists.
+At most ``MAX_CONCURRENT_DECODES`` uploads are decoded at once in a process.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import struct
+import threading
 import warnings
 import zlib
 from typing import NamedTuple
@@ -25,6 +34,12 @@ from timestep_lab.images.pixels import WORKING_SIZE, fit_working_size
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 #: Largest image accepted, in pixels (about 6000 × 6000); checked before any pixel is decoded.
 MAX_PIXELS = 36_000_000
+#: Most bytes one decode may need (the decoded image; WebP decodes into a buffer first).
+MAX_DECODE_BYTES = 150 * 2**20
+#: Uploads decoded at the same time in one process; the others wait up to ``DECODE_WAIT_S``.
+MAX_CONCURRENT_DECODES = 2
+DECODE_WAIT_S = 20.0
+_decode_slots = threading.BoundedSemaphore(MAX_CONCURRENT_DECODES)
 #: Formats Pillow may try, and the file endings the uploader offers.
 PILLOW_FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
 UPLOAD_TYPES = ("png", "jpg", "jpeg", "webp", "gif")
@@ -66,12 +81,52 @@ class DecodedImage(NamedTuple):
     notes: tuple[str, ...]
 
 
+def decoded_bytes(mode: str, width: int, height: int, fmt: str | None) -> int:
+    """Bytes Pillow needs to hold an image of this mode and size once decoded.
+
+    Pillow stores 1-byte modes (``1``, ``L``, ``P``) in one byte a pixel, 16-bit greyscale in
+    two, every other mode in four. WebP goes through libwebp's own buffers first: a 5999 × 5999
+    WebP peaked at ~4 times its decoded size (tests/images/test_uploads.py measures it).
+    """
+    per_pixel = 1 if mode in {"1", "L", "P"} else 2 if mode.startswith("I;16") else 4
+    copies = 4 if fmt == "WEBP" else 1
+    return width * height * per_pixel * copies
+
+
+# What a band is converted to before it is averaged (``Image.reduce`` takes only these).
+_REDUCIBLE = {"L", "LA", "RGB", "RGBA", "I", "F", "CMYK", "RGBX"}
+
+
+def _reducible(band: Image.Image, transparent: bool) -> Image.Image:
+    if band.mode in _REDUCIBLE:
+        return band
+    if band.mode.startswith("I;16"):
+        return band.convert("I")  # 16-bit values kept; ``_to_rgb`` scales them to 8 bits
+    if band.mode in {"P", "PA"}:
+        return band.convert("RGBA" if transparent else "RGB")  # average colours, not indices
+    return band.convert("L" if band.mode == "1" else "RGBA")
+
+
 def _shrink_early(image: Image.Image, size: int) -> Image.Image:
-    """Average a large image down by a whole factor before converting it, to save memory."""
+    """Average a large image down by a whole factor, a band of rows at a time.
+
+    Each band is converted to a mode that can be averaged and reduced on its own, so the
+    only full-size image in memory is the decoded one.
+    """
     factor = max(image.size) // (2 * size)
-    if factor < 2 or image.mode not in {"L", "LA", "RGB", "RGBA", "I", "F", "CMYK"}:
+    if factor < 2:
         return image
-    return image.reduce(factor)
+    transparent = "transparency" in image.info or image.mode == "PA"
+    width, height = image.size
+    rows = factor * 16  # input rows per band: 16 output rows
+    bands = [
+        _reducible(image.crop((0, top, width, min(top + rows, height))), transparent).reduce(factor)
+        for top in range(0, height, rows)
+    ]
+    out = Image.new(bands[0].mode, (math.ceil(width / factor), math.ceil(height / factor)))
+    for number, band in enumerate(bands):
+        out.paste(band, (0, number * 16))
+    return out
 
 
 def _to_rgb(image: Image.Image, notes: list[str]) -> Image.Image:
@@ -108,11 +163,13 @@ def decode_image(
     size: int = WORKING_SIZE,
     max_bytes: int = MAX_UPLOAD_BYTES,
     max_pixels: int = MAX_PIXELS,
+    max_decode_bytes: int = MAX_DECODE_BYTES,
 ) -> DecodedImage:
     """Decode PNG, JPEG, WebP or GIF bytes to RGB uint8 of shape (H, W, 3), longest side ``size``.
 
     Raises ValueError with a message for a learner when the bytes are empty, too large,
-    not one of those formats, damaged, or describe more than ``max_pixels`` pixels.
+    not one of those formats, damaged, describe more than ``max_pixels`` pixels, or would
+    need more than ``max_decode_bytes`` to decode.
     """
     if len(data) == 0:
         raise ValueError("The file is empty (0 bytes). Please choose an image file.")
@@ -141,6 +198,29 @@ def decode_image(
             f"The image says it is {width} × {height} pixels, more than the "
             f"{max_pixels / 1e6:.0f} megapixels this app decodes."
         )
+    if image.format == "JPEG":
+        image.draft("RGB", (size, size))  # let the JPEG decoder shrink as it reads
+    need = decoded_bytes(image.mode, *image.size, image.format)
+    if need > max_decode_bytes:
+        raise ValueError(
+            f"Decoding this {width} × {height} {image.format} image ({image.mode}) would take "
+            f"about {need / 2**20:.0f} MB of memory; the limit is "
+            f"{max_decode_bytes / 2**20:.0f} MB. Please upload a smaller image."
+        )
+    if not _decode_slots.acquire(timeout=DECODE_WAIT_S):
+        raise ValueError(
+            "The server is busy decoding other uploads right now. Please try again in a moment."
+        )
+    try:
+        return _decode(image, width, height, size, notes)
+    finally:
+        _decode_slots.release()
+
+
+def _decode(
+    image: Image.Image, width: int, height: int, size: int, notes: list[str]
+) -> DecodedImage:
+    """Decode the pixels of an opened, checked image, then shrink and convert them."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -149,8 +229,6 @@ def decode_image(
             if frames > 1:
                 image.seek(0)
                 notes.append(f"Animated image with {frames} frames: using the first frame.")
-            if image.format == "JPEG":
-                image.draft("RGB", (size, size))  # let the JPEG decoder shrink as it reads
             image.load()
             image = _shrink_early(image, size)
             image = ImageOps.exif_transpose(image)  # phones store the rotation in EXIF
