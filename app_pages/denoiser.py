@@ -14,10 +14,11 @@ from timestep_lab.figures.denoiser_static import samples_png_figure, trajectory_
 from timestep_lab.images.pixels import png_data_url
 from timestep_lab.jobs import Work
 from timestep_lab.models import sampling
-from timestep_lab.models.cards import TWINS, card_row, card_sentence, twins_summary
+from timestep_lab.models.cards import TWINS, card_row, card_sentence, score, twins_summary
 from timestep_lab.models.data import DATASETS_2D, sample_2d
 from timestep_lab.models.embedding import TimeEmbedding, timestep_encoding
 from timestep_lab.models.evaluate import energy_distance
+from timestep_lab.models.measures import run_measures
 from timestep_lab.models.pretrained import SCHEDULE
 from timestep_lab.ui import (
     choice_control,
@@ -332,7 +333,7 @@ def lie_verdict(lie: sampling.TimestepLie, honest: Trajectory, lying: Trajectory
         more = "more" if lie.value > 0 else "less"
         why = f"at every step it was told k {signed(lie.value)}: {more} noise than x_k holds"
     elif lie.mode == "fixed":
-        why = f"it was told k = {lie.value:g} at every step, so every step looked the same to it"
+        why = f"it was told k = {lie.value:g} at every step, whatever the true noise level"
     elif lie.mode == "zero":
         why = (
             f"it got P = 0, the code of no timestep (every sinusoidal row has length "
@@ -358,7 +359,13 @@ def lie_verdict(lie: sampling.TimestepLie, honest: Trajectory, lying: Trajectory
             f"energy distance to fresh {dataset} points (0 = the true shape) is "
             f"{e[1]:.4f} for the lie against {e[0]:.4f} honest"
         )
-    return f"What changed: {why}. Measured on these runs: {measured}."
+    m_honest, m_lie = run_measures(honest.steps), run_measures(lying.steps)
+    eps = (
+        f"; ε̂ at the first step has RMS {m_lie['eps_rms_first']:.2f} against "
+        f"{m_honest['eps_rms_first']:.2f} honest, at the last {m_lie['eps_rms_last']:.2f} "
+        f"against {m_honest['eps_rms_last']:.2f}"
+    )
+    return f"What changed: {why}. Measured on these runs: {measured}{eps}."
 
 
 st.title("Watch it denoise")
@@ -398,7 +405,9 @@ st.subheader("1 · Generate")
 st.write(
     f"Press Generate to run {options['sampler'].upper()} for S = {options['steps']} steps, "
     f"asking for {asked} with guidance w = {options['guidance']:g}. Left: x_k, the sample now. "
-    "Right: x̂₀, what the network thinks the end result will be."
+    "Right: x̂₀, the network's estimate of the clean sample from x_k: approximately the average "
+    "E[x₀ | x_k] of the clean images that could have produced x_k, so it is blurry while the "
+    "noise is high."
 )
 generate_specs = {"run": (name, options, "")}
 refused = refusal(generate_specs)
@@ -447,7 +456,7 @@ else:
         icon=":material/check_circle:",
     )
     show(live_left, run.final, "x₀: the finished samples", width=BIG, truth=truth)
-    guess = f"x̂₀ halfway, at k = {halfway.k}: the network's guess of the end"
+    guess = f"x̂₀ halfway, at k = {halfway.k}: the estimate of x₀ there"
     show(live_right, halfway.x0_pred, guess, width=BIG, truth=truth)
     try:
         st.caption(card_sentence(name, dataset, options["guidance"]))
@@ -481,7 +490,8 @@ if run is not None:
     st.subheader("2 · Play it back")
     st.write(
         "The same run, played by your browser: press ▶ or drag the slider. Watch x̂₀ settle "
-        "before x_k does: the network guesses the end early, and the sampler walks towards it."
+        "before x_k does: the estimate of x₀ firms up while x_k is still noisy, and each step "
+        "moves x_k towards it."
     )
     animation = cached_animation(run_key(name, options, ""), run, schedule.alpha_bar, truth)
     plot(animation, key="animation")
@@ -520,7 +530,7 @@ if run is not None:
     show(c1, step.xk, f"x_k at k = {step.k}", width=SMALL, truth=truth)
     eps = f"ε̂, the noise it predicts (drawn over ±{fig.EPS_RANGE:g})"
     show(c2, step.eps_pred, eps, width=SMALL, value_range=fig.EPS_RANGE)
-    show(c3, step.x0_pred, "x̂₀, its guess of the end", width=SMALL, truth=truth)
+    show(c3, step.x0_pred, "x̂₀ ≈ E[x₀ | x_k], its estimate", width=SMALL, truth=truth)
     c1, c2 = st.columns(2)
     with c1:
         plot(fig.alpha_bar_figure(schedule.alpha_bar, run.timesteps, step.k), key="step_alpha")
@@ -591,7 +601,7 @@ st.subheader("6 · Twins: four ways to tell the network k")
 st.write(
     "Four digit models trained identically except for how k enters: the sinusoidal P(k), k/T in "
     "every column, the bare k, or nothing. Same seed and settings, side by side, with the "
-    "numbers their model cards measured."
+    "numbers their model cards measured (one training run per model)."
 )
 if dataset is not None:
     st.info(
@@ -604,8 +614,8 @@ else:
     if twins is not None:
         for column, (n, twin) in zip(st.columns(len(TWINS)), twins.items(), strict=True):
             r = rows[n][0]
-            score = f"{r['class_accuracy']:.1%} / {r['frechet']:.2f}" if r else "not measured"
-            show(column, twin.final, f"{TWINS[n]} ({n}): {score}", width=SMALL)
+            measured = score(r) if r else "not measured"
+            show(column, twin.final, f"{TWINS[n]} ({n}): {measured}", width=SMALL)
     w_eval = next((w for _, w in rows.values() if w is not None), None)
     st.info(
         twins_summary({n: r for n, (r, _) in rows.items()}, w_eval), icon=":material/analytics:"
@@ -629,12 +639,13 @@ else:
     if strip is not None:
         for column, (w, run_w) in zip(st.columns(len(STRIP_W)), strip.items(), strict=True):
             r, w_eval = card_row(name, w) if dataset is None else (None, None)
-            score = f": {r['class_accuracy']:.1%} / {r['frechet']:.2f}" if w_eval == w else ""
-            show(column, run_w.final, f"w = {w:g}{score}", width=STRIP, truth=truth)
+            measured = f": {score(r)}" if w_eval == w else ""
+            show(column, run_w.final, f"w = {w:g}{measured}", width=STRIP, truth=truth)
         if dataset is None:
             st.caption(
-                "Accuracy / Fréchet distance from the model card, for the w it evaluated; the "
-                "other w were not measured."
+                "Accuracy / Fréchet distance from the model card (brackets: 95% bootstrap "
+                "intervals over its samples), for the w it evaluated; the other w were not "
+                "measured."
             )
     show_code(sampling.sample_trajectory)
 

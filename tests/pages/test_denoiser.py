@@ -85,7 +85,7 @@ def test_generate_with_defaults_shows_every_view(weights_dir):
     assert shown[0] == "x₀: the finished samples"
     assert shown[1].startswith("x̂₀ halfway, at k = ")
     assert shown[2:5] == ["x_k at k = 999", "ε̂, the noise it predicts (drawn over ±3)",
-                          "x̂₀, its guess of the end"]  # fmt: skip
+                          "x̂₀ ≈ E[x₀ | x_k], its estimate"]  # fmt: skip
     assert len(at.get("download_button")) == 2  # PNG grid, GIF
     assert at.get("graphviz_chart")
     assert metric(at, "Timestep k") == "999"
@@ -353,5 +353,7 @@ def test_twins_text_follows_the_numbers_not_lore(weights_dir):
     text = infos(open_page(PAGE, QUICK))
     assert "real digits against real: 2.4" in text
     assert "raw k" not in text  # not measured: no claim
-    assert "buys no accuracy over k/T" in text
+    assert "k/T works about as well as the sinusoidal code" in text
+    assert "one training run" in text and "may not survive another training seed" in text
+    assert "buys no accuracy" not in text and "keeps working for long schedules" not in text
     assert "costs 5.9 points of accuracy, though its Fréchet distance is lower (7.66)." in text

@@ -274,7 +274,7 @@ def trajectory_animation_figure(
         cols=3,
         column_widths=[0.36, 0.36, 0.28],
         horizontal_spacing=0.05,
-        subplot_titles=("x_k, the sample now", "x̂₀, the network's guess of the end", "ᾱ_k"),
+        subplot_titles=("x_k, the sample now", "x̂₀, its estimate of x₀", "ᾱ_k"),
     )
     moving = []  # indices of the traces each frame replaces
     for col, update in enumerate(_moving_traces(picked[0], points_shown), start=1):

@@ -30,19 +30,19 @@ class Measured:
 
     def percent(self) -> str:
         """'89.7 % (95 % interval 87.8–91.6 %)', or the bare percentage without an interval."""
-        text = f"{100 * self.value:.1f} %"
+        text = f"{100 * self.value:.1f}%"
         if self.low is None or self.high is None:
             return text
         if self.low == self.high == self.value:
             return f"{text} (all {self.num:,} samples)"
-        return f"{text} (95 % interval {100 * self.low:.1f}–{100 * self.high:.1f} %)"
+        return f"{text} (95% interval {100 * self.low:.1f}–{100 * self.high:.1f}%)"
 
     def plain(self, spec: str = ".2f") -> str:
         """'3.45 (95 % interval 3.21–3.70)', or the bare figure."""
         text = f"{self.value:{spec}}"
         if self.low is None or self.high is None:
             return text
-        return f"{text} (95 % interval {self.low:{spec}}–{self.high:{spec}})"
+        return f"{text} (95% interval {self.low:{spec}}–{self.high:{spec}})"
 
 
 def card_evaluation(name: str) -> dict:

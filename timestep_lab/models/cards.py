@@ -38,6 +38,34 @@ def card_row(name: str, w: float) -> tuple[dict | None, float | None]:
     return {**shared, **rows[nearest]}, nearest
 
 
+def bracket(row: dict, key: str) -> str:
+    """' [93.6–96.4%]' (accuracy) or ' [2.81–3.22]' (Fréchet): a figure's 95 % bootstrap
+    interval from the card, or '' when the card has none."""
+    interval = row.get(f"{key}_interval")
+    if not interval:
+        return ""
+    if key.endswith("accuracy") or key.startswith("accuracy"):
+        return f" [{100 * interval['low']:.1f}–{100 * interval['high']:.1f}%]"
+    return f" [{interval['low']:.2f}–{interval['high']:.2f}]"
+
+
+def score(row: dict) -> str:
+    """'95.0% [93.6–96.4%] / 3.00 [2.81–3.22]': accuracy / Fréchet with their intervals."""
+    return (
+        f"{row['class_accuracy']:.1%}{bracket(row, 'class_accuracy')} / "
+        f"{row['frechet']:.2f}{bracket(row, 'frechet')}"
+    )
+
+
+def seeds_note(row: dict) -> str:
+    """How many training runs stand behind a row's numbers, in words.
+
+    A card describes one set of weights, so one run unless the card says otherwise.
+    """
+    seeds = row.get("training_seeds") or 1
+    return "one training run" if seeds == 1 else f"{seeds} training runs"
+
+
 def card_sentence(name: str, dataset: str | None, w: float) -> str:
     """What the model card measured for this model, or that it has not been measured yet."""
     if dataset is not None:
@@ -58,11 +86,43 @@ def card_sentence(name: str, dataset: str | None, w: float) -> str:
     row, w_eval = card_row(name, w)
     if row is None:
         return "The model card has no evaluation yet (training or evaluation is unfinished)."
+    floor = f"{row['frechet_floor']}{bracket(row, 'frechet_floor')}"
+    intervals = (
+        " Brackets: 95% bootstrap intervals over the evaluation samples."
+        if row.get("class_accuracy_interval")
+        else ""
+    )
     return (
         f"Model card at w = {w_eval:g} ({row['num']:,} DDIM-{row['steps']} samples, every "
-        f"digit alike): an independent classifier reads {row['class_accuracy']:.1%} as the "
-        f"digit asked for; Fréchet distance to held-out digits {row['frechet']:.2f} (real "
-        f"digits against real: {row['frechet_floor']})."
+        f"digit alike; {seeds_note(row)}): an independent classifier reads "
+        f"{row['class_accuracy']:.1%}{bracket(row, 'class_accuracy')} as the digit asked for; "
+        f"Fréchet distance to held-out digits {row['frechet']:.2f}{bracket(row, 'frechet')} "
+        f"(real digits against real: {floor}).{intervals}"
+    )
+
+
+def paired_gap(name: str) -> dict | None:
+    """A twin card's paired comparison with ``digits`` at w = 1 (``evaluate.ablation``)."""
+    gap = evaluation_of(name).get("vs_digits_w1")
+    return gap if isinstance(gap, dict) and "accuracy_minus_sinusoidal_interval" in gap else None
+
+
+def gap_sentence(label: str, gap: dict) -> str:
+    """One twin against P(k) at w = 1, from its paired bootstrap intervals."""
+    acc, acc_iv = gap["accuracy_minus_sinusoidal"], gap["accuracy_minus_sinusoidal_interval"]
+    fd, fd_iv = gap["frechet_minus_sinusoidal"], gap["frechet_minus_sinusoidal_interval"]
+    if acc_iv["low"] <= 0 <= acc_iv["high"]:
+        accuracy = "no accuracy difference these samples can show"
+    else:
+        accuracy = f"{abs(acc) * 100:.1f} points {'less' if acc < 0 else 'more'} accurate"
+    if fd_iv["low"] <= 0 <= fd_iv["high"]:
+        frechet = "no Fréchet difference they can show"
+    else:
+        frechet = f"a Fréchet distance {abs(fd):.2f} {'higher' if fd > 0 else 'lower'}"
+    return (
+        f"{label}: {accuracy} ({acc * 100:+.1f} points, interval {acc_iv['low'] * 100:+.1f} to "
+        f"{acc_iv['high'] * 100:+.1f}) and {frechet} ({fd:+.2f}, interval {fd_iv['low']:+.2f} "
+        f"to {fd_iv['high']:+.2f})"
     )
 
 
@@ -75,50 +135,56 @@ def twins_summary(rows: dict[str, dict | None], w_eval: float | None) -> str:
             "which encoding works better."
         )
     base = known["digits"]
-    floor = base.get("frechet_floor")
+    floor = f"{base.get('frechet_floor')}{bracket(base, 'frechet_floor')}"
+    brackets = (
+        "; brackets: 95% bootstrap intervals over the evaluation samples"
+        if base.get("class_accuracy_interval")
+        else ""
+    )
     text = (
         f"Measured at w = {w_eval:g} (model cards; accuracy / Fréchet distance, real digits "
-        f"against real: {floor}): "
-        + "; ".join(
-            f"{TWINS[n]} {r['class_accuracy']:.1%} / {r['frechet']:.2f}" for n, r in known.items()
-        )
+        f"against real: {floor}{brackets}): "
+        + "; ".join(f"{TWINS[n]} {score(r)}" for n, r in known.items())
         + "."
     )
-    close = []
-    for n in ("digits-scalar", "digits-raw"):
-        if n in known:
-            gap = base["class_accuracy"] - known[n]["class_accuracy"]
-            if abs(gap) <= 0.02 and known[n]["frechet"] <= 1.15 * base["frechet"]:
-                close.append(TWINS[n])
-            else:
-                points = f"{abs(gap) * 100:.1f} points {'less' if gap > 0 else 'more'} accurate"
-                text += f" {TWINS[n]} is {points}."
-    if close:
-        verb = "work" if len(close) > 1 else "works"
+    gaps = {n: paired_gap(n) for n in ("digits-scalar", "digits-raw", "digits-none") if n in known}
+    if all(gaps.values()) and gaps:
         text += (
-            f" For this small model, {' and '.join(close)} {verb} about as well as the "
-            "sinusoidal code (within 2 points of accuracy and 15% of Fréchet distance)."
+            " Paired with P(k) on the same seeds and labels at w = 1: "
+            + "; ".join(gap_sentence(TWINS[n], g) for n, g in gaps.items())
+            + "."
         )
-    if "digits-none" in known:
-        none = known["digits-none"]
-        drop = base["class_accuracy"] - none["class_accuracy"]
-        text += (
-            f" Never telling the network k costs {drop * 100:.1f} points of accuracy"
-            if drop > 0.02
-            else " Even never telling the network k costs less than 2 points of accuracy"
-        )
-        if none["frechet"] < base["frechet"]:
-            text += f", though its Fréchet distance is lower ({none['frechet']:.2f})"
-        text += "."
-    lead = (
-        f"So at this size the sinusoidal form buys no accuracy over {' or '.join(close)}; "
-        "what it buys"
-        if close
-        else "Besides these numbers, what the sinusoidal form buys"
-    )
+    else:  # older cards: point differences only
+        close = []
+        for n in ("digits-scalar", "digits-raw"):
+            if n in known:
+                gap = base["class_accuracy"] - known[n]["class_accuracy"]
+                if abs(gap) <= 0.02 and known[n]["frechet"] <= 1.15 * base["frechet"]:
+                    close.append(TWINS[n])
+                else:
+                    points = f"{abs(gap) * 100:.1f} points {'less' if gap > 0 else 'more'} accurate"
+                    text += f" {TWINS[n]} is {points}."
+        if close:
+            verb = "work" if len(close) > 1 else "works"
+            text += (
+                f" For this small model, {' and '.join(close)} {verb} about as well as the "
+                "sinusoidal code (within 2 points of accuracy and 15% of Fréchet distance)."
+            )
+        if "digits-none" in known:
+            none = known["digits-none"]
+            drop = base["class_accuracy"] - none["class_accuracy"]
+            text += (
+                f" Never telling the network k costs {drop * 100:.1f} points of accuracy"
+                if drop > 0.02
+                else " Even never telling the network k costs less than 2 points of accuracy"
+            )
+            if none["frechet"] < base["frechet"]:
+                text += f", though its Fréchet distance is lower ({none['frechet']:.2f})"
+            text += "."
+        text += " No paired intervals are recorded for these cards."
     return (
-        f"{text} {lead} is a bounded, multi-scale code: values in [−1, 1] for any T, the "
-        "same vector for the same k whatever T is, and fast and slow columns that tell "
-        "neighbours apart while placing k in the whole range, so it keeps working for long "
-        "schedules and large networks."
+        f"{text} Each model is {seeds_note(base)}: the intervals cover which samples were "
+        "drawn, not how a retrained network would do, so a small gap may not survive another "
+        "training seed. This comparison does not test why large models use sinusoids; that "
+        "is about what a small MLP can learn from one scalar (see the encoding explorer)."
     )
