@@ -48,6 +48,12 @@ PAGES = [
         icon=":material/school:",
         url_path="walkthrough",
     ),
+    st.Page(
+        "app_pages/train.py",
+        title="Train it yourself",
+        icon=":material/model_training:",
+        url_path="train",
+    ),
 ]
 
 page = st.navigation(PAGES, position="top" if presenter else "sidebar")

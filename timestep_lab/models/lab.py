@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -219,6 +219,11 @@ class LabResult:
     trajectory_k: NDArray[np.int64]
     trajectories: NDArray[np.float32]  # (S + 1, TRAJECTORIES, D): x from noise to x_0
     field_learned: NDArray[np.float64]
+    field_k: NDArray[np.int64]  # the reference's 1D grid and ε* on it (empty in 2D)
+    field_x: NDArray[np.float64]
+    field_star: NDArray[np.float64]
+    real: NDArray[np.float64]  # the fresh data the samples were compared with
+    num_blind: int  # how many test draws the k-blind floor used
     weights: bytes = field(repr=False)
     params: int = 0
 
@@ -281,7 +286,36 @@ def train_lab(
     cancelled: Callable[[], bool] | None = None,
     snapshot_every: int = SNAPSHOT_EVERY,
 ) -> LabResult:
-    """Train the lab MLP on ``data`` with ``settings``, then measure it against ``ref``."""
+    """Train the lab MLP on ``data`` with ``settings``, then measure it against ``ref``.
+
+    report: called with a ``Progress`` every ``REPORT_EVERY`` steps. cancelled: asked before
+    every step; when it says True the run stops and is measured as it is.
+    """
+    steps = train_steps(settings, data, ref, cancelled=cancelled, snapshot_every=snapshot_every)
+    last = None
+    while True:
+        try:
+            progress = next(steps)
+        except StopIteration as finished:
+            return finished.value
+        if report is not None and progress is not last:
+            report(progress)
+        last = progress
+
+
+def train_steps(
+    settings: LabSettings,
+    data: LabData,
+    ref: Reference,
+    *,
+    cancelled: Callable[[], bool] | None = None,
+    snapshot_every: int = SNAPSHOT_EVERY,
+) -> Generator[Progress | None, None, LabResult]:
+    """``train_lab`` as a generator for a job scheduler: one optimizer step per ``next``.
+
+    Yields the latest ``Progress`` (a new object every ``REPORT_EVERY`` steps, None before the
+    first) and returns the ``LabResult``.
+    """
     settings.check()
     torch.set_num_threads(1)  # one core per training: the class shares the machine
     schedule = settings.make_schedule()
@@ -292,16 +326,18 @@ def train_lab(
     rng = np.random.default_rng([settings.seed, 2])
     sqrt_ab, sqrt_1m = schedule.sqrt_alpha_bar, schedule.sqrt_one_minus_alpha_bar
     clip = 1.5 * data.extent
-    start, cpu_start = time.perf_counter(), time.process_time()
+    start, cpu = time.perf_counter(), 0.0  # CPU seconds summed per step: a job may change threads
     loss_steps: list[int] = []
     losses: list[float] = []
     window: list[float] = []
     band_ema = np.full(NUM_BANDS, np.nan)
     samples, samples_step = None, 0
+    progress: Progress | None = None
     done_steps = 0
     for step in range(1, settings.steps + 1):
         if cancelled is not None and cancelled():
             break  # checked before a step, so a cancel never waits for one more report
+        step_cpu = time.thread_time()
         which = rng.choice(m.num_components, size=BATCH, p=m.weights)
         x0 = m.means[which] + m.stds[which, None] * rng.standard_normal((BATCH, D))
         k = rng.integers(0, T, BATCH)
@@ -309,7 +345,7 @@ def train_lab(
         xk = sqrt_ab[k, None] * x0 + sqrt_1m[k, None] * noise  # q_sample, Ho et al. eq. 4
         eps_pred = model(torch.from_numpy(xk.astype(np.float32)), torch.from_numpy(k))
         per_draw = ((eps_pred - torch.from_numpy(noise.astype(np.float32))) ** 2).mean(1)
-        loss = per_draw.mean()
+        loss = per_draw.mean()  # ‖ε − ε̂‖²/D, Ho et al. eq. 14
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -333,25 +369,25 @@ def train_lab(
                     model, schedule, D, num=SAMPLE_NUM, seed=settings.seed, clip_range=clip
                 )
                 samples_step = step
-            if report is not None:
-                report(
-                    Progress(
-                        step=step,
-                        steps=settings.steps,
-                        elapsed=time.perf_counter() - start,
-                        loss_steps=np.asarray(loss_steps),
-                        loss=np.asarray(losses),
-                        band_loss=band_ema.copy(),
-                        samples=samples,
-                        samples_step=samples_step,
-                    )
-                )
+            progress = Progress(
+                step=step,
+                steps=settings.steps,
+                elapsed=time.perf_counter() - start,
+                loss_steps=np.asarray(loss_steps),
+                loss=np.asarray(losses),
+                band_loss=band_ema.copy(),
+                samples=samples,
+                samples_step=samples_step,
+            )
+        cpu += time.thread_time() - step_cpu
+        yield progress
     return _measure(
-        model, settings, data, ref, schedule, done_steps, start, cpu_start, loss_steps, losses
+        model, settings, data, ref, schedule, done_steps, start, cpu, loss_steps, losses
     )
 
 
-def _measure(model, settings, data, ref, schedule, step, start, cpu_start, ls, lv):
+def _measure(model, settings, data, ref, schedule, step, start, cpu, ls, lv):
+    measure_cpu = time.thread_time()
     model.eval()
     pred = _predict(model, ref.xk, ref.k)
     per_loss = ((ref.noise - pred) ** 2).mean(1)
@@ -387,7 +423,7 @@ def _measure(model, settings, data, ref, schedule, step, start, cpu_start, ls, l
         steps_done=step,
         cancelled=step < settings.steps,
         seconds=time.perf_counter() - start,
-        cpu_seconds=time.process_time() - cpu_start,
+        cpu_seconds=cpu + time.thread_time() - measure_cpu,
         loss_steps=np.asarray(ls, dtype=np.int64),
         loss=np.asarray(lv),
         final_loss=float(per_loss.mean()),
@@ -405,6 +441,11 @@ def _measure(model, settings, data, ref, schedule, step, start, cpu_start, ls, l
         trajectory_k=traj_k,
         trajectories=traj.astype(np.float32),
         field_learned=field,
+        field_k=ref.field_k,
+        field_x=ref.field_x,
+        field_star=ref.field_star,
+        real=ref.real,
+        num_blind=ref.num_blind,
         weights=save(state, metadata=meta),
         params=sum(p.numel() for p in model.parameters()),
     )
