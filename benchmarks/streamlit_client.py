@@ -47,6 +47,10 @@ class Session:
     states: dict[str, object] = field(default_factory=dict)  # id → value sent each rerun
     page: str = ""
     query: str = ""
+    page_script_hash: str = ""
+    # Fragments the server asked to rerun on a timer (``st.fragment(run_every=…)``): id →
+    # seconds. The frontend reruns each on that timer; a load test calls ``fragment(id)``.
+    auto_reruns: dict[str, float] = field(default_factory=dict)
 
     async def __aenter__(self) -> Session:
         ws_url = self.url.replace("http://", "ws://") + "/_stcore/stream"
@@ -58,7 +62,7 @@ class Session:
 
     async def open(self, page: str, query: str = "") -> RunResult:
         """Navigate to a page (URL path without the slash) with a query string."""
-        self.page, self.query = page, query
+        self.page, self.query, self.page_script_hash = page, query, ""
         self.widgets.clear()
         self.states.clear()
         return await self._rerun()
@@ -73,10 +77,20 @@ class Session:
             if kind == "button":  # a click is a trigger: it lasts one run
                 self.states.pop(widget_id, None)
 
-    async def _rerun(self) -> RunResult:
+    async def fragment(self, fragment_id: str) -> RunResult:
+        """Rerun one fragment, as the frontend does every ``run_every`` seconds."""
+        return await self._rerun(fragment_id)
+
+    async def _rerun(self, fragment_id: str = "") -> RunResult:
         msg = BackMsg()
         msg.rerun_script.query_string = self.query
         msg.rerun_script.page_name = self.page
+        # Like the frontend, name the page by the hash the server gave it: a rerun the server
+        # starts itself (st.rerun in a fragment) keeps only the hash.
+        msg.rerun_script.page_script_hash = self.page_script_hash
+        if fragment_id:
+            msg.rerun_script.fragment_id = fragment_id
+            msg.rerun_script.is_auto_rerun = True
         for widget_id, (kind, value) in self.states.items():
             state = msg.rerun_script.widget_states.widgets.add()
             state.id = widget_id
@@ -101,7 +115,20 @@ class Session:
             kind = forward.WhichOneof("type")
             if kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
                 self._note_element(forward.delta.new_element, exceptions, texts)
+            elif kind == "new_session" and not forward.metadata.run.fragment_ids:
+                self.auto_reruns.clear()  # a full run registers its timed fragments anew
+            elif kind == "navigation":  # st.navigation says which page this run showed
+                self.page_script_hash = forward.navigation.page_script_hash
+            elif kind == "auto_rerun":
+                self.auto_reruns[forward.auto_rerun.fragment_id] = forward.auto_rerun.interval
+            elif kind == "stop_auto_rerun":
+                for stopped in forward.stop_auto_rerun.fragment_ids:
+                    self.auto_reruns.pop(stopped, None)
+            elif kind == "page_info_changed":  # the page changed its URL (st.query_params)
+                self.query = forward.page_info_changed.query_string
             elif kind == "script_finished":
+                if forward.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                    continue  # st.rerun(): the server starts the next run itself
                 return RunResult(time.perf_counter() - start, received, exceptions, texts)
 
     def _note_element(self, element, exceptions: list[str], texts: list[str]) -> None:

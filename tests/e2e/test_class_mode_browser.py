@@ -129,3 +129,46 @@ def test_a_student_link_with_an_unknown_room_gets_a_note(browser, two_servers):
     assert page.get_by_role("heading", name=f"1 · {STEPS[0].title}").is_visible()
     page.context.close()
     assert errors == []
+
+
+def test_live_updates_stop_when_the_room_goes_quiet_or_closes(two_servers, redis_url):
+    """The fragment timer the server gives a student's browser: 1.5 s while the class is live,
+    none once it is quiet or closed (a websocket session, reading the same messages)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    import redis
+
+    from benchmarks.streamlit_client import Session
+    from timestep_lab.ui.classroom import STUDENT_POLL
+
+    room = Classroom(open_store(redis_url), STEPS)
+    code, token = room.start(1)
+
+    async def visit() -> list[dict[str, float]]:
+        timers = []
+        async with Session(two_servers[1]) as student:
+            await student.open("walkthrough", f"room={code}")
+            timers.append(dict(student.auto_reruns))
+            # Nothing has happened for longer than the idle limit.
+            quiet = room.store.get_room(code).updated - room.limits.idle_seconds - 1
+            redis.Redis.from_url(redis_url).hset(f"tl:room:{{{code}}}", "updated", quiet)
+            (fragment_id,) = student.auto_reruns
+            await student.fragment(fragment_id)
+            timers.append(dict(student.auto_reruns))
+            room.go_to(code, token, 2)  # the teacher acts: live again
+            await student.open("walkthrough", f"room={code}")
+            timers.append(dict(student.auto_reruns))
+            room.close(code, token)
+            (fragment_id,) = student.auto_reruns
+            await student.fragment(fragment_id)
+            timers.append(dict(student.auto_reruns))
+        return timers
+
+    # In a thread of its own: Playwright's sync API keeps an event loop running in this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        live, quiet, again, closed = pool.submit(asyncio.run, visit()).result(timeout=120)
+    assert list(live.values()) == [STUDENT_POLL]
+    assert quiet == {}
+    assert list(again.values()) == [STUDENT_POLL]
+    assert closed == {}
