@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
+from app_pages.sections.noise_level import noise_level_section
 from timestep_lab.encodings import (
     SCHEDULES,
     SPACINGS,
@@ -419,6 +420,8 @@ st.caption(
     + "."
 )
 show_code(sampling_timesteps)
+
+noise_level_section(pixels, seed, schedule, k, xk)
 
 with st.sidebar:
     link_to_view()

@@ -1,12 +1,13 @@
 """The noise page through AppTest: every control, hostile links, and every bad upload."""
 
+import numpy as np
 import pytest
 
 from tests.conftest import open_page, warnings_text
 from tests.images.corpus import malformed_files, valid_images
 
 PAGE = "app_pages/noise.py"
-CHARTS = {"curves", "forward_step", "filmstrip", "embedding_row", "spacing"}
+CHARTS = {"curves", "forward_step", "filmstrip", "embedding_row", "spacing", "noise_level"}
 
 
 def chart_keys(at):
@@ -26,9 +27,9 @@ def test_default_view_renders_every_view():
     assert not at.exception and not at.error and not at.warning
     assert at.title[0].value == "Noise levels"
     assert chart_keys(at) == CHARTS
-    assert [s.value[:2] for s in at.subheader] == ["1 ", "2 ", "3 ", "4 ", "5 "]
+    assert [s.value[:2] for s in at.subheader] == ["1 ", "2 ", "3 ", "4 ", "5 ", "6 "]
     assert len(at.get("download_button")) == 2  # schedule CSV, filmstrip PNG
-    assert len(at.expander) == 5  # a "Show code" beside each view
+    assert len(at.expander) == 6  # a "Show code" beside each view
     assert metric(at, "√ᾱ_k") == "0.722"  # linear, T = 1000, k = 250
     assert "leading: 900, 800" in captions(at)
 
@@ -131,6 +132,10 @@ def test_valid_uploads_replace_the_bundled_image_for_this_session_only():
         assert not at.error, case
         assert "Using your uploaded image" in at.info[0].value, case
         assert "not part of the link" in at.info[0].value
+        if case == "thin_png":  # one pixel high: no 2 × 2 blocks to read the noise from
+            assert chart_keys(at) == CHARTS - {"noise_level"}
+            assert "cannot read this image" in at.info[-1].value
+            continue
         assert chart_keys(at) == CHARTS, case
     assert "upload" not in at.query_params  # an upload is never part of the link
     at.file_uploader(key="upload").set_value(None).run()
@@ -151,3 +156,23 @@ def test_encoding_link_carries_T_and_k():
     at = open_page(PAGE, {"T": "500", "k": "77"})
     links = [link.proto for link in at.get("page_link")]
     assert any(link.page == "encoding" and "k=77" in link.query_string for link in links)
+
+
+def test_noise_level_view_reports_the_library_estimate_and_the_k_blind_card():
+    from timestep_lab.encodings import noise_schedule
+    from timestep_lab.images import WORKING_SIZE, bundled_image, to_signed
+    from timestep_lab.images.noise_level import estimate_sigma, timestep_from_sigma
+    from timestep_lab.models import load_card
+
+    at = open_page(PAGE, {"image": "hopper", "schedule": "cosine", "k": "300", "seed": "3"})
+    assert not at.exception
+    schedule = noise_schedule("cosine", 1000)
+    x0 = to_signed(bundled_image("hopper", WORKING_SIZE))
+    noise = np.random.default_rng(3).standard_normal(x0.shape)
+    sigma_hat = estimate_sigma(schedule.q_sample(x0, 300, noise))
+    k_hat = int(timestep_from_sigma(sigma_hat, schedule.sqrt_one_minus_alpha_bar))
+    caption = next(c.value for c in at.caption if "from x_k alone" in c.value)
+    assert f"σ̂ from x_k alone = {sigma_hat:.4f}, pointing to k̂ = {k_hat}." in caption
+    assert "read as noise" in caption  # the photo's texture near k = 0
+    accuracy = load_card("digits-none")["evaluation"]["w=1"]["class_accuracy"]
+    assert any(f"{accuracy:.1%} of the time" in m.value for m in at.markdown)
