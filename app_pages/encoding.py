@@ -18,7 +18,7 @@ from timestep_lab.encodings import (
     timestep_embedding,
     wavelengths,
 )
-from timestep_lab.encodings.display import evenly_spaced, heatmap_grid
+from timestep_lab.encodings.display import evenly_spaced
 from timestep_lab.figures import encoding as fig
 from timestep_lab.figures.encoding_static import heatmap_png_figure
 from timestep_lab.lesson.evidence import length_change, measured
@@ -33,6 +33,7 @@ from timestep_lab.ui import (
     show_code,
 )
 from timestep_lab.ui.arrays import shared_arrays
+from timestep_lab.ui.components.encoding_views import encoding_view
 from timestep_lab.ui.downloads import MAX_CSV_CELLS, csv_text, npz_download
 from timestep_lab.ui.shared import timestep_controls
 
@@ -59,11 +60,6 @@ def cached_similarities(num_timesteps: int, dim: int, base: float, layout: str):
     from_zero = row_similarity(embedding, 0)
     half = half_similarity_shift(from_zero, np.arange(num_timesteps))
     return rows, similarity_matrix(embedding[rows]), from_zero, half
-
-
-@shared_arrays(max_bytes=16 * 2**20, max_entries=16)  # a class on one link shares one k
-def cached_grid(num_timesteps: int, dim: int, base: float, layout: str, k: int):
-    return heatmap_grid(num_timesteps, dim, k=k, base=base, convention=layout)
 
 
 def compared_lengths(num_timesteps: int) -> list[int]:
@@ -169,8 +165,6 @@ if dim < MIN_DIM[layout]:
     dim = MIN_DIM[layout]
 
 embedding = cached_embedding(num_timesteps, dim, base, layout)
-freq_index, kind = column_roles(dim, convention=layout)
-row = embedding[k]
 
 # 1 ─ the heatmap ────────────────────────────────────────────────────────────────
 st.subheader("1 · The whole matrix P")
@@ -178,14 +172,12 @@ st.write(
     "Each row is one timestep's vector; each column one sin or cos wave. Columns that belong "
     "to fast frequencies flicker from row to row; slow ones change only over hundreds of rows."
 )
-grid = cached_grid(num_timesteps, dim, base, layout, k)
-labels = fig.column_labels(grid.columns, freq_index[grid.columns], kind[grid.columns])
-plot(fig.heatmap_figure(grid, labels, k), key="heatmap")
-shown = f"{grid.rows.size} of {num_timesteps} rows and {grid.columns.size} of {dim} columns"
+setting = dict(k=k, num_timesteps=num_timesteps, dim=dim, base=base, layout=layout)
+encoding_view("heatmap", key="heatmap", **setting)
 st.caption(
-    f"Heatmap of P for T = {num_timesteps}, d = {dim}, n = {base:g}, {layout} layout; row k = "
-    f"{k} is outlined. Showing {shown}: every cell is an exact value (no averaging), picked "
-    "evenly with whole sin/cos pairs kept. The PNG download has every cell."
+    f"Heatmap of P for T = {num_timesteps}, d = {dim}, n = {base:g}, {layout} layout: all "
+    f"{num_timesteps * dim:,} cells, computed by your browser (no averaging). Drag on it, use "
+    "the arrow keys or press Play to move the outlined row k; point at a cell to read it."
 )
 left, middle, right, _ = st.columns([1, 1, 1, 1])
 stem = f"encoding_{layout}_d{dim}_n{base:g}_T{num_timesteps}"
@@ -219,19 +211,15 @@ with right:
             f"P has {embedding.size:,} values, more than a CSV offered here holds "
             f"({MAX_CSV_CELLS:,}): take the .npz (`numpy.load`), or lower T or d."
         )
-show_code(timestep_embedding, heatmap_grid)
+show_code(timestep_embedding)
 
 # 2 ─ one vector ──────────────────────────────────────────────────────────────────
-st.subheader(f"2 · The vector P({k}) the network receives")
+st.subheader("2 · The vector P(k) the network receives")
 st.write(
     "This row is what the network is told about time. Its length is always √(d/2) for even d, "
     "so no timestep's vector is larger than another's."
 )
-plot(fig.vector_figure(row, kind, k), key="vector")
-st.caption(
-    f"P({k}) has {dim} values between {row.min():.3f} and {row.max():.3f}; its length is "
-    f"{np.linalg.norm(row):.4f} (√(d/2) = {np.sqrt(dim // 2):.4f})."
-)
+encoding_view("vector", key="vector", **setting)
 show_code(column_roles)
 
 # 3 ─ wavelengths ─────────────────────────────────────────────────────────────────
@@ -268,9 +256,6 @@ st.write(
     "the distance Δ between them, not on where they are."
 )
 sim_rows, _, reference_similarity, half = cached_similarities(num_timesteps, dim, base, layout)
-deltas = np.arange(num_timesteps) - k  # the rows of P are P(k + Δ) for these Δ
-similarity = row_similarity(embedding, k)
-reference = np.arange(num_timesteps)
 left, right = st.columns(2)
 with left:
     plot(k_free["similarity"], key="similarity")
@@ -279,14 +264,9 @@ with left:
         "the bright diagonal band is 'near in time'."
     )
 with right:
-    plot(
-        fig.shift_figure(
-            deltas, similarity, k, reference=(reference, reference_similarity), half_shift=half
-        ),
-        key="shift",
-    )
+    encoding_view("shift", key="shift", **setting)
     st.caption(
-        f"Similarity of P({k}) and P({k}+Δ) against Δ (blue) and of P(0) and P(Δ) (dashed): "
+        "Similarity of P(k) and P(k+Δ) against Δ (blue) and of P(0) and P(Δ) (dashed): "
         "the curves coincide, which is the relative-position property."
         + (
             f" The similarity first drops to ½ at Δ = {half:g}: timesteps closer than that "
@@ -311,14 +291,7 @@ with c1:
     i = int_control("i, frequency index", "i", 0, n_freqs - 1, 8)
 with c2:
     delta = int_control("Δ, shift in timesteps", "delta", 1, 200, 5)
-omega = frequencies(dim, base=base, convention=layout)[i]
-starts = [k, (k + num_timesteps // 3) % num_timesteps, (k + 2 * num_timesteps // 3) % num_timesteps]
-plot(fig.phase_circle_figure(omega, starts, delta, i), key="phase")
-turn = np.degrees(omega * delta) % 360
-st.caption(
-    f"Pair i = {i} turns by ω_{i}·Δ = {omega:.4g} × {delta} rad = {turn:.2f}° for each of "
-    f"the three starting timesteps {', '.join(map(str, starts))}."
-)
+encoding_view("phase", key="phase", i=i, delta=delta, **setting)
 show_code(frequencies)
 
 # 6 ─ the formula ─────────────────────────────────────────────────────────────────
@@ -328,26 +301,17 @@ if layout == "transformer":
         r"P(k, 2i) = \sin\!\left(\frac{k}{n^{2i/d}}\right),\quad "
         r"P(k, 2i+1) = \cos\!\left(\frac{k}{n^{2i/d}}\right)"
     )
-    exponent = rf"2\cdot{i}/{dim}"
-    columns = (2 * i, 2 * i + 1) if 2 * i + 1 < dim else (2 * i,)
 elif layout == "ddpm":
     st.latex(
         r"P(k, i) = \sin(k\,\omega_i),\ P(k, i + \tfrac{d}{2}) = \cos(k\,\omega_i),\ "
         r"\omega_i = n^{-i/(d/2-1)}"
     )
-    exponent = rf"{i}/({dim // 2}-1)"
-    columns = (i, i + dim // 2)
 else:
     st.latex(
         r"P(k, i) = \cos(k\,\omega_i),\ P(k, i + \tfrac{d}{2}) = \sin(k\,\omega_i),\ "
         r"\omega_i = n^{-i/(d/2)}"
     )
-    exponent = rf"{i}/{dim // 2}"
-    columns = (i, i + dim // 2)
-angle = k * omega
-values = ",\\ ".join(rf"P({k}, {j}) = \{kind[j]}({angle:.6g}) = {row[j]:+.6f}" for j in columns)
-st.latex(rf"k\,\omega_{{{i}}} = \frac{{{k}}}{{{base:g}^{{{exponent}}}}} = {angle:.6g}")
-st.latex(values)
+encoding_view("formula", key="formula", i=i, **setting)
 
 # 7 ─ the naive alternatives ──────────────────────────────────────────────────────
 st.subheader("7 · Why not just give the network k?")

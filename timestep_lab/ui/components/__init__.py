@@ -16,7 +16,8 @@ How to add a component (one concept per file, the JavaScript beside the Python t
    and use the same names (``timestepEmbedding``, ``alphaBar``, ``k``, ``d``, ``n``). Build
    the DOM with ``createElement``/``textContent`` (never ``innerHTML`` with data); export
    pure functions by name so tests can run them (``tests/ui/components/``).
-2. Optionally ``NAME.css`` beside it (scoped: the component lives in a shadow root).
+2. Optionally ``NAME.css`` beside it (scoped: the component lives in a shadow root), or
+   ``define(NAME, css="views.css")`` for the timestep views' shared look.
 3. In ``NAME.py``: ``mount = define("NAME")`` once at import, then a function that builds the
    data (float arrays through ``typed_array``) and calls
    ``mount(key=..., data=..., on_<state>_change=...)``.
@@ -50,16 +51,17 @@ def source(filename: str) -> str | None:
     return path.read_text(encoding="utf-8") if path.exists() else None
 
 
-def define(name: str, *, html: str | None = None) -> Any:
-    """Register component ``name`` from ``name.js`` (and ``name.css`` if present).
+def define(name: str, *, css: str | None = None, html: str | None = None) -> Any:
+    """Register component ``name`` from ``name.js`` and ``css`` (default ``name.css``, if any).
 
+    ``views.css`` is the shared look of the timestep views (toolbar, canvas, readout).
     Returns Streamlit's mounting command. Call once per component, at import time.
     """
     js = source(f"{name}.js")
     if js is None:
         raise ValueError(f"component {name!r} has no {name}.js in {HERE}")
     return st.components.v2.component(
-        PREFIX + name, js=js, css=source(f"{name}.css"), html=html, isolate_styles=True
+        PREFIX + name, js=js, css=source(css or f"{name}.css"), html=html, isolate_styles=True
     )
 
 
