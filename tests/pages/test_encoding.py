@@ -1,17 +1,15 @@
 """The encoding page through AppTest: every control, every layout, hostile links."""
 
+import json
+
 import pytest
 
 from tests.conftest import open_page, warnings_text
 
 PAGE = "app_pages/encoding.py"
-CHARTS = {
-    "heatmap",
-    "vector",
+CHARTS = {  # drawn by plotly; the views of row k are drawn by the browser (VIEWS)
     "wavelengths",
     "similarity",
-    "shift",
-    "phase",
     "naive_raw",
     "naive_norm",
     "naive_sin",
@@ -19,8 +17,17 @@ CHARTS = {
 }
 
 
+VIEWS = {"heatmap", "vector", "shift", "phase", "formula"}
+
+
 def chart_keys(at):
     return {c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")}
+
+
+def view_data(at) -> dict[str, dict]:
+    """What each browser view of row k was sent, by view name."""
+    views = [c for c in at.get("bidi_component") if c.proto.component_name.endswith("views")]
+    return {data["view"]: data for data in (json.loads(c.proto.json) for c in views)}
 
 
 def test_default_view_renders_every_figure():
@@ -28,8 +35,13 @@ def test_default_view_renders_every_figure():
     assert not at.exception
     assert at.title[0].value == "Encoding explorer"
     assert chart_keys(at) == CHARTS
+    assert set(view_data(at)) == VIEWS
+    for data in view_data(at).values():  # a handful of numbers, never the matrix
+        assert data["k"] == 250 and data["T"] == 1000 and data["d"] == 128
+        assert data["n"] == 10000 and data["layout"] == "transformer"
+    assert view_data(at)["phase"]["i"] == 8 and view_data(at)["phase"]["delta"] == 5
     assert not at.warning
-    assert len(at.get("latex")) == 3
+    assert len(at.get("latex")) == 1  # the formula; its numbers are drawn by the browser
 
 
 def test_every_control_moves_without_error():
@@ -87,7 +99,15 @@ def test_link_reproduces_the_view():
     assert at.slider(key="T").value == 300 and at.slider(key="k").value == 123
     assert at.selectbox(key="layout").value == "ldm"
     assert at.slider(key="i").value == 3 and at.slider(key="delta").value == 7
-    assert at.subheader[1].value == "2 · The vector P(123) the network receives"
+    data = view_data(at)["vector"]
+    assert (data["d"], data["n"], data["T"], data["k"], data["layout"]) == (
+        48,
+        500,
+        300,
+        123,
+        "ldm",
+    )
+    assert view_data(at)["phase"]["i"] == 3 and view_data(at)["phase"]["delta"] == 7
 
 
 @pytest.mark.parametrize(

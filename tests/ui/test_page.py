@@ -24,7 +24,12 @@ def test_hidden_controls_vanish_and_keep_the_link_value():
     assert not at.exception and not at.warning
     keys = {s.key for s in at.slider} | {s.key for s in at.select_slider}
     assert "d" not in keys and "n" not in keys and "k" in keys
-    assert at.subheader[1].value == "2 · The vector P(7) the network receives"
+    views = [
+        json.loads(c.proto.json)
+        for c in at.get("bidi_component")
+        if c.proto.component_name.endswith("encoding_views")
+    ]
+    assert views and all(v["k"] == 7 and v["d"] == 48 for v in views)
     assert "d = 48" in at.caption[0].value
     # the value survives reruns caused by other controls
     at.slider(key="k").set_value(8).run()
@@ -53,7 +58,13 @@ def test_presenter_mode_enlarges_figures():
     plain = open_page(PAGE)
     big = open_page(PAGE, {"presenter": "1"})
     assert not big.exception
-    assert chart_height(big, "heatmap") > chart_height(plain, "heatmap")
+    assert chart_height(big, "wavelengths") > chart_height(plain, "wavelengths")
+    views = [
+        json.loads(c.proto.json)
+        for c in big.get("bidi_component")
+        if c.proto.component_name.endswith("encoding_views")
+    ]
+    assert views and all(v["presenter"] for v in views)
     assert len(big.get("html")) == 1 and len(plain.get("html")) == 0
 
 

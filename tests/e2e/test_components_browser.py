@@ -1,0 +1,82 @@
+"""The browser views driven like a hand: arrow keys, a drag, play; k goes back when they end."""
+
+from urllib.parse import parse_qs, urlparse
+
+from tests.e2e.conftest import open_app, wait_for_rerun
+
+ALL_VIEWS_AT = """(k) => [...document.querySelectorAll('*')].filter(e => e.shadowRoot)
+    .flatMap(e => [...e.shadowRoot.querySelectorAll('.tl-view')])
+    .every(v => v.dataset.k === String(k))"""
+
+
+def url_k(page) -> str:
+    return parse_qs(urlparse(page.url).query)["k"][0]
+
+
+def pixels(view) -> str:
+    return view.locator("canvas").evaluate("c => c.toDataURL()")
+
+
+def sidebar_k(page) -> str:
+    return page.get_by_role("slider", name="k, timestep").input_value()
+
+
+def test_arrow_keys_move_every_view_then_the_slider_and_the_url(page, app_url):
+    open_app(page, f"{app_url}/encoding?d=64&T=300&k=100")
+    heatmap, vector = page.locator(".tl-view").nth(0), page.locator(".tl-view").nth(1)
+    before = pixels(heatmap), pixels(vector)
+    heatmap.focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(ALL_VIEWS_AT, arg=105)
+    assert (pixels(heatmap), pixels(vector)) != before
+    assert "P(105) has 64 values" in vector.inner_text()
+    # when the keys rest, k goes back to Python: the sidebar slider and the URL follow
+    page.wait_for_function("() => new URL(location.href).searchParams.get('k') === '105'")
+    wait_for_rerun(page)
+    assert sidebar_k(page) == "105"
+    page.keyboard.press("End")
+    page.wait_for_function(ALL_VIEWS_AT, arg=299)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.errors == []
+
+
+def test_dragging_on_the_heatmap_moves_k(page, app_url):
+    open_app(page, f"{app_url}/encoding?d=32&T=200&k=10")
+    canvas = page.locator(".tl-view").first.locator("canvas")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    x = box["x"] + box["width"] / 2
+    page.mouse.move(x, box["y"] + 0.2 * box["height"])
+    page.mouse.down()
+    for fraction in (0.3, 0.4, 0.5, 0.6):
+        page.mouse.move(x, box["y"] + fraction * box["height"])
+    k_during = int(page.locator(".tl-view").first.get_attribute("data-k"))
+    assert k_during > 50
+    assert url_k(page) == "10"  # nothing sent while the pointer is down
+    page.mouse.up()
+    page.wait_for_function(
+        "(k) => new URL(location.href).searchParams.get('k') === k", arg=str(k_during)
+    )
+    wait_for_rerun(page)
+    assert sidebar_k(page) == str(k_during)
+    assert page.errors == []
+
+
+def test_play_animates_k_and_pause_sends_it(page, app_url):
+    open_app(page, f"{app_url}/noise?T=1000&k=0")
+    view = page.locator(".tl-view").first
+    before = pixels(view)
+    view.get_by_role("button", name="▶ Play").click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('*')].filter(e => e.shadowRoot)"
+        ".flatMap(e => [...e.shadowRoot.querySelectorAll('.tl-view')])"
+        ".every(v => Number(v.dataset.k) >= 100)"
+    )
+    view.get_by_role("button", name="❚❚ Pause").click()
+    k = view.get_attribute("data-k")
+    assert pixels(view) != before
+    page.wait_for_function("(k) => new URL(location.href).searchParams.get('k') === k", arg=k)
+    wait_for_rerun(page)
+    assert sidebar_k(page) == k
+    assert page.errors == []
