@@ -232,6 +232,33 @@ def lie_view():
     )
 
 
+def spectral_bias_view():
+    from app_pages.sections.spectral_bias import cached_fits, fit_summary, sb_figure
+
+    result = cached_fits(1000, 32, 10_000.0, "transformer")
+    plot(sb_figure(result), key="lesson_spectral_bias")
+    st.caption(fit_summary(result))
+
+
+def noise_level_view():
+    from app_pages.sections.noise_level import cached_sweep
+    from timestep_lab.figures.noise_level import noise_level_figure
+    from timestep_lab.images import WORKING_SIZE
+
+    schedule = noise_schedule("linear", 1000)
+    sweep = cached_sweep(bundled_image("hopper", WORKING_SIZE), SEED, "linear", 1000, False, K)
+    plot(
+        noise_level_figure(sweep.timesteps, sweep.sigma, sweep.sigma_hat, sweep.k_hat, K),
+        key="lesson_noise_level",
+    )
+    within = sweep.first_within(0.10)
+    if within is not None:
+        st.caption(
+            f"Within 10% of the true σ from k = {within} on (the photo, linear, seed {SEED}); "
+            f"σ_k = {schedule.sqrt_one_minus_alpha_bar[-1]:.4f} at k = 999."
+        )
+
+
 FIGURES = {
     "filmstrip": filmstrip_view,
     "naive": naive,
@@ -243,6 +270,8 @@ FIGURES = {
     "network": network_view,
     "guidance": guidance_view,
     "lie": lie_view,
+    "spectral_bias": spectral_bias_view,
+    "noise_level": noise_level_view,
     "summary": network_view,
 }
 

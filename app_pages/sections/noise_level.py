@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import streamlit as st
 
-import timestep_lab
 from timestep_lab.encodings import NoiseSchedule, noise_schedule
 from timestep_lab.encodings.display import evenly_spaced
 from timestep_lab.figures.noise_level import noise_level_figure
@@ -20,12 +16,11 @@ from timestep_lab.images.noise_level import (
     noise_level_sweep,
     timestep_from_sigma,
 )
+from timestep_lab.lesson.evidence import blind_model_sentence
 from timestep_lab.ui import plot, show_code
 
 SWEEP_POINTS = 120  # timesteps in the sweep (every one when T is smaller)
 TOLERANCE = 0.10  # "within 10 %" of the true σ
-# Read as JSON, not through timestep_lab.models (which imports torch): this page stays light.
-CARDS = Path(timestep_lab.__file__).parent / "models" / "weights"
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -40,15 +35,6 @@ def cached_sweep(
     return noise_level_sweep(
         x0, noise, schedule.sqrt_alpha_bar, schedule.sqrt_one_minus_alpha_bar, timesteps
     )
-
-
-def card_accuracy(name: str) -> tuple[float, int] | None:
-    """(class accuracy at w = 1, samples read) from a digits model card; None if not measured."""
-    try:
-        evaluation = json.loads((CARDS / f"{name}.json").read_text())["evaluation"]
-        return float(evaluation["w=1"]["class_accuracy"]), int(evaluation["num"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
 
 
 def flat_from(schedule: NoiseSchedule) -> int:
@@ -108,16 +94,9 @@ def noise_level_section(
             else ""
         )
     )
-    none, sinusoidal = card_accuracy("digits-none"), card_accuracy("digits")
-    if none is not None and sinusoidal is not None:
-        st.markdown(
-            f"**A network can learn this too.** Our `digits-none` twin is never told k and still "
-            f"draws the digit it is asked for {none[0]:.1%} of the time at w = 1, against "
-            f"{sinusoidal[0]:.1%} for the twin told P(k) (model cards: one training seed each, "
-            f"an independent classifier's reading of {none[1]:,} samples). Sun et al. 2025 removed "
-            "the noise conditioning from a range of diffusion and flow models: most degrade "
-            "gracefully, and some do better."
-        )
+    blind = blind_model_sentence()
+    if blind is not None:
+        st.markdown(f"**A network can learn this too.** {blind}")
     st.page_link(
         "app_pages/denoiser.py",
         label="Watch the k-blind twin denoise",

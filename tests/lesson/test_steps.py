@@ -10,8 +10,8 @@ from timestep_lab.lesson.steps import half_signal_timestep, slowest_wavelength
 STEPS = lesson()
 
 
-def test_the_lesson_has_eight_to_twelve_steps_and_covers_the_story():
-    assert 8 <= len(STEPS) <= 12
+def test_the_lesson_has_eight_to_fourteen_steps_and_covers_the_story():
+    assert 8 <= len(STEPS) <= 14
     titles = " ".join(step.title.lower() for step in STEPS)
     for topic in (
         "network",
@@ -60,3 +60,43 @@ def test_the_faq_is_in_the_quiz():
     assert "Why does the timestep encoding matter" in prompts
     assert "How does the sinusoidal encoding work" in prompts
     assert "text (or class) embedder" in prompts
+
+
+def step_with_figure(figure):
+    return next(step for step in STEPS if step.figure == figure)
+
+
+def test_spectral_bias_answer_is_what_the_fit_measures():
+    """The step's answer ("the one fed P(k)") is the fit the walkthrough draws, measured."""
+    import torch
+
+    from timestep_lab.models.spectral_bias import spectral_bias_fits
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        result = spectral_bias_fits(1000, dim=32)  # the walkthrough's settings
+    finally:
+        torch.set_num_threads(threads)
+    question = step_with_figure("spectral_bias").questions[0]
+    assert question.options[question.answer] == "The one fed P(k)"
+    assert result.error_ratio >= 3
+    assert result.detail_captured("sinusoidal") > 0.9 > 0.25 > result.detail_captured("scalar")
+
+
+def test_noise_reading_answer_and_numbers_come_from_the_estimate():
+    from timestep_lab.images import WORKING_SIZE, bundled_image, to_signed
+    from timestep_lab.images.noise_level import estimate_sigma
+    from timestep_lab.lesson.steps import noise_reading
+
+    reading = noise_reading()
+    schedule = noise_schedule("linear", 1000)
+    x0 = to_signed(bundled_image("hopper", WORKING_SIZE))
+    noise = np.random.default_rng(0).standard_normal(x0.shape)
+    assert reading.sigma_hat == pytest.approx(
+        estimate_sigma(schedule.q_sample(x0, reading.k, noise)), rel=1e-12
+    )
+    assert reading.holds_at_k and reading.texture_ratio > 1.5
+    question = step_with_figure("noise_level").questions[0]
+    assert "except near k = 0" in question.options[question.answer]
+    assert f"σ̂ = {reading.sigma_hat:.3f}" in question.why

@@ -7,7 +7,9 @@ from timestep_lab.lesson import Choice, lesson
 
 PAGE = "app_pages/walkthrough.py"
 STEPS = lesson()
-SLIDE_STEPS = {1, 4, 9, 10}  # steps whose figure has a PNG for slides
+# steps whose figure has a PNG for slides
+SLIDE_FIGURES = {"filmstrip", "heatmap", "guidance", "lie"}
+SLIDE_STEPS = {n for n, step in enumerate(STEPS, 1) if step.figure in SLIDE_FIGURES}
 
 
 def answer(at, number: int, *, right: bool):

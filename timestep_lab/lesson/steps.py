@@ -13,6 +13,8 @@ from functools import cache
 import numpy as np
 
 from timestep_lab.encodings import noise_schedule, wavelengths
+from timestep_lab.images import WORKING_SIZE, bundled_image, to_signed
+from timestep_lab.images.noise_level import noise_level_sweep
 from timestep_lab.lesson.evidence import length_change, measured
 
 
@@ -85,10 +87,53 @@ def blind_versus_told() -> str:
     )
 
 
+@dataclass(frozen=True)
+class NoiseReading:
+    """The noise level read off one noised photo alone, at k and at k = 0 (linear, T = 1000)."""
+
+    k: int
+    sigma: float  # √(1−ᾱ_k), the truth
+    sigma_hat: float  # σ̂ from x_k alone
+    k_hat: int
+    sigma_first: float  # the same at k = 0
+    sigma_hat_first: float
+
+    @property
+    def holds_at_k(self) -> bool:
+        return abs(self.sigma_hat / self.sigma - 1) <= 0.10
+
+    @property
+    def texture_ratio(self) -> float:
+        """σ̂ / σ at k = 0: how much the photo's own detail inflates the estimate there."""
+        return self.sigma_hat_first / self.sigma_first
+
+
+@cache
+def noise_reading(k: int = 250, seed: int = 0) -> NoiseReading:
+    """Donoho's σ̂ of the bundled photo noised to k (and to 0) under linear, T = 1000."""
+    schedule = noise_schedule("linear", 1000)
+    x0 = to_signed(bundled_image("hopper", WORKING_SIZE))
+    noise = np.random.default_rng(seed).standard_normal(x0.shape)
+    sweep = noise_level_sweep(
+        x0, noise, schedule.sqrt_alpha_bar, schedule.sqrt_one_minus_alpha_bar, [0, k]
+    )
+    return NoiseReading(
+        k,
+        float(sweep.sigma[1]),
+        float(sweep.sigma_hat[1]),
+        int(sweep.k_hat[1]),
+        float(sweep.sigma[0]),
+        float(sweep.sigma_hat[0]),
+    )
+
+
 def lesson() -> tuple[LessonStep, ...]:
     """The steps of the lesson, in order."""
     change = length_change(250, 1000, 4000)  # the k/T question's numbers, cosine schedule
     last_linear = float(noise_schedule("linear", 1000).alpha_bar[-1])
+    reading = noise_reading()
+    # The answer follows the measurement: close at k, fooled by the photo's texture at k = 0.
+    reads_answer = (1 if reading.texture_ratio > 1.5 else 2) if reading.holds_at_k else 0
     return (
         LessonStep(
             title="One network, a thousand noise levels",
@@ -240,6 +285,35 @@ def lesson() -> tuple[LessonStep, ...]:
             "only the distance Δ matters.",
         ),
         LessonStep(
+            title="Why sines help a small network",
+            text=(
+                "A small network fed one number learns smooth, slowly varying functions of it "
+                "first and sharp detail late or never: its spectral bias (Rahaman et al. 2019). "
+                "Fed sin and cos of that number at many frequencies, it can reach fast detail "
+                "(Tancik et al. 2020, “Fourier features”). Here the same small network, with "
+                "the same width, training steps and seed, learns a curve with sharp jumps in "
+                "k: once from k/T, once from P(k)."
+            ),
+            questions=(
+                Choice(
+                    prompt="Which of the two networks draws the jumps?",
+                    options=(
+                        "The one fed k/T",
+                        "The one fed P(k)",
+                        "Both, about equally well",
+                    ),
+                    answer=1,
+                    why="Fed k/T, the network follows the slow sine and smooths the jumps "
+                    "away; fed P(k), its fast columns let it draw them. That, not the "
+                    "length of the process, is the strong reason for sinusoids in front "
+                    "of a small MLP.",
+                ),
+            ),
+            figure="spectral_bias",
+            after="Grey: the target. Red: the fit from k/T. Blue: the fit from P(k). Right: "
+            "how fast each one's error fell.",
+        ),
+        LessonStep(
             title="What a timestep means: a noise level",
             text=(
                 "Timestep k stands for a noise level: x_k = √ᾱ_k·x₀ + √(1−ᾱ_k)·ε. ᾱ_k is the "
@@ -265,6 +339,36 @@ def lesson() -> tuple[LessonStep, ...]:
             figure="schedules",
             after="ᾱ_k for four schedules, with the marker at the half-signal timestep of "
             "the linear one.",
+        ),
+        LessonStep(
+            title="Can you tell the step from the image?",
+            text=(
+                "The network is told k, but x_k carries its own noise level. A photo's "
+                "finest-scale wavelet coefficients are mostly noise, so their median size "
+                "estimates the noise's σ (Donoho & Johnstone 1994), and σ_k = √(1−ᾱ_k) "
+                "names the step. No network: one line of arithmetic on the noisy image."
+            ),
+            questions=(
+                Choice(
+                    prompt=f"The photo is noised to k = {reading.k} (linear, T = 1000). "
+                    "Reading only the noisy image, can σ be estimated?",
+                    options=(
+                        "No: only the encoding P(k) carries the noise level",
+                        "Yes, closely, except near k = 0, where the photo's own fine detail "
+                        "looks like noise",
+                        "Yes, exactly, at every step",
+                    ),
+                    answer=reads_answer,
+                    why=f"At k = {reading.k}, σ = {reading.sigma:.3f} and the image alone "
+                    f"gives σ̂ = {reading.sigma_hat:.3f}, pointing to k̂ = {reading.k_hat}. "
+                    f"At k = 0 the estimate is {reading.texture_ratio:.1f}× too high: the "
+                    "photo's texture reads as noise." + blind_versus_told(),
+                ),
+            ),
+            figure="noise_level",
+            after="Left: the true σ_k (grey) and σ̂ read off x_k alone (blue). Right: the "
+            "timestep k̂ it points to against the true k; where σ_k no longer changes, "
+            "k̂ cannot tell the steps apart.",
         ),
         LessonStep(
             title="Three layouts, one idea",
