@@ -64,7 +64,7 @@ def test_dragging_on_the_heatmap_moves_k(page, app_url):
 
 
 def test_play_animates_k_and_pause_sends_it(page, app_url):
-    open_app(page, f"{app_url}/noise?T=1000&k=0")
+    open_app(page, f"{app_url}/encoding?d=64&T=1000&k=0")
     view = page.locator(".tl-view").first
     before = pixels(view)
     view.get_by_role("button", name="▶ Play").click()
