@@ -267,7 +267,7 @@ end_note = (
     if zsnr
     else f"At k = {last}, {schedule_name} still keeps ᾱ = {schedule.alpha_bar[last]:.2e} "
     f"(SNR {schedule.snr_db[last]:.1f} dB): a trace of the image survives the last step "
-    "(the signal leak of Lin et al. 2024); ᾱ reaches 0 only with zero terminal SNR."
+    "(Lin et al. 2024, Table 1); ᾱ reaches 0 only with zero terminal SNR."
 )
 if schedule_name != "cosine" and num_timesteps != 1000:
     at_1000 = noise_schedule(schedule_name, 1000, zero_terminal_snr=zsnr).alpha_bar[-1]

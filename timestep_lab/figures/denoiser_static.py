@@ -80,7 +80,7 @@ def trajectory_gif(
         picture = np.full((left.shape[0] + banner, left.shape[1] * 2 + 12, 3), 255, np.uint8)
         picture[banner:] = np.concatenate([left, gap, right], axis=1)
         image = Image.fromarray(picture)
-        text = "x_0, the samples" if last else f"k = {step.k}: x_k (left), x0 guess (right)"
+        text = "x_0, the samples" if last else f"k = {step.k}: x_k (left), x0 estimate (right)"
         ImageDraw.Draw(image).text((4, 3), text, fill=(0, 0, 0))
         # No dithering: it would scatter the flat upscaled pixels and triple the file.
         frames.append(image.quantize(colors=64, dither=Image.Dither.NONE))
