@@ -406,8 +406,10 @@ st.write(
     f"Press Generate to run {options['sampler'].upper()} for S = {options['steps']} steps, "
     f"asking for {asked} with guidance w = {options['guidance']:g}. Left: x_k, the sample now. "
     "Right: x̂₀, the network's estimate of the clean sample from x_k: approximately the average "
-    "E[x₀ | x_k] of the clean images that could have produced x_k, so it is blurry while the "
-    "noise is high."
+    "E[x₀ | x_k] of the clean images that could have produced x_k, so at high noise it is a "
+    "blurry, typical digit, much the same for every sample. (At the very first step √ᾱ_k is "
+    "tiny, x̂₀ = (x_k − √(1−ᾱ_k)·ε̂)/√ᾱ_k magnifies every error in ε̂, and x̂₀ is mostly "
+    "clipped to ±1.)"
 )
 generate_specs = {"run": (name, options, "")}
 refused = refusal(generate_specs)

@@ -170,7 +170,8 @@ embedding = cached_embedding(num_timesteps, dim, base, layout)
 st.subheader("1 · The whole matrix P")
 st.write(
     "Each row is one timestep's vector; each column one sin or cos wave. Columns that belong "
-    "to fast frequencies flicker from row to row; slow ones change only over hundreds of rows."
+    "to fast frequencies flicker from row to row; slow ones change only over hundreds of "
+    "rows or more."
 )
 setting = dict(k=k, num_timesteps=num_timesteps, dim=dim, base=base, layout=layout)
 encoding_view("heatmap", key="heatmap", **setting)
@@ -359,11 +360,8 @@ with c3:
     plot(k_free["naive_sin"], key="naive_sin")
     st.caption(
         "Every value stays in [−1, 1]; fast columns change a lot between neighbours, slow ones "
-        "place k in the whole range. That helps the small MLP that reads it: fed one scalar, a "
-        "network learns slowly varying functions of it first (spectral bias, Rahaman et al. "
-        "2019), while sin/cos features at many frequencies let it represent fast changes "
-        "(Tancik et al. 2020), and a shift by Δ is a fixed rotation a linear layer can apply "
-        "(Vaswani et al. 2017, §3.5)."
+        "place k in the whole range. Why that helps the small MLP that reads it: “Why sines?” "
+        "below."
     )
 show_code(raw_index_encoding, normalized_index_encoding, length_change)
 spectral_bias_section(num_timesteps, dim, base, layout)

@@ -94,3 +94,16 @@ def test_guidance_trades_variety_for_fidelity_in_the_card():
     frechet = [r["frechet"] for r in rows]
     assert accuracy == sorted(accuracy)
     assert frechet[0] < frechet[1] < frechet[2]
+
+
+def test_x0_estimate_is_a_typical_digit_at_high_noise(digits):
+    """D1: x̂₀ ≈ E[x₀ | x_k]: at high noise the samples' estimates are alike and greyer than
+    the finished digits; at the very first step x̂₀ is clipped (√ᾱ_k tiny)."""
+    model, card = digits
+    steps = list(sample_trajectory(model, model_schedule(card), **LESSON))
+    first, high, last = steps[0], steps[3], steps[-1]
+    assert high.k > 800 > last.k
+    assert np.mean(np.abs(first.x0_pred) >= 0.999) > 0.9
+    spread = lambda x: float(x.std(axis=0).mean())  # noqa: E731  how unalike the samples are
+    assert spread(high.x0_pred) < 0.6 * spread(last.x_prev)
+    assert np.abs(high.x0_pred).mean() < np.abs(last.x_prev).mean()

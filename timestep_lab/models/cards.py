@@ -188,3 +188,51 @@ def twins_summary(rows: dict[str, dict | None], w_eval: float | None) -> str:
         "training seed. This comparison does not test why large models use sinusoids; that "
         "is about what a small MLP can learn from one scalar (see the encoding explorer)."
     )
+
+
+README_ROWS = (("digits", 1.0), ("digits", 2.0), ("digits", 4.0))
+README_ROWS += (("digits-scalar", 1.0), ("digits-raw", 1.0), ("digits-none", 1.0))
+
+
+def readme_table() -> str:
+    """The README's evaluation table, built from the model cards (a test keeps them equal)."""
+    labels = {"digits": "digits (sinusoidal)", "digits-scalar": "digits-scalar (k/T)"}
+    labels |= {"digits-raw": "digits-raw (k)", "digits-none": "digits-none (no k)"}
+    lines = [
+        "| model | w | class accuracy | 95% interval | Fréchet | 95% interval | × floor |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, w in README_ROWS:
+        row, w_eval = card_row(name, w)
+        if row is None or w_eval != w:
+            continue
+        acc, fd = row.get("class_accuracy_interval"), row.get("frechet_interval")
+        lines.append(
+            f"| {labels[name] if w == 1 or name != 'digits' else name} | {w:g} | "
+            f"{row['class_accuracy']:.3f} | "
+            + (f"{acc['low']:.3f}–{acc['high']:.3f}" if acc else "–")
+            + f" | {row['frechet']:.2f} | "
+            + (f"{fd['low']:.2f}–{fd['high']:.2f}" if fd else "–")
+            + f" | {row['frechet'] / row['frechet_floor']:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def readme_comparisons() -> str:
+    """The README's paired comparisons of each twin with ``digits`` at w = 1, from the cards."""
+    lines = []
+    for name in ("digits-scalar", "digits-raw", "digits-none"):
+        gap = paired_gap(name)
+        if gap is None:
+            continue
+        acc, fd = (
+            gap["accuracy_minus_sinusoidal_interval"],
+            gap["frechet_minus_sinusoidal_interval"],
+        )
+        lines.append(
+            f"- {TWINS[name]} − sinusoidal P(k): accuracy "
+            f"{gap['accuracy_minus_sinusoidal'] * 100:+.1f} points "
+            f"[{acc['low'] * 100:+.1f}, {acc['high'] * 100:+.1f}], Fréchet "
+            f"{gap['frechet_minus_sinusoidal']:+.2f} [{fd['low']:+.2f}, {fd['high']:+.2f}]"
+        )
+    return "\n".join(lines)
