@@ -9,7 +9,7 @@ from timestep_lab.encodings import noise_schedule
 from timestep_lab.encodings.sinusoidal import CONVENTIONS
 from timestep_lab.figures import train as fig
 from timestep_lab.models import exact, lab
-from timestep_lab.models.labdata import DATA_NAMES, custom_1d, preset
+from timestep_lab.models.labdata import DATA_NAMES, MIN_DRAWN, custom_1d, drawn, preset
 from timestep_lab.models.timecond import CONDITIONINGS, TimeConditioning
 from timestep_lab.ui import (
     bool_control,
@@ -22,6 +22,7 @@ from timestep_lab.ui import (
     plot,
     show_code,
 )
+from timestep_lab.ui.components.point_canvas import point_canvas
 from timestep_lab.ui.jobs import JobRefused, status_text
 from timestep_lab.ui.training import Request, cancel, finished, max_steps, request_runs
 
@@ -51,6 +52,8 @@ def data_controls():
         help="1D and 2D Gaussian mixtures (the exact answer is a formula), your own 1D "
         "mixture, or 1,000 points of a 2D shape (exact for those points).",
     )
+    if name == "drawn":
+        return name  # the canvas is drawn in the page, where it has room
     if name != "custom_1d":
         return preset(name)
     parts = int_control("Components", "parts", 1, 4, 2)
@@ -209,8 +212,9 @@ def show_results(data, results: list[lab.LabResult], spread: bool) -> None:
     st.caption(
         "final loss: ‖ε − ε̂‖²/D on fixed test draws · error to ε*: ‖ε̂ − ε*‖²/D · gap to blind "
         "floor: loss minus the best loss without k on the same draws (below 0: the network uses "
-        "k) · energy distance: 500 DDIM-50 samples against 500 fresh data points, beside the "
-        "distance between two fresh draws of the data (real-vs-real)."
+        f"k) · energy distance: {lab.SAMPLE_NUM} DDIM-{lab.SAMPLE_STEPS} samples against "
+        f"{lab.SAMPLE_NUM} fresh data points, beside the distance between two fresh draws of the "
+        "data (real-vs-real)."
     )
     curves = [(r.settings.cond, r.settings.seed, r.loss_steps, r.loss) for r in results]
     plot(
@@ -226,10 +230,14 @@ def show_results(data, results: list[lab.LabResult], spread: bool) -> None:
     st.caption(
         f"Grey bars: how much worse the best k-blind prediction is than ε*, per band; it is "
         f"largest for k in {edges[worst]}–{edges[worst + 1] - 1} here "
-        f"({blind_excess[worst]:.3f}). A `none` network cannot beat ε*_∅, so its error to ε* "
-        "stays above the bars (up to the noise of the test draws)."
+        f"({blind_excess[worst]:.3f}). Averaged over all k, no network told nothing beats ε*_∅, "
+        "so a `none` run's mean error to ε* is at least the bars' mean (up to the noise of the "
+        "test draws); within one band it may dip below a bar, paid for in others."
     )
-    st.markdown("**Samples** (DDIM, 50 steps, η = 0, the same starting noise for every run).")
+    st.markdown(
+        f"**Samples** (DDIM, {lab.SAMPLE_STEPS} steps, η = 0, the same starting noise for every "
+        "run)."
+    )
     shown = [r for r in results if r.settings.seed == first.settings.seed]
     plot(
         fig.samples_figure(
@@ -324,10 +332,11 @@ def dimension_view(schedule_name: str) -> None:
         f"{k_true}, the posterior p(k | x_k) has a standard deviation of {widths[0]:.0f} "
         f"timesteps at D = 1 (knowing nothing gives {uniform:.0f}), {widths[6]:.1f} at D = "
         f"{DIMS[6]} (our 8×8 digits) and {widths[-1]:.1f} at D = {DIMS[-1]} (a 64×64 image). "
-        "The squared norm of x_k averages over D coordinates, so its noise shrinks like 1/√D. "
-        "This is why a network that is never told k still denoises images, and why a 1D one "
-        'cannot; Sun et al. 2025, "Is noise conditioning necessary for denoising generative '
-        'models?" (arXiv 2502.13129, §4), make this argument and measure it on images.'
+        "The squared norm ‖x_k‖²/D averages D coordinates, so its relative spread shrinks like "
+        "√(2/D). This is why a network that is never told k can still denoise images (Sun et "
+        'al. 2025, "Is noise conditioning necessary for denoising generative models?", '
+        "arXiv 2502.13129, §4, make this argument and measure it on images), while on 1D data "
+        "the best k-blind prediction can stay far from ε* (the floors above)."
         + (
             " At σ = 1 the data has the noise's own variance, so x_k ~ N(0, I) at every k and "
             "nothing can be read, in any dimension."
@@ -353,6 +362,24 @@ with st.sidebar:
         st.error(f"These data cannot be used: {error}", icon=":material/error:")
         st.stop()
     conds, spread, common = run_controls()
+
+if data == "drawn":
+    st.markdown(
+        "**Draw your data**: press and drag in the square (it spans −1.5 … 1.5 on both axes). "
+        "The drawing stays in this tab; a link does not carry it."
+    )
+    points = point_canvas()
+    if len(points) < MIN_DRAWN:
+        st.info(f"Draw at least {MIN_DRAWN} points to train on them.", icon=":material/draw:")
+        dimension_view(common.schedule)
+        with st.sidebar:
+            link_to_view()
+        st.stop()
+    try:
+        data = drawn(points)
+    except ValueError as error:
+        st.error(f"This drawing cannot be used: {error}", icon=":material/error:")
+        st.stop()
 
 seeds = [common.seed + j for j in range(SEEDS_SPREAD if spread else 1)]
 runs = [settings_for(c, s, common) for c in conds for s in seeds]

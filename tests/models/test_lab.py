@@ -88,6 +88,11 @@ def test_a_model_told_nothing_is_not_below_the_blind_floor(bumps):
         1
     )
     assert diff.mean() > -4 * diff.std() / np.sqrt(n)
+    # the same in distance to ε* (the page's grey bars): E‖ε̂ − ε*‖² ≥ E‖ε*_∅ − ε*‖² on average
+    excess = ((pred[:n] - ref.eps_star[:n]) ** 2).mean(1) - (
+        (ref.eps_blind - ref.eps_star[:n]) ** 2
+    ).mean(1)
+    assert excess.mean() > -4 * excess.std() / np.sqrt(n)
     assert r.blind_floor > ref.floor() + 0.05  # on this data, k is worth something
     # a model told k goes below the blind floor: conditioning is what buys the difference
     told = train_lab(LabSettings(cond="scalar", steps=600, width=32), data, ref)

@@ -113,3 +113,35 @@ def test_hostile_links_get_notes_not_tracebacks():
     for key in ("data", "cond", "vs", "train_steps", "width", "d", "spread", "seed", "sigma"):
         assert f"`{key}=" in notes, key
     assert "Showing" in notes
+
+
+def test_drawn_points_train_and_a_bad_drawing_is_explained():
+    from timestep_lab.ui.components.point_canvas import DRAWN
+
+    query = {**TINY, "data": "drawn", "vs": "off"}
+    at = open_page(PAGE, query)
+    assert clean(at)
+    assert "Draw at least 3 points" in "\n".join(str(i.value) for i in at.info)
+    canvases = [
+        c for c in at.get("bidi_component") if c.proto.component_name.endswith("point_canvas")
+    ]
+    assert len(canvases) == 1
+    at.session_state[DRAWN] = [[0.0, 0.0], [0.5, 0.5], [-0.5, 0.5], [1.0, -1.0]]
+    at.run()  # as the canvas's stroke-end callback does
+    at.button(key="train").click().run()
+    wait_idle()
+    at.run()
+    assert clean(at) and len(at.dataframe[0].value) == 1
+    assert "4 points you drew" in "\n".join(c.value for c in at.caption)
+    at.session_state[DRAWN] = [[0.0, 0.0], [9.0, 0.0], [1.0, 1.0]]
+    at.run()
+    assert "This drawing cannot be used" in "\n".join(str(e.value) for e in at.error)
+    assert not at.exception
+
+
+def test_points_from_the_browser_are_checked():
+    from timestep_lab.ui.components.point_canvas import points_from_browser
+
+    assert points_from_browser([0, 1, 2.5, -3]) == [[0.0, 1.0], [2.5, -3.0]]
+    for bad in ("0,1", [0, 1, 2], [0, True], [0, float("nan")], [0.0] * 2002, None):
+        assert points_from_browser(bad) is None

@@ -510,7 +510,8 @@ def lesson() -> tuple[LessonStep, ...]:
                     why="The weights are shared across all noise levels, and the encoding "
                     "names the one at hand. It is not the only clue: x_k shows its own noise "
                     "level, and networks told nothing can still work (Sun et al. "
-                    "2025)." + blind_versus_told(),
+                    "2025)." + blind_versus_told() + " Try both on Train it yourself (/train), "
+                    "beside the best prediction possible with k and without it.",
                 ),
                 Choice(
                     prompt="How does the sinusoidal encoding work?",

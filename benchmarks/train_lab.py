@@ -1,0 +1,251 @@
+"""The training lab's figures: time to a useful default result, what each conditioning reaches,
+and a class of 30 pressing Train at once.
+
+    python -m benchmarks.train_lab time                 # the default run, one core
+    python -m benchmarks.train_lab conditionings        # 7 conditionings × 3 seeds, 1D and 2D
+    python -m benchmarks.train_lab queue --sessions 30  # 30 trainings on one server
+
+``time`` and ``conditionings`` run in this process with one torch thread (as a job does).
+``queue`` starts a server on a free loopback port; 30 websocket sessions
+(``streamlit_client.Session``) each press Train with their own seed (30 different trainings,
+the worst case; one shared link trains once), while 5 more sessions move k on the encoding and
+noise pages. It reports how long each student waited for a result, the queue places the page
+showed, and the other pages' latency against the same server with no training. Polling is a
+full rerun every ``POLL_S`` (a browser's fragment rerun is lighter), so the load is an upper
+bound. Prints figures and merges them into benchmarks/results.json under "train_lab". The
+machine's load (``os.getloadavg``) is printed beside every wall time: other work on a shared
+CPU stretches wall times, not CPU seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+RESULTS = Path(__file__).with_name("results.json")
+PRESETS = ("bumps_1d", "ring_2d")
+SEEDS = (0, 1, 2)
+POLL_S = 1.0
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def merge(section: str, figures: dict) -> None:
+    data = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    data.setdefault("train_lab", {})[section] = figures
+    RESULTS.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def time_default() -> dict:
+    from timestep_lab.models import lab
+    from timestep_lab.models.labdata import preset
+
+    out = {}
+    for name in PRESETS:
+        data = preset(name)
+        settings = lab.LabSettings()
+        start, cpu = time.perf_counter(), time.process_time()
+        ref = lab.reference(data, settings.make_schedule())
+        ref_wall, ref_cpu = time.perf_counter() - start, time.process_time() - cpu
+        result = lab.train_lab(settings, data, ref)
+        out[name] = {
+            "reference_wall_s": round(ref_wall, 2),
+            "reference_cpu_s": round(ref_cpu, 2),
+            "train_wall_s": round(result.seconds, 2),
+            "train_cpu_s": round(result.cpu_seconds, 2),
+            "steps": result.steps_done,
+            "error_to_eps_star": round(result.error_to_star, 4),
+            "blind_excess": round(ref.blind_floor() - ref.floor(), 4),
+            "energy_distance": round(result.quality, 4),
+            "real_vs_real": round(result.quality_floor, 4),
+            "load": load(),
+        }
+        print(name, out[name], flush=True)
+    return out
+
+
+def conditionings() -> dict:
+    from timestep_lab.models import lab
+    from timestep_lab.models.labdata import preset
+    from timestep_lab.models.timecond import CONDITIONINGS
+
+    out: dict = {}
+    for name in PRESETS:
+        data = preset(name)
+        ref = lab.reference(data, lab.LabSettings().make_schedule())
+        out[name] = {"floor": ref.floor(), "blind_floor": ref.blind_floor(), "runs": {}}
+        print(f"{name}: ε* floor {ref.floor():.4f}, k-blind floor {ref.blind_floor():.4f}")
+        print(f"{'cond':12} {'error to ε* (mean ± sd)':>26} {'gap to blind':>20} {'energy':>18}")
+        for cond in CONDITIONINGS:
+            rows = [
+                lab.train_lab(lab.LabSettings(cond=cond, seed=s), data, ref).row() for s in SEEDS
+            ]
+            stats = {
+                col: (float(np.mean(v)), float(np.std(v, ddof=1)))
+                for col in ("error to ε*", "gap to blind floor", "energy distance", "final loss")
+                for v in [[r[col] for r in rows]]
+            }
+            out[name]["runs"][cond] = {c: [round(m, 4), round(s, 4)] for c, (m, s) in stats.items()}
+            print(
+                f"{cond:12} "
+                + " ".join(
+                    f"{m:>+12.4f} ± {s:.4f}"
+                    for m, s in (
+                        stats["error to ε*"],
+                        stats["gap to blind floor"],
+                        stats["energy distance"],
+                    )
+                ),
+                flush=True,
+            )
+        out[name]["real_vs_real"] = rows[0]["real-vs-real"]
+        out[name]["seeds"] = list(SEEDS)
+        out[name]["settings"] = repr(lab.LabSettings())
+    out["load"] = load()
+    return out
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def summary(values: list[float]) -> dict:
+    return {
+        "n": len(values),
+        "p50": round(percentile(values, 50), 3),
+        "p95": round(percentile(values, 95), 3),
+        "max": round(max(values), 3) if values else None,
+    }
+
+
+def progress_session(url: str):
+    """A ``Session`` that also records progress-bar texts (the queue place lives there)."""
+    from benchmarks.streamlit_client import Session
+
+    class ProgressSession(Session):
+        def _note_element(self, element, exceptions, texts):
+            if element.WhichOneof("type") == "progress":
+                texts.append(element.progress.text)
+            super()._note_element(element, exceptions, texts)
+
+    return ProgressSession(url, timeout=300)
+
+
+async def trainee(i: int, url: str, steps: int, log: dict) -> None:
+    query = f"train_steps={steps}&seed={i}&vs=off&data=bumps_1d"
+    async with progress_session(url) as s:
+        await s.open("train", query)
+        pressed = time.monotonic()
+        result = await s.set("train", True)
+        log["press_s"].append(result.seconds)
+        places = [t for t in result.texts if "Queued: place" in t]
+        log["places"].extend(places)
+        while True:
+            await asyncio.sleep(POLL_S)
+            result = await s.open("train", query)
+            log["errors"].extend(result.exceptions)
+            log["places"].extend(t for t in result.texts if "Queued: place" in t)
+            if any("The best any network told k" in t for t in result.texts):
+                log["wait_s"].append(time.monotonic() - pressed)
+                return
+            if time.monotonic() - pressed > 900:
+                log["errors"].append(f"trainee {i}: no result after 900 s")
+                return
+
+
+async def mover(i: int, url: str, until: asyncio.Event, log: dict, name: str) -> None:
+    from benchmarks.streamlit_client import Session
+
+    rng = random.Random(i)
+    async with Session(url, timeout=120) as s:
+        pages = (("encoding", "k"), ("noise", "k"))
+        for page, _ in pages:
+            await s.open(page)
+        while not until.is_set():
+            page, key = rng.choice(pages)
+            await s.open(page)
+            result = await s.set(key, rng.randrange(0, 1000))
+            log[name].append(result.seconds)
+            log["errors"].extend(result.exceptions)
+            await asyncio.sleep(rng.uniform(0.5, 1.5))
+
+
+async def queue(sessions: int, steps: int, baseline_s: float) -> dict:
+    from benchmarks.streamlit_client import Session, cpu_seconds, start_server
+
+    process, url, _ = start_server()
+    log: dict[str, list] = defaultdict(list)
+    try:
+        async with Session(url, timeout=300) as warm:  # imports, first reference
+            for page in ("", "encoding", "noise", "train"):
+                await warm.open(page)
+        quiet = asyncio.Event()
+        movers = [asyncio.create_task(mover(i, url, quiet, log, "idle_k_s")) for i in range(5)]
+        await asyncio.sleep(baseline_s)
+        quiet.set()
+        await asyncio.gather(*movers)
+        busy = asyncio.Event()
+        cpu0, t0 = cpu_seconds(process.pid), time.monotonic()
+        movers = [asyncio.create_task(mover(i, url, busy, log, "busy_k_s")) for i in range(5)]
+        await asyncio.gather(*(trainee(i, url, steps, log) for i in range(sessions)))
+        busy.set()
+        await asyncio.gather(*movers)
+        wall, cpu = time.monotonic() - t0, cpu_seconds(process.pid) - cpu0
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    places = sorted({int(t.split("place ")[1].split(" ")[0]) for t in log["places"]})
+    return {
+        "sessions": sessions,
+        "steps_each": steps,
+        "wait_for_result_s": summary(log["wait_s"]),
+        "press_rerun_s": summary(log["press_s"]),
+        "queue_places_shown": [places[0], places[-1]] if places else [],
+        "other_pages_k_move_s": {
+            "no_training": summary(log["idle_k_s"]),
+            "during_trainings": summary(log["busy_k_s"]),
+        },
+        "server_cpu_s": round(cpu, 1),
+        "wall_s": round(wall, 1),
+        "errors": log["errors"][:10],
+        "error_count": len(log["errors"]),
+        "load": load(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=("time", "conditionings", "queue"))
+    parser.add_argument("--sessions", type=int, default=30, choices=range(1, 61), metavar="1…60")
+    parser.add_argument("--steps", type=int, default=500, help="training steps each (queue)")
+    parser.add_argument("--baseline", type=float, default=20.0, help="seconds without training")
+    args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(1)
+    if args.what == "time":
+        merge("time", time_default())
+    elif args.what == "conditionings":
+        merge("conditionings", conditionings())
+    else:
+        report = asyncio.run(queue(args.sessions, args.steps, args.baseline))
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+        merge("queue", report)
+    print(load())
+
+
+if __name__ == "__main__":
+    main()
