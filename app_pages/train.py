@@ -38,7 +38,7 @@ CUSTOM_DEFAULT = ((-1.0, 0.1, 0.5), (1.0, 0.3, 0.5), (0.0, 0.2, 0.5), (1.5, 0.1,
 SEEDS_SPREAD = 3
 DIMS = np.array([1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096])
 DIM_STDS = (0.1, 0.25, 0.5, 0.75, 0.9, 1.0, 1.5, 2.0)
-LIVE_S = 0.5
+LIVE_S = 1.0  # s: 30 sessions polling share one server
 
 
 def data_controls():
@@ -123,8 +123,14 @@ def settings_for(cond: str, seed: int, common: lab.LabSettings) -> lab.LabSettin
     )
 
 
-def live_view(requests: list[Request]) -> None:
-    """Progress of this session's runs, redrawn every half second until they finish."""
+def live_data_sample(data) -> np.ndarray:
+    """Fresh draws of the data beside the live samples (cheap: a mixture draw)."""
+    return data.mixture.sample(lab.SAMPLE_NUM, lab.QUALITY_SEEDS[0])
+
+
+def live_view(requests: list[Request], data) -> None:
+    """Progress of this session's runs (loss, loss per band of k, samples every few hundred
+    steps), redrawn every ``LIVE_S`` seconds until they finish."""
 
     @st.fragment(run_every=LIVE_S)
     def draw() -> None:
@@ -140,7 +146,7 @@ def live_view(requests: list[Request]) -> None:
                 st.session_state[ERROR] = "The training was cancelled."
             st.session_state.pop(REQUESTS, None)
             st.rerun()
-        curves = []
+        curves, bands, snapshots = [], [], []
         for r in requests:
             if r.job is None:
                 st.progress(1.0, text=f"{r.settings.cond}, seed {r.settings.seed}: done")
@@ -148,11 +154,27 @@ def live_view(requests: list[Request]) -> None:
             st.progress(r.job.progress[0], text=status_text(r.job))
             progress = r.job.latest
             if isinstance(progress, lab.Progress):
-                curves.append(
-                    (r.settings.cond, r.settings.seed, progress.loss_steps, progress.loss)
-                )
+                name = (r.settings.cond, r.settings.seed)
+                curves.append((*name, progress.loss_steps, progress.loss))
+                bands.append((*name, progress.band_loss))
+                if progress.samples is not None and r.settings.seed == requests[0].settings.seed:
+                    label = f"{r.settings.cond} (step {progress.samples_step:,})"
+                    snapshots.append((label, progress.samples))
         if curves:
-            plot(fig.loss_curves_figure(curves, floor=np.nan, blind_floor=np.nan), key="live_loss")
+            cols = st.columns(2)
+            with cols[0]:
+                plot(fig.loss_curves_figure(curves, floor=None, blind_floor=None), key="live_loss")
+            with cols[1]:
+                plot(
+                    fig.band_figure(
+                        first_edges(), bands, blind_excess=None, y_title="training loss in the band"
+                    ),
+                    key="live_bands",
+                )
+        trained_on = requests[0].data or data  # the data of the runs, even if it changed since
+        if snapshots:
+            real = live_data_sample(trained_on)
+            plot(fig.samples_figure(real, snapshots, extent=trained_on.extent), key="live_samples")
 
     draw()
 
@@ -411,7 +433,7 @@ if ERROR in st.session_state:
 
 done = finished(data, runs)
 if in_flight and not all(r.job is None or r.job.done for r in in_flight):
-    live_view(in_flight)
+    live_view(in_flight, data)
 elif in_flight:
     st.session_state.pop(REQUESTS, None)
 if done is not None:

@@ -34,11 +34,12 @@ def _colour(cond: str) -> str:
 def loss_curves_figure(
     curves: Sequence[tuple[str, int, ArrayLike, ArrayLike]],
     *,
-    floor: float,
-    blind_floor: float,
+    floor: float | None,
+    blind_floor: float | None,
     height: int = 320,
 ) -> go.Figure:
-    """Training loss against step for each (cond, seed, steps, losses), with both floors."""
+    """Training loss against step for each (cond, seed, steps, losses), with both floors
+    (None while they are not known yet)."""
     traces = []
     seeds = sorted({seed for _, seed, _, _ in curves})
     for cond, seed, steps, losses in curves:
@@ -75,8 +76,9 @@ def band_figure(
     edges: ArrayLike,
     runs: Sequence[tuple[str, int, ArrayLike]],
     *,
-    blind_excess: ArrayLike,
+    blind_excess: ArrayLike | None,
     height: int = 320,
+    y_title: str = "‖ε̂ − ε*‖²/D, mean in the band",
 ) -> go.Figure:
     """Error to ε* per band of k for each run, beside the k-blind floor's excess over ε*'s.
 
@@ -99,20 +101,21 @@ def band_figure(
         )
         for cond, seed, err in runs
     ]
-    traces.append(
-        go.Bar(
-            x=centres,
-            y=np.asarray(blind_excess),
-            name="what not knowing k costs at best (ε*_∅ − ε*)",
-            marker_color="#DDDDDD",
-            width=(edges[1] - edges[0]) * 0.9,
+    if blind_excess is not None:
+        traces.append(
+            go.Bar(
+                x=centres,
+                y=np.asarray(blind_excess),
+                name="what not knowing k costs at best (ε*_∅ − ε*)",
+                marker_color="#DDDDDD",
+                width=(edges[1] - edges[0]) * 0.9,
+            )
         )
-    )
     return figure(
         traces,
         height=height,
         xaxis=axis("timestep k (band centre)"),
-        yaxis=axis("‖ε̂ − ε*‖²/D, mean in the band"),
+        yaxis=axis(y_title),
         barmode="overlay",
     )
 

@@ -92,12 +92,20 @@ def references() -> _Store:
     return _Store(REFERENCES_MAX)
 
 
+_REFERENCE_LOCK = threading.Lock()
+
+
 def reference_for(data: LabData, schedule_name: str) -> lab.Reference:
+    """The exact answers for ``data``: computed by the first job that asks, then shared (two
+    runs compared side by side wait for one computation instead of making two)."""
     store, key = references(), (data_key(data), schedule_name)
     ref = store.get(key)
     if ref is None:
-        ref = lab.reference(data, lab.LabSettings(schedule=schedule_name).make_schedule())
-        store.put(key, ref)
+        with _REFERENCE_LOCK:
+            ref = store.get(key)
+            if ref is None:
+                ref = lab.reference(data, lab.LabSettings(schedule=schedule_name).make_schedule())
+                store.put(key, ref)
     return ref
 
 
@@ -108,6 +116,7 @@ class Request:
     key: tuple[Hashable, ...]
     settings: lab.LabSettings
     job: Job | None  # None when the result was already in the store
+    data: LabData | None = None  # what it trains on
 
 
 def _work(data: LabData, settings: lab.LabSettings, key: tuple[Hashable, ...]):
@@ -147,7 +156,7 @@ def request_runs(data: LabData, runs: list[lab.LabSettings]) -> list[Request]:
     for i, settings in enumerate(runs):
         key = run_key(data, settings)
         if results().get(key) is not None:
-            requests.append(Request(key, settings, None))
+            requests.append(Request(key, settings, None, data))
             continue
         job = sched.submit(
             _work(data, settings, key),
@@ -157,7 +166,7 @@ def request_runs(data: LabData, runs: list[lab.LabSettings]) -> list[Request]:
             key=key,
             label=f"Training {settings.cond} (seed {settings.seed})",
         )
-        requests.append(Request(key, settings, job))
+        requests.append(Request(key, settings, job, data))
     # a smaller comparison than before: the session's jobs in the slots it no longer uses go
     i = len(runs)
     while (old := sched.job(owner, (SLOT, i))) is not None:
