@@ -7,7 +7,12 @@ Prints a table and writes JSON (default ``weights/evaluation.json``); with ``--u
   real train split) scores 1,000 samples, 100 per class, DDIM-50 (``trailing``, η = 0, seed 0) at
   guidance w ∈ {1, 2, 4}: **class accuracy** (fraction classified as the requested digit) and the
   **Fréchet distance** of the classifier's penultimate features to the held-out real digits, next
-  to the real-vs-real floor (1,000 train digits vs held-out).
+  to the real-vs-real floor (1,000 train digits vs held-out). Each figure gets a 95 % bootstrap
+  interval (``bootstrap_interval``, Efron 1979) over the evaluation samples: the generated
+  digits and, for Fréchet, the held-out real digits, resampled independently. The twins'
+  differences from ``digits`` get paired intervals (the same sample indices in both models:
+  they share seeds and labels). These intervals cover the draw of evaluation samples only;
+  each model is one training run (seed 0), so they say nothing about retraining.
 - Toy 2D: the energy distance (Székely & Rizzo) between 2,000 samples (DDIM-50 and DDPM-1000,
   w = 1) and 2,000 fresh points of the true shape, next to the floor of two fresh true samples.
 - Speed: 16 ``digits`` samples with DDIM-50 at w = 2 (two passes, batched) and w = 1, and with
@@ -26,6 +31,7 @@ from typing import Any
 import numpy as np
 import torch
 from numpy.typing import NDArray
+from scipy.stats import bootstrap
 
 from timestep_lab.models.classifier import classify, frechet_distance, train_classifier
 from timestep_lab.models.data import DATASETS_2D, digits_split, sample_2d
@@ -43,6 +49,60 @@ GUIDANCES = (1.0, 2.0, 4.0)
 PER_CLASS, POINTS_2D, SEED = 100, 2000, 0
 TRUE_SEEDS_2D = (1001, 2002)  # fresh draws of the true shapes, never the training seed
 TOY2D_SAMPLERS = (("ddim50", "ddim", 50), ("ddpm1000", "ddpm", 1000))
+RESAMPLES, LEVEL = 1000, 0.95  # bootstrap resamples and confidence level of every interval
+
+
+def bootstrap_interval(
+    statistic, sizes: tuple[int, ...], *, resamples: int = RESAMPLES, seed: int = SEED
+) -> dict[str, Any]:
+    """A 95 % bootstrap interval of ``statistic(*index_arrays)`` over independent samples.
+
+    sizes: the length of each sample; ``statistic`` receives one array of indices per sample
+    (resampled with replacement) and returns a float. The interval is the percentile interval
+    of the bootstrap distribution re-centred on the estimate (θ* − mean θ* + θ̂): a Fréchet
+    distance of resampled features is inflated by the duplicates a resample holds (a bias of
+    its own, reported as ``resample_shift``), while its spread still measures how much the
+    figure moves with the samples. For a mean (an accuracy) the shift is ~0 and this is the
+    plain percentile interval.
+
+    Returns {"low", "high", "resample_shift", "resamples", "level"}.
+    """
+    indices = tuple(np.arange(n) for n in sizes)
+    estimate = statistic(*indices)
+    result = bootstrap(
+        indices,
+        lambda *idx: statistic(*(i.astype(np.int64) for i in idx)),
+        n_resamples=resamples,
+        vectorized=False,
+        paired=False,
+        confidence_level=LEVEL,
+        method="percentile",
+        rng=np.random.default_rng(seed),
+    )
+    shift = float(np.mean(result.bootstrap_distribution) - estimate)
+    low, high = np.quantile(
+        result.bootstrap_distribution - shift, [(1 - LEVEL) / 2, (1 + LEVEL) / 2]
+    )
+    return {
+        "low": round(float(low), 4),
+        "high": round(float(high), 4),
+        "resample_shift": round(shift, 4),
+        "resamples": resamples,
+        "level": LEVEL,
+    }
+
+
+def accuracy_interval(correct: NDArray[np.bool_]) -> dict[str, Any]:
+    """The bootstrap interval of the fraction of ``correct`` (N,) that is true."""
+    correct = np.asarray(correct, dtype=np.float64)
+    return bootstrap_interval(lambda i: float(correct[i].mean()), (correct.size,))
+
+
+def frechet_interval(feats: NDArray, real_feats: NDArray) -> dict[str, Any]:
+    """The bootstrap interval of the Fréchet distance, resampling both feature sets."""
+    return bootstrap_interval(
+        lambda i, j: frechet_distance(feats[i], real_feats[j]), (len(feats), len(real_feats))
+    )
 
 
 def energy_distance(a: NDArray[np.floating], b: NDArray[np.floating]) -> float:
@@ -55,8 +115,14 @@ def energy_distance(a: NDArray[np.floating], b: NDArray[np.floating]) -> float:
     return 2.0 * mean_dist(a, b) - mean_dist(a, a) - mean_dist(b, b)
 
 
-def evaluate_digits(name: str, classifier: torch.nn.Module) -> dict[str, Any]:
-    """Class accuracy and Fréchet distance of model ``name`` at each guidance w."""
+def evaluate_digits(
+    name: str, classifier: torch.nn.Module, per_sample: dict | None = None
+) -> dict[str, Any]:
+    """Class accuracy and Fréchet distance of model ``name`` at each guidance w, with intervals.
+
+    per_sample: if given, ``per_sample[w]`` receives (correct (N,), features (N, 64)) for the
+    paired comparisons of ``ablation``.
+    """
     model, card = load_pretrained(name)
     schedule = model_schedule(card)
     held_out = digits_split().held_out_images
@@ -66,12 +132,24 @@ def evaluate_digits(name: str, classifier: torch.nn.Module) -> dict[str, Any]:
     for w in GUIDANCES:
         images = sample(model, schedule, steps=50, guidance=w, labels=labels, num=len(labels))
         pred, feats = classify(classifier, images)
+        correct = pred == labels
         rows[f"w={w:g}"] = {
             "guidance": w,
-            "class_accuracy": round(float(np.mean(pred == labels)), 4),
+            "class_accuracy": round(float(np.mean(correct)), 4),
             "frechet": round(frechet_distance(feats, real_feats), 3),
+            "class_accuracy_interval": accuracy_interval(correct),
+            "frechet_interval": frechet_interval(feats, real_feats),
         }
-    return {"sampler": "ddim", "steps": 50, "spacing": "trailing", "num": len(labels), **rows}
+        if per_sample is not None:
+            per_sample[w] = (correct, feats)
+    return {
+        "sampler": "ddim",
+        "steps": 50,
+        "spacing": "trailing",
+        "num": len(labels),
+        "training_seeds": 1,  # one training run per model: intervals cover the samples only
+        **rows,
+    }
 
 
 def digits_floor(classifier: torch.nn.Module) -> dict[str, float]:
@@ -80,9 +158,12 @@ def digits_floor(classifier: torch.nn.Module) -> dict[str, float]:
     pred, real_feats = classify(classifier, split.held_out_images)
     idx = np.random.default_rng(SEED).choice(len(split.train_labels), 1000, replace=False)
     _, train_feats = classify(classifier, split.train_images[idx])
+    correct = pred == split.held_out_labels
     return {
-        "classifier_held_out_accuracy": round(float(np.mean(pred == split.held_out_labels)), 4),
+        "classifier_held_out_accuracy": round(float(np.mean(correct)), 4),
+        "classifier_held_out_accuracy_interval": accuracy_interval(correct),
         "frechet_floor": round(frechet_distance(train_feats, real_feats), 3),
+        "frechet_floor_interval": frechet_interval(train_feats, real_feats),
     }
 
 
@@ -125,19 +206,65 @@ def speed() -> dict[str, float]:
     return out
 
 
-def ablation(models: dict[str, Any]) -> dict[str, Any]:
-    """Each digits twin against ``digits`` (sinusoidal) at w = 1: accuracy and Fréchet ratio."""
-    base = models["digits"]["w=1"]
+def paired_differences(
+    twin: tuple[NDArray, NDArray], base: tuple[NDArray, NDArray], real_feats: NDArray
+) -> dict[str, Any]:
+    """Twin minus ``digits`` at one w, with paired bootstrap intervals.
+
+    twin, base: (correct (N,), features (N, 64)) of samples drawn with the same seeds and
+    labels, so sample i of one is paired with sample i of the other; the held-out real
+    features are resampled too (the same resample for both distances).
+    """
+    (c_twin, f_twin), (c_base, f_base) = twin, base
+    diff = np.asarray(c_twin, np.float64) - np.asarray(c_base, np.float64)
+
+    def frechet_gap(i, j):
+        return frechet_distance(f_twin[i], real_feats[j]) - frechet_distance(
+            f_base[i], real_feats[j]
+        )
+
     return {
-        name: {
+        "accuracy_minus_sinusoidal": round(float(diff.mean()), 4),
+        "accuracy_minus_sinusoidal_interval": bootstrap_interval(
+            lambda i: float(diff[i].mean()), (diff.size,)
+        ),
+        "frechet_minus_sinusoidal": round(
+            frechet_gap(np.arange(len(f_twin)), np.arange(len(real_feats))), 3
+        ),
+        "frechet_minus_sinusoidal_interval": bootstrap_interval(
+            frechet_gap, (len(f_twin), len(real_feats))
+        ),
+    }
+
+
+def ablation(models: dict[str, Any], per_sample: dict | None = None, real_feats=None) -> dict:
+    """Each digits twin against ``digits`` (sinusoidal) at w = 1: differences and intervals.
+
+    per_sample: {name: {w: (correct, features)}} from ``evaluate_digits``; without it (a
+    ``--merge`` of older numbers) only the point differences are given.
+    """
+    base = models["digits"]["w=1"]
+    out = {}
+    for name, r in models.items():
+        if name not in DIGITS_NAMES or name == "digits":
+            continue
+        row = {
             "accuracy_minus_sinusoidal": round(
                 r["w=1"]["class_accuracy"] - base["class_accuracy"], 4
             ),
             "frechet_over_sinusoidal": round(r["w=1"]["frechet"] / base["frechet"], 2),
         }
-        for name, r in models.items()
-        if name in DIGITS_NAMES and name != "digits"
-    }
+        if per_sample and name in per_sample and "digits" in per_sample:
+            row.update(
+                paired_differences(per_sample[name][1.0], per_sample["digits"][1.0], real_feats)
+            )
+        out[name] = row
+    return out
+
+
+def span(interval: dict | None, spec: str) -> str:
+    """' [low, high]' of an interval from ``bootstrap_interval``; '' when there is none."""
+    return f" [{interval['low']:{spec}}, {interval['high']:{spec}}]" if interval else ""
 
 
 def format_table(report: dict[str, Any]) -> str:
@@ -146,10 +273,16 @@ def format_table(report: dict[str, Any]) -> str:
     if "digits_floor" in report:
         f = report["digits_floor"]
         lines.append(
-            f"classifier held-out accuracy {f['classifier_held_out_accuracy']:.4f}; "
+            f"classifier held-out accuracy {f['classifier_held_out_accuracy']:.4f}"
+            f"{span(f.get('classifier_held_out_accuracy_interval'), '.4f')}; "
             f"Fréchet floor (real train vs held-out) {f['frechet_floor']:.3f}"
+            f"{span(f.get('frechet_floor_interval'), '.2f')}"
         )
-        lines.append(f"{'model':<15}{'w':>4}{'accuracy':>10}{'Fréchet':>10}{'× floor':>9}")
+        lines.append("95 % bootstrap intervals over the evaluation samples; one training seed each")
+        lines.append(
+            f"{'model':<15}{'w':>4}{'accuracy':>10}{'interval':>16}{'Fréchet':>10}"
+            f"{'interval':>16}{'× floor':>9}"
+        )
         for name in DIGITS_NAMES:
             if name not in report["models"]:
                 continue
@@ -157,14 +290,22 @@ def format_table(report: dict[str, Any]) -> str:
                 r = report["models"][name][f"w={w:g}"]
                 ratio = r["frechet"] / f["frechet_floor"]
                 lines.append(
-                    f"{name:<15}{w:>4g}{r['class_accuracy']:>10.3f}{r['frechet']:>10.3f}"
-                    f"{ratio:>9.2f}"
+                    f"{name:<15}{w:>4g}{r['class_accuracy']:>10.3f}"
+                    f"{span(r.get('class_accuracy_interval'), '.3f'):>16}{r['frechet']:>10.3f}"
+                    f"{span(r.get('frechet_interval'), '.2f'):>16}{ratio:>9.2f}"
                 )
     for name, r in report.get("ablation_w1", {}).items():
-        lines.append(
-            f"{name} vs digits (sinusoidal), w=1: accuracy {r['accuracy_minus_sinusoidal']:+.3f}, "
+        line = (
+            f"{name} vs digits (sinusoidal), w=1: accuracy {r['accuracy_minus_sinusoidal']:+.3f}"
+            f"{span(r.get('accuracy_minus_sinusoidal_interval'), '+.3f')}, "
             f"Fréchet ×{r['frechet_over_sinusoidal']:.2f}"
         )
+        if "frechet_minus_sinusoidal" in r:
+            line += (
+                f", Fréchet {r['frechet_minus_sinusoidal']:+.2f}"
+                f"{span(r['frechet_minus_sinusoidal_interval'], '+.2f')}"
+            )
+        lines.append(line)
     if "toy2d" in report["models"]:
         lines.append(
             f"{'toy2d dataset':<15}{'sampler':>10}{'energy':>10}{'floor':>10}{'× floor':>9}"
@@ -190,13 +331,16 @@ def run(models: list[str], *, with_speed: bool = True) -> dict[str, Any]:
     torch.set_flush_denormal(True)
     report: dict[str, Any] = {"models": {}, "torch_threads": torch.get_num_threads()}
     digits = [name for name in models if name in DIGITS_NAMES]
+    per_sample: dict[str, dict] = {}
     if digits:
         classifier = train_classifier()
         report["digits_floor"] = digits_floor(classifier)
         for name in digits:
-            report["models"][name] = evaluate_digits(name, classifier)
+            per_sample[name] = {}
+            report["models"][name] = evaluate_digits(name, classifier, per_sample[name])
     if "digits" in report["models"]:
-        report["ablation_w1"] = ablation(report["models"])
+        _, real_feats = classify(classifier, digits_split().held_out_images)
+        report["ablation_w1"] = ablation(report["models"], per_sample, real_feats)
     if "toy2d" in models:
         report["models"]["toy2d"] = evaluate_toy2d()
     if with_speed:
@@ -214,6 +358,10 @@ def update_cards(report: dict[str, Any]) -> None:
             evaluation.update(report["digits_floor"])
         if name == "digits" and "speed" in report:
             evaluation["speed"] = report["speed"]
+        elif name == "digits" and "speed" in card.get("evaluation", {}):
+            evaluation["speed"] = card["evaluation"]["speed"]  # --no-speed keeps the old figure
+        if name in report.get("ablation_w1", {}):
+            evaluation["vs_digits_w1"] = report["ablation_w1"][name]
         card["evaluation"] = evaluation
         card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", "utf-8")
 
@@ -234,8 +382,8 @@ def main(argv: list[str] | None = None) -> int:
         # the classifier and its floor are deterministic, so earlier numbers stay comparable
         old = json.loads(args.out.read_text(encoding="utf-8"))
         report = {**old, **report, "models": {**old["models"], **report["models"]}}
-        if "digits" in report["models"]:
-            report["ablation_w1"] = ablation(report["models"])
+        if "digits" in report["models"] and "digits" not in args.models:
+            report["ablation_w1"] = ablation(report["models"])  # point differences only
     print(format_table(report))
     args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", "utf-8")
     if not args.no_update_cards:
