@@ -327,11 +327,23 @@ show_code(NoiseSchedule.q_sample, to_signed, signal_fraction)
 
 # 3 ─ the filmstrip ───────────────────────────────────────────────────────────────
 st.subheader("3 · Filmstrip: one image, four schedules")
-st.write(
-    "Every tile uses the same image and the same noise ε; only the schedule differs. "
-    "Notice how early the linear schedule has wiped the image out, and how long cosine "
-    "keeps it recognisable."
-)
+faded = {  # the first k where each schedule keeps less than 10% of the image's variance
+    name: (int(np.argmax(each.alpha_bar < 0.1)) if each.alpha_bar[-1] < 0.1 else None)
+    for name, each in schedules.items()
+}
+fading = sorted((k_faded, name) for name, k_faded in faded.items() if k_faded is not None)
+never = [name for name, k_faded in faded.items() if k_faded is None]
+if fading:
+    pace = (
+        f"At T = {num_timesteps}, {fading[0][1]} is the first to keep less than 10% of the "
+        f"image's variance (from k = {fading[0][0]})"
+    )
+    if len(fading) > 1:
+        pace += f" and {fading[-1][1]} the last (from k = {fading[-1][0]})"
+    pace += f"; {', '.join(never)} never {'does' if len(never) == 1 else 'do'}." if never else "."
+else:
+    pace = f"At T = {num_timesteps} every schedule keeps at least 10% of the image's variance."
+st.write("Every tile uses the same image and the same noise ε; only the schedule differs. " + pace)
 order = [schedule_name, *(name for name in SCHEDULES if name != schedule_name)]
 film_timesteps, frames, filmstrip = cached_filmstrip(
     pixels, seed, num_timesteps, zsnr, tuple(order)
