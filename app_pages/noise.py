@@ -42,6 +42,7 @@ from timestep_lab.ui import (
     png_download,
     show_code,
 )
+from timestep_lab.ui.components.noise_views import noise_step_view
 from timestep_lab.ui.downloads import csv_text
 from timestep_lab.ui.pictures import show_picture
 from timestep_lab.ui.shared import timestep_controls
@@ -159,25 +160,6 @@ def decoded_upload(upload: UploadedFile | None) -> DecodedImage | str | None:
         result = str(error)
     st.session_state[UPLOAD_STATE] = (upload.file_id, result)
     return result
-
-
-def signal_noise_summary(schedule: NoiseSchedule, k: int, mean_square: float) -> str:
-    """One sentence on how much of x_0 and of ε the sample x_k holds.
-
-    mean_square: E[x₀²] of the image shown, for its actual share of x_k's energy.
-    """
-    alpha_bar = schedule.alpha_bar[k]
-    if alpha_bar == 0:
-        return f"At k = {k} the sample is pure noise: ᾱ_k = 0, no trace of x₀ is left."
-    share = float(signal_fraction(alpha_bar, mean_square))
-    return (
-        f"At k = {k}, x_k is {schedule.sqrt_alpha_bar[k]:.3f} × x₀ + "
-        f"{schedule.sqrt_one_minus_alpha_bar[k]:.3f} × ε. The schedule's nominal SNR is "
-        f"{schedule.snr_db[k]:+.1f} dB (ᾱ_k = {100 * alpha_bar:.1f}% would be the image's "
-        f"share for data of unit variance); this image has mean square E[x₀²] = "
-        f"{mean_square:.2f}, so it makes up {100 * share:.1f}% of x_k's energy and the noise "
-        f"{100 * (1 - share):.1f}% (ᾱ·E[x₀²] / (ᾱ·E[x₀²] + 1 − ᾱ))."
-    )
 
 
 def half_signal_step(schedule: NoiseSchedule, mean_square: float = 1.0) -> int | None:
@@ -302,7 +284,7 @@ csv_download(
 show_code(make_betas, rescale_zero_terminal_snr)
 
 # 2 ─ one step ────────────────────────────────────────────────────────────────────
-st.subheader(f"2 · The image at step k = {k}")
+st.subheader("2 · The image at step k")
 st.write(
     f"Pixels are scaled from 0 … 255 to [−1, 1] first. That does not give the image the "
     f"noise's unit spread: this one has mean square E[x₀²] = {mean_square:.2f} (standard "
@@ -312,16 +294,13 @@ st.write(
     "by 0.18215 to bring them near unit variance (Rombach et al. 2022). x_k is a weighted sum "
     "of image and noise, nothing more: drag k and watch the weights trade places."
 )
-plot(fig.forward_step_figure(x0, noise, xk, k), key="forward_step")
-signal, noise_scale = schedule.sqrt_alpha_bar[k], schedule.sqrt_one_minus_alpha_bar[k]
-c1, c2, c3 = st.columns(3)
-c1.metric("√ᾱ_k, signal kept", f"{signal:.3f}")
-c2.metric("√(1−ᾱ_k), noise added", f"{noise_scale:.3f}")
-snr_db = schedule.snr_db[k]
-c3.metric("SNR_k, nominal", f"{snr_db:+.1f} dB" if np.isfinite(snr_db) else "−∞ dB (pure noise)")
+noise_step_view(
+    key="forward_step", pixels=pixels, noise=noise, schedule=schedule, k=k, mean_square=mean_square
+)
 st.caption(
-    signal_noise_summary(schedule, k, mean_square) + " Values outside [−1, 1] are shown clipped "
-    f"(ε drawn with seed {seed})."
+    f"Your browser computes x_k from x₀, ε (drawn with seed {seed}) and the {schedule_name} "
+    "table of ᾱ for every k you pick: drag the slider or the curves, use the arrow keys, or "
+    "press Play. The share of x_k's energy that is image is ᾱ·E[x₀²] / (ᾱ·E[x₀²] + 1 − ᾱ)."
 )
 show_code(NoiseSchedule.q_sample, to_signed, signal_fraction)
 

@@ -80,3 +80,20 @@ def test_play_animates_k_and_pause_sends_it(page, app_url):
     wait_for_rerun(page)
     assert sidebar_k(page) == k
     assert page.errors == []
+
+
+def test_the_noise_view_redraws_x_k_from_the_keys(page, app_url):
+    open_app(page, f"{app_url}/noise?T=300&k=20&image=digit")
+    view = page.locator(".tl-view").first
+    xk = view.locator("canvas").nth(2)
+    before = xk.evaluate("c => c.toDataURL()")
+    view.focus()
+    for _ in range(30):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(ALL_VIEWS_AT, arg=50)
+    assert xk.evaluate("c => c.toDataURL()") != before
+    assert "x_k at k = 50" in view.inner_text()
+    page.wait_for_function("() => new URL(location.href).searchParams.get('k') === '50'")
+    wait_for_rerun(page)
+    assert sidebar_k(page) == "50"
+    assert page.errors == []

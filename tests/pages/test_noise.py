@@ -1,13 +1,17 @@
 """The noise page through AppTest: every control, hostile links, and every bad upload."""
 
+import json
+
 import numpy as np
 import pytest
 
 from tests.conftest import open_page, warnings_text
 from tests.images.corpus import malformed_files, valid_images
+from timestep_lab.encodings import noise_schedule
+from timestep_lab.ui.components import read_typed_array
 
 PAGE = "app_pages/noise.py"
-CHARTS = {"curves", "forward_step", "filmstrip", "embedding_row", "spacing", "noise_level"}
+CHARTS = {"curves", "filmstrip", "embedding_row", "spacing", "noise_level"}
 
 
 def chart_keys(at):
@@ -18,8 +22,17 @@ def captions(at):
     return "\n".join(c.value for c in at.caption)
 
 
-def metric(at, label_start):
-    return next(m.value for m in at.metric if m.label.startswith(label_start))
+def step_view(at) -> dict:
+    """What the browser's step view (x₀, ε, x_k, readouts) was sent."""
+    views = [c for c in at.get("bidi_component") if c.proto.component_name.endswith("noise_views")]
+    assert len(views) == 1
+    return json.loads(views[0].proto.json)
+
+
+def step_schedule(at):
+    """The ᾱ table and k the step view draws from, read back from what was sent."""
+    data = step_view(at)
+    return read_typed_array(data["alphaBar"]), data["k"]
 
 
 def test_default_view_renders_every_view():
@@ -30,7 +43,9 @@ def test_default_view_renders_every_view():
     assert [s.value[:2] for s in at.subheader] == ["1 ", "2 ", "3 ", "4 ", "5 ", "6 "]
     assert len(at.get("download_button")) == 2  # schedule CSV, filmstrip PNG
     assert len(at.expander) == 6  # a "Show code" beside each view
-    assert metric(at, "√ᾱ_k") == "0.722"  # linear, T = 1000, k = 250
+    alpha_bar, k = step_schedule(at)  # the browser gets linear's exact table and k = 250
+    np.testing.assert_array_equal(alpha_bar, noise_schedule("linear", 1000).alpha_bar)
+    assert k == 250 and step_view(at)["schedule"] == "linear"
     assert "leading: 900, 800" in captions(at)
 
 
@@ -56,9 +71,8 @@ def test_every_control_moves_without_error():
 def test_zero_terminal_snr_at_the_last_step_is_pure_noise():
     at = open_page(PAGE, {"zsnr": "true", "T": "1000", "k": "999", "schedule": "cosine"})
     assert not at.exception and not at.error and not at.warning
-    assert metric(at, "SNR_k") == "−∞ dB (pure noise)"
-    assert metric(at, "√ᾱ_k") == "0.000"
-    assert "pure noise" in captions(at)
+    alpha_bar, k = step_schedule(at)
+    assert k == 999 and alpha_bar[k] == 0.0  # the browser shows pure noise, SNR −∞ dB
     assert "ᾱ_999 = 0" in captions(at)
 
 
@@ -80,7 +94,9 @@ def test_link_reproduces_the_view():
     assert at.selectbox(key="image").value == "digit"
     assert at.toggle(key="zsnr").value is True
     assert [at.slider(key=k).value for k in ("T", "k", "seed", "steps")] == [300, 123, 42, 25]
-    assert at.subheader[1].value == "2 · The image at step k = 123"
+    data = step_view(at)
+    assert data["k"] == 123 and data["schedule"] == "sigmoid" and data["height"] == 128
+    assert read_typed_array(data["alphaBar"]).size == 300
 
 
 def test_hostile_link_values_get_notes_and_defaults():
