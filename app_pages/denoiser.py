@@ -7,6 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from app_pages.sections.time_mlp import time_mlp_section
 from timestep_lab import models
 from timestep_lab.encodings import SPACINGS, column_roles, sampling_timesteps
 from timestep_lab.figures import denoiser as fig
@@ -650,6 +651,8 @@ else:
                 "measured."
             )
     show_code(sampling.sample_trajectory)
+
+time_mlp_section(model, name)
 
 with st.sidebar:
     link_to_view()

@@ -68,7 +68,7 @@ def test_before_generate_the_page_invites_a_run(weights_dir):
     at = open_page(PAGE)
     assert clean(at) and not at.warning
     assert at.title[0].value == "Watch it denoise"
-    assert [s.value[:2] for s in at.subheader] == ["1 ", "4 ", "5 ", "6 ", "7 "]
+    assert [s.value[:2] for s in at.subheader] == ["1 ", "4 ", "5 ", "6 ", "7 ", "8 "]
     assert "Press **Generate**" in infos(at)
     assert not at.get("plotly_chart")
 
@@ -76,7 +76,7 @@ def test_before_generate_the_page_invites_a_run(weights_dir):
 def test_generate_with_defaults_shows_every_view(weights_dir):
     at = generate()
     assert clean(at) and not at.warning
-    assert [s.value[:2] for s in at.subheader] == ["1 ", "2 ", "3 ", "4 ", "5 ", "6 ", "7 "]
+    assert [s.value[:2] for s in at.subheader] == ["1 ", "2 ", "3 ", "4 ", "5 ", "6 ", "7 ", "8 "]
     done = at.success[0].value
     assert done.startswith("Done: 50 steps, k = 999 down to ")
     charts = {c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")}
@@ -357,3 +357,19 @@ def test_twins_text_follows_the_numbers_not_lore(weights_dir):
     assert "one training run" in text and "may not survive another training seed" in text
     assert "buys no accuracy" not in text and "keeps working for long schedules" not in text
     assert "costs 5.9 points of accuracy, though its Fréchet distance is lower (7.66)." in text
+
+
+def test_time_mlp_table_puts_the_live_model_beside_the_cited_ones(weights_dir):
+    from timestep_lab.models import load_pretrained
+    from timestep_lab.models.time_mlp import reference_rows
+
+    at = open_page(PAGE)
+    assert clean(at)
+    table = at.dataframe[0].value
+    model, card = load_pretrained("digits")
+    ours = table.iloc[0]
+    assert ours["model"] == "ours: digits"
+    assert ours["P(k) width d"] == card["architecture"]["enc_dim"]
+    assert ours["MLP parameters"] == f"{model.describe()['params_time_embedding']:,}"
+    assert list(table["model"][1:]) == [r.model for r in reference_rows()]
+    assert len(at.get("latex")) >= 3  # the three ways a block reads e
