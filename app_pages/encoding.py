@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from app_pages.sections.spectral_bias import spectral_bias_section
+from app_pages.sections.time_inputs import time_input_section
 from timestep_lab.encodings import (
     CONVENTIONS,
     MIN_DIM,
@@ -365,6 +366,7 @@ with c3:
     )
 show_code(raw_index_encoding, normalized_index_encoding, length_change)
 spectral_bias_section(num_timesteps, dim, base, layout)
+time_input_section(num_timesteps, dim, base, layout)
 
 # 8 ─ layouts ─────────────────────────────────────────────────────────────────────
 st.subheader("8 · Three layouts, one idea")

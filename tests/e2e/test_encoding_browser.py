@@ -23,7 +23,7 @@ def test_home_loads_and_links_to_the_encoding_page(page, app_url):
 def test_encoding_page_draws_every_figure(page, app_url):
     open_app(page, f"{app_url}/encoding")
     plots = page.locator(".js-plotly-plot")
-    assert plots.count() == 6  # the figures that do not depend on k
+    assert plots.count() == 7  # the figures that do not depend on k, and the input view
     assert plots.first.is_visible()
     views = page.locator(".tl-view")  # the views of row k, drawn by the browser
     assert views.count() == 5
@@ -80,7 +80,7 @@ def test_hostile_link_gets_a_friendly_note(page, app_url):
     assert "d=abc" in text and "not a number" in text
     assert "k=-7" in text and "outside the valid range" in text
     assert "which is not one of transformer, ddpm, ldm" in text
-    assert page.locator(".js-plotly-plot").count() == 6
+    assert page.locator(".js-plotly-plot").count() == 7
     assert page.locator(".tl-view").count() == 5
     no_exceptions(page)
 
@@ -89,6 +89,6 @@ def test_spectral_bias_fit_is_drawn_when_asked(page, app_url):
     open_app(page, f"{app_url}/encoding?d=32&T=500")
     page.get_by_role("button", name="Predict, then fit: which one draws the jumps?").click()
     page.locator(".st-key-spectral_bias .js-plotly-plot").wait_for(timeout=60_000)
-    assert page.locator(".js-plotly-plot").count() == 11
+    assert page.locator(".js-plotly-plot").count() == 8
     assert "further off" in page.get_by_text("RMS error over 500 timesteps").inner_text()
     no_exceptions(page)

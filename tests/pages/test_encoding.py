@@ -14,6 +14,7 @@ CHARTS = {  # drawn by plotly; the views of row k are drawn by the browser (VIEW
     "naive_norm",
     "naive_sin",
     "layouts",
+    "time_input",
 }
 
 
@@ -201,3 +202,32 @@ def test_the_largest_matrix_is_offered_as_npz_not_csv_and_built_only_on_click():
     assert "P has 4,096,000 values" in "\n".join(c.value for c in at.caption)
     at = open_page(PAGE, {"d": "128", "T": "1000"})
     assert {"matrix_npz", "matrix_csv"} <= set(downloads(at))
+
+
+def test_time_input_view_feeds_t_logsnr_or_cnoise_and_reports_the_library_numbers():
+    import numpy as np
+
+    from timestep_lab.encodings import noise_schedule, timestep_embedding
+    from timestep_lab.encodings import time_inputs as ti
+
+    for query, kind, scale, schedule in [
+        ({"input": "t", "s": "1"}, "t", 1.0, "linear"),
+        ({"input": "t", "s": "999"}, "t", 999.0, "linear"),
+        ({"input": "logsnr", "schedule": "cosine"}, "logsnr", 1.0, "cosine"),
+        ({"input": "cnoise"}, "cnoise", 1.0, "linear"),
+    ]:
+        at = open_page(PAGE, query)
+        assert not at.exception and not at.warning, query
+        values = ti.encoding_input(
+            kind, np.arange(1000), noise_schedule(schedule, 1000).alpha_bar, scale=scale
+        )
+        similarity = ti.end_similarity(timestep_embedding(values, 128))
+        caption = next(c.value for c in at.caption if c.value.startswith("Fed "))
+        assert f"cosine similarity {similarity:.3f}" in caption, query
+        assert "time_input" in chart_keys(at)
+
+
+def test_time_input_link_with_a_bad_scale_gets_a_note():
+    at = open_page(PAGE, {"input": "t", "s": "-3"})
+    assert not at.exception
+    assert "s=-3" in warnings_text(at)

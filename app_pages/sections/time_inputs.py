@@ -1,0 +1,106 @@
+"""Encoding page section: index or noise level? What the sinusoids are fed, and why its scale
+matters."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from timestep_lab.encodings import SCHEDULES, noise_schedule, timestep_embedding
+from timestep_lab.encodings import time_inputs as ti
+from timestep_lab.encodings.display import evenly_spaced, paired_columns
+from timestep_lab.figures.time_inputs import time_input_figure
+from timestep_lab.ui import choice_control, grid_control, plot, show_code
+
+SCALES = [1, 10, 100, 999, 1000, 10_000]
+INPUT_TITLES = {
+    "index": "k",
+    "t": "s·t, t = k/T",
+    "logsnr": "log-SNR λ_k",
+    "cnoise": "c_noise = ¼·ln σ_k",
+}
+INPUT_SOURCES = {
+    "index": "DDPM and Stable Diffusion feed the index k (Ho et al. 2020).",
+    "t": "Continuous-time models feed t ∈ [0, 1]; score-SDE's VP models feed 999·t (Song et "
+    "al. 2021, their code).",
+    "logsnr": "VDM conditions on the log-SNR λ = log(ᾱ/(1−ᾱ)) (Kingma et al. 2021).",
+    "cnoise": "EDM feeds c_noise = ¼·ln σ, with σ² = (1−ᾱ)/ᾱ (Karras et al. 2022, Table 1).",
+}
+
+
+def time_input_controls() -> tuple[str, float, str]:
+    """The input kind, the scale s of t and the schedule of the noise level, URL-bound."""
+    left, mid, right = st.columns(3)
+    with left:
+        kind = choice_control(
+            "Input to the sinusoids",
+            "input",
+            ti.TIME_INPUTS,
+            "index",
+            help="index: k. t: s·k/T. logsnr: log(ᾱ/(1−ᾱ)), VDM. cnoise: ¼·ln σ, EDM.",
+        )
+    with mid:
+        scale = grid_control(
+            "s, the scale of t",
+            "s",
+            SCALES,
+            1,
+            help="What t = k/T is multiplied by before the sinusoids (used by input = t).",
+            scale="log",
+        )
+    with right:
+        schedule = choice_control(
+            "Schedule",
+            "schedule",
+            SCHEDULES,
+            "linear",
+            help="Sets the noise level of each k (used by logsnr and cnoise).",
+        )
+    return kind, scale, schedule
+
+
+def time_input_section(num_timesteps: int, dim: int, base: float, layout: str) -> None:
+    """Feed the page's encoding k, s·t, log-SNR or c_noise, and measure how much it moves."""
+    st.subheader("Index or noise level? What the sinusoids are fed")
+    unit = ti.pair_turns(np.array([0.0, 1.0]), dim, base=10_000.0, convention=layout)
+    st.write(
+        "The formula does not care what number it is given: it turns pair i by ω_i times "
+        "that number. So the input's *range* decides how much each pair turns across the "
+        f"whole process. Feed t = k/T ∈ [0, 1] with n = 10⁴ (and this d = {dim}) and even the "
+        f"fastest pair turns {unit.max():.3f} of a circle; {ti.still_pairs(unit)} of "
+        f"{unit.size} pairs turn less than {ti.STILL_TURNS:.0%}: nearly constant columns, "
+        "nearly the same vector for every timestep. That is why continuous time is scaled up "
+        "before the sinusoids."
+    )
+    kind, scale, schedule_name = time_input_controls()
+    try:
+        schedule = noise_schedule(schedule_name, num_timesteps)
+        inputs = ti.encoding_input(kind, np.arange(num_timesteps), schedule.alpha_bar, scale=scale)
+    except ValueError as error:
+        st.error(f"This input cannot be computed here: {error}", icon=":material/error:")
+        return
+    embedding = timestep_embedding(inputs, dim, base=base, convention=layout)
+    turns = ti.pair_turns(inputs, dim, base=base, convention=layout)
+    rows = evenly_spaced(num_timesteps, 150)
+    columns = paired_columns(dim, 64, layout)
+    plot(
+        time_input_figure(
+            rows,
+            inputs[rows],
+            columns,
+            embedding[np.ix_(rows, columns)],
+            input_title=INPUT_TITLES[kind],
+        ),
+        key="time_input",
+    )
+    fed = INPUT_TITLES[kind] + (f" with s = {scale:g}" if kind == "t" else "")
+    noise = f" under {schedule_name}" if kind in ("logsnr", "cnoise") else ""
+    st.caption(
+        f"Fed {fed}{noise}: the input runs from {inputs[0]:.4g} (k = 0) to {inputs[-1]:.4g} "
+        f"(k = {num_timesteps - 1}). Across that range the fastest pair turns {turns.max():.3g} "
+        f"times; {ti.still_pairs(turns)} of {turns.size} pairs turn less than "
+        f"{ti.STILL_TURNS:.0%} of a circle. P at the first and the last step have cosine "
+        f"similarity {ti.end_similarity(embedding):.3f} (1 = the same vector). "
+        + INPUT_SOURCES[kind]
+    )
+    show_code(ti.encoding_input, ti.pair_turns)
