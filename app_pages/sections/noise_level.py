@@ -97,10 +97,18 @@ def noise_level_section(
     blind = blind_model_sentence()
     if blind is not None:
         st.markdown(f"**A network can learn this too.** {blind}")
-    st.page_link(
-        "app_pages/denoiser.py",
-        label="Watch the k-blind twin denoise",
-        icon=":material/auto_fix_high:",
-        query_params={"model": "digits-none"},
-    )
+    left, right = st.columns(2)
+    with left:
+        st.page_link(
+            "app_pages/denoiser.py",
+            label="Watch the k-blind twin denoise",
+            icon=":material/auto_fix_high:",
+            query_params={"model": "digits-none"},
+        )
+    with right:
+        st.page_link(
+            "app_pages/train.py",
+            label="How well k can be read from x_k as the dimension grows (Train)",
+            icon=":material/model_training:",
+        )
     show_code(haar_diagonal, estimate_sigma, timestep_from_sigma, noise_level_sweep)
