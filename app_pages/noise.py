@@ -5,6 +5,7 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from app_pages.sections.noise_level import noise_level_section
+from app_pages.sections.targets import prediction_targets_section
 from timestep_lab.encodings import (
     SCHEDULES,
     SPACINGS,
@@ -413,6 +414,7 @@ st.caption(
 show_code(sampling_timesteps)
 
 noise_level_section(pixels, seed, schedule, k, xk)
+prediction_targets_section(schedule, k, x0, noise, xk)
 
 with st.sidebar:
     link_to_view()

@@ -16,7 +16,7 @@ def no_exceptions(page) -> None:
 
 def test_noise_page_draws_every_view(page, app_url):
     open_app(page, f"{app_url}/noise")
-    assert page.locator(".js-plotly-plot").count() == 5
+    assert page.locator(".js-plotly-plot").count() == 6
     assert page.locator(".tl-view").count() == 1  # x₀, ε and x_k, drawn by the browser
     assert page.get_by_role("heading", name="3 · Filmstrip").is_visible()
     # the noise level read off x_k alone: both panels drawn, k marked
@@ -72,6 +72,6 @@ def test_hostile_link_gets_friendly_notes(page, app_url):
     open_app(page, f"{app_url}/noise?schedule=evil&image=..%2F..%2Fetc%2Fpasswd&seed=-1&zsnr=2")
     text = " ".join(page.locator('[data-testid="stAlert"]').all_inner_texts())
     assert "schedule=evil" in text and "image=../../etc/passwd" in text
-    assert page.locator(".js-plotly-plot").count() == 5
+    assert page.locator(".js-plotly-plot").count() == 6
     assert page.locator(".tl-view").count() == 1
     no_exceptions(page)

@@ -11,7 +11,7 @@ from timestep_lab.encodings import noise_schedule
 from timestep_lab.ui.components import read_typed_array
 
 PAGE = "app_pages/noise.py"
-CHARTS = {"curves", "filmstrip", "embedding_row", "spacing", "noise_level"}
+CHARTS = {"curves", "filmstrip", "embedding_row", "spacing", "noise_level", "targets"}
 
 
 def chart_keys(at):
@@ -40,9 +40,9 @@ def test_default_view_renders_every_view():
     assert not at.exception and not at.error and not at.warning
     assert at.title[0].value == "Noise levels"
     assert chart_keys(at) == CHARTS
-    assert [s.value[:2] for s in at.subheader] == ["1 ", "2 ", "3 ", "4 ", "5 ", "6 "]
+    assert [s.value[:2] for s in at.subheader] == ["1 ", "2 ", "3 ", "4 ", "5 ", "6 ", "7 "]
     assert len(at.get("download_button")) == 2  # schedule CSV, filmstrip PNG
-    assert len(at.expander) == 6  # a "Show code" beside each view
+    assert len(at.expander) == 7  # a "Show code" beside each view
     alpha_bar, k = step_schedule(at)  # the browser gets linear's exact table and k = 250
     np.testing.assert_array_equal(alpha_bar, noise_schedule("linear", 1000).alpha_bar)
     assert k == 250 and step_view(at)["schedule"] == "linear"
@@ -191,3 +191,20 @@ def test_noise_level_view_reports_the_library_estimate_and_the_k_blind_card():
     assert f"σ̂ from x_k alone = {sigma_hat:.4f}, pointing to k̂ = {k_hat}." in caption
     assert "read as noise" in caption  # the photo's texture near k = 0
     assert any(blind_model_sentence() in m.value for m in at.markdown)
+
+
+def test_prediction_targets_view_reports_the_library_gains():
+    from timestep_lab.encodings import noise_schedule
+    from timestep_lab.encodings import targets as tg
+
+    for zsnr in ("false", "true"):
+        at = open_page(PAGE, {"k": "999", "zsnr": zsnr})
+        assert not at.exception
+        caption = next(c.value for c in at.caption if c.value.startswith("v here is"))
+        schedule = noise_schedule("linear", 1000, zero_terminal_snr=zsnr == "true")
+        gain = tg.x0_error_gain("v_prediction", schedule.alpha_bar[999])
+        assert f"v-prediction {gain:.3g}" in caption
+        if zsnr == "true":
+            assert "ε-prediction ∞ (no x̂₀ at all)" in caption
+        else:
+            assert f"{tg.x0_error_gain('epsilon', schedule.alpha_bar[999]):.3g}" in caption
