@@ -208,7 +208,8 @@ def verdict(results: list[lab.LabResult]) -> str:
         f"(ε*, on the {lab.EVAL_NUM:,} fixed test draws); told nothing, {first.blind_floor:.4f} "
         "(ε*_∅, on "
         + (f"the first {first.num_blind:,} of them)" if first.num_blind < lab.EVAL_NUM else "them)")
-        + ". The difference is what knowing k is worth here."
+        + ". The difference is what knowing k is worth here. (A final loss a hair below ε*'s is "
+        "the noise of the test draws; the error to ε*, on the same draws, cannot go below 0.)"
     ]
     by_cond: dict[str, list[lab.LabResult]] = {}
     for r in results:

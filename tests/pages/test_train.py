@@ -145,3 +145,18 @@ def test_points_from_the_browser_are_checked():
     assert points_from_browser([0, 1, 2.5, -3]) == [[0.0, 1.0], [2.5, -3.0]]
     for bad in ("0,1", [0, 1, 2], [0, True], [0, float("nan")], [0.0] * 2002, None):
         assert points_from_browser(bad) is None
+
+
+def test_a_training_keeps_going_when_an_unrelated_control_moves():
+    at = open_page(PAGE, {"train_steps": "4000", "width": "16", "data": "bumps_1d", "seed": "5"})
+    at.button(key="train").click().run()
+    jobs = [r.job for r in at.session_state["_train_requests"]]
+    at.select_slider(key="sigma").set_value(1.0).run()  # the dimension view, not the training
+    assert clean(at)
+    assert at.session_state["_train_requests"][0].job is jobs[0]
+    assert all(not j.done or j.state == "done" for j in jobs)
+    at.button(key="cancel").click().run()
+    wait_idle(timeout=60)
+    assert all(j.state == "cancelled" for j in jobs), [
+        (j.state, j.owners, j.progress) for j in jobs
+    ]

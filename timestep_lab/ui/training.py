@@ -138,8 +138,10 @@ def _work(data: LabData, settings: lab.LabSettings, key: tuple[Hashable, ...]):
                     f"{progress.steps:,}, about {progress.seconds_left:.0f} s left",
                 )
             yield progress
-        if not result.cancelled:
-            results().put(key, result)
+        if result.cancelled:
+            yield None  # the scheduler sees the stop request before this unit: "cancelled"
+        else:
+            results().put(key, result)  # only complete runs are shared
         return result
 
     return work
