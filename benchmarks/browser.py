@@ -6,7 +6,8 @@ the finished rerun (p50, p95), the cold start (server start → home page intera
 torch was imported before a model page was opened, the denoiser's end-to-end generation time,
 and the server's memory after start, after each page and after 30 extra sessions.
 
-    python -m benchmarks.browser
+    python -m benchmarks.browser            # everything
+    python -m benchmarks.browser --views    # only the browser views: key → paint, scrub, fps
 
 Prints a table and merges its figures into benchmarks/results.json under "browser".
 """
@@ -37,23 +38,38 @@ PRESSES = 15
 
 
 class FrameMeter:
-    """Counts websocket bytes received by the page, via DevTools Network events."""
+    """Counts websocket bytes received (and sent) by the page, via DevTools Network events."""
 
     def __init__(self, page) -> None:
         self.received = 0
+        self.sent = 0
         session = page.context.new_cdp_session(page)
         session.send("Network.enable")
         session.on("Network.webSocketFrameReceived", self._on_frame)
+        session.on("Network.webSocketFrameSent", self._on_sent)
 
-    def _on_frame(self, event: dict) -> None:
+    @staticmethod
+    def _size(event: dict) -> int:
         response = event["response"]
         data = response["payloadData"]
         # binary frames (opcode 2) arrive base64-encoded; text frames as they are
-        self.received += len(base64.b64decode(data)) if response["opcode"] == 2 else len(data)
+        return len(base64.b64decode(data)) if response["opcode"] == 2 else len(data)
+
+    def _on_frame(self, event: dict) -> None:
+        self.received += self._size(event)
+
+    def _on_sent(self, event: dict) -> None:
+        self.sent += self._size(event)
 
     def take(self) -> int:
         value, self.received = self.received, 0
         return value
+
+    def take_both(self) -> tuple[int, int]:
+        """(received, sent) since the last call."""
+        pair = (self.received, self.sent)
+        self.received = self.sent = 0
+        return pair
 
 
 # Counts finished reruns in the page itself: each time the app's script state goes from
@@ -117,6 +133,106 @@ def press_and_time(
     return times, asked, served, sizes
 
 
+# The browser views (timestep_lab/ui/components): each paints k in a requestAnimationFrame
+# callback and records it on its element (data-k, data-painted = performance.now()).
+VIEWS_JS = """() => [...document.querySelectorAll('*')].filter(e => e.shadowRoot)
+    .flatMap(e => [...e.shadowRoot.querySelectorAll('.tl-view')])"""
+ARM_KEY = f"""() => {{ window.__views = ({VIEWS_JS})(); window.__keyAt = null;
+    addEventListener('keydown', e => {{ window.__keyAt = e.timeStamp; }},
+                     {{capture: true, once: true}}); }}"""
+ALL_PAINTED = """(k) => window.__views.every(v => v.dataset.k === String(k))
+    && Math.max(...window.__views.map(v => Number(v.dataset.painted))) - window.__keyAt"""
+FPS = f"""async (seconds) => {{
+    const view = ({VIEWS_JS})()[0];
+    let frames = 0, last = view.dataset.painted;
+    const t0 = performance.now();
+    await new Promise(done => {{
+        const tick = () => {{
+            if (view.dataset.painted !== last) {{ frames += 1; last = view.dataset.painted; }}
+            if (performance.now() - t0 < seconds * 1000) requestAnimationFrame(tick); else done();
+        }};
+        requestAnimationFrame(tick);
+    }});
+    return frames / ((performance.now() - t0) / 1000);
+}}"""
+VIEW_PAGES = [("encoding", "d=1024&T=1000&k=100"), ("noise", "T=1000&k=100")]
+SCRUB_STEPS = 100
+
+
+def measure_views(page, url: str) -> dict:
+    """Key press → painted frame, websocket bytes during a scrub, and fps while playing."""
+    out = {}
+    for name, query in VIEW_PAGES:
+        page.goto(f"{url}/{name}?{query}")
+        wait_for_rerun(page)
+        page.wait_for_timeout(1500)  # the views' first paint (the T × d matrix)
+        first = page.locator(".tl-view").first
+        first.focus()
+        k = int(first.get_attribute("data-k"))
+        wait_for_rerun(page)
+        page.meter.take_both()
+        latencies = []
+        for _ in range(SCRUB_STEPS):  # keys faster than the 350 ms pause that ends a gesture
+            page.evaluate(ARM_KEY)
+            page.keyboard.press("ArrowRight")
+            k += 1
+            handle = page.wait_for_function(ALL_PAINTED, arg=k, timeout=30_000)
+            latencies.append(handle.json_value())
+        during = page.meter.take_both()
+        page.wait_for_timeout(2000)  # the gesture ends: k goes back to Python once
+        wait_for_rerun(page)
+        after = page.meter.take_both()
+        page.get_by_role("button", name="▶ Play").first.click()
+        fps = page.evaluate(FPS, 3)
+        page.get_by_role("button", name="❚❚ Pause").first.click()
+        wait_for_rerun(page)
+        out[name] = {
+            "link": f"/{name}?{query}",
+            "views": page.locator(".tl-view").count(),
+            "key_to_paint_ms_p50": round(percentile(latencies, 50), 1),
+            "key_to_paint_ms_p95": round(percentile(latencies, 95), 1),
+            "scrub_steps": SCRUB_STEPS,
+            "scrub_ws_bytes_received": during[0],
+            "scrub_ws_bytes_sent": during[1],
+            "after_scrub_ws_bytes_received": after[0],
+            "after_scrub_ws_bytes_sent": after[1],
+            "play_fps": round(fps, 1),
+        }
+    return out
+
+
+def print_views(views: dict) -> None:
+    print(
+        f"{'view page':10} {'views':>5} {'key→paint p50':>14} {'p95 ms':>7} "
+        f"{'ws bytes in/out during 100 steps':>33} {'after':>15} {'play fps':>9}"
+    )
+    for name, row in views.items():
+        print(
+            f"{name:10} {row['views']:>5} {row['key_to_paint_ms_p50']:>14} "
+            f"{row['key_to_paint_ms_p95']:>7} "
+            f"{row['scrub_ws_bytes_received']:>16,} / {row['scrub_ws_bytes_sent']:<14,} "
+            f"{row['after_scrub_ws_bytes_received']:>7,} / {row['after_scrub_ws_bytes_sent']:<6,}"
+            f"{row['play_fps']:>9}"
+        )
+
+
+def measure_views_only() -> dict:
+    process, url, _ = start_server()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.meter = FrameMeter(page)
+            report = measure_views(page, url)
+            browser.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    return report
+
+
 def measure() -> dict:
     process, url, health_s = start_server()
     report: dict = {"server_healthy_s": round(health_s, 2)}
@@ -149,6 +265,7 @@ def measure() -> dict:
                     "last_message_ms_p50": round(1000 * percentile(served, 50)),
                     "rss_mb_after": round(rss_mb(process.pid)),
                 }
+            report["views"] = measure_views(page, url)
             report["torch_loaded_before_model_page"] = torch_loaded(process.pid)
             page.goto(f"{url}/denoiser")
             wait_for_rerun(page)
@@ -193,6 +310,15 @@ async def thirty_sessions(url: str) -> None:
 
 
 def main() -> None:
+    import sys
+
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    if "--views" in sys.argv:  # only the browser views (faster on a busy machine)
+        views = measure_views_only()
+        print_views(views)
+        results.setdefault("browser", {})["views"] = views
+        RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+        return
     report = measure()
     print(
         f"server healthy after {report['server_healthy_s']} s; home interactive after "
@@ -220,7 +346,7 @@ def main() -> None:
         f"{report['rss_mb_after_home']}, after 30 more sessions "
         f"{report['rss_mb_after_30_sessions']}"
     )
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    print_views(report["views"])
     results["browser"] = report
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
 
