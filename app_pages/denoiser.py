@@ -50,6 +50,11 @@ SETTLED = 0.1  # RMS distance to the finished samples that counts as "already th
 STOPPED = "Stopped: a newer request replaced this one. Press the button again to run it."
 POINTS_PER_UNIT = 20  # a 2D point costs ~1/20 of an 8×8 digit per pass (benchmarks/resilience.py)
 SHOWN = "_denoiser_shown"  # session-only: keys of the runs this session asked for
+# The URL keys that shape a Generate run: a first visit whose link sets none of them gets the
+# default run at once. It is sampled once per server process (the first visitor starts it) and
+# kept in the shared trajectory store, so every later learner's first view is a finished run.
+GENERATE_KEYS = {"model", "dataset", "label", "sampler", "steps", "eta", "spacing", "w", "num"}
+GENERATE_KEYS |= {"seed"}
 LAST_MODEL = "_denoiser_model"
 
 
@@ -442,8 +447,14 @@ def show_live(job) -> None:
 
 
 run = None
+first_view = not st.session_state.get(SHOWN) and not GENERATE_KEYS & set(st.query_params)
 try:
-    made = scheduled_runs("denoiser:generate", generate_specs, start=pressed, draw=show_live)
+    made = scheduled_runs(
+        "denoiser:generate",
+        generate_specs,
+        start=pressed or (first_view and refused is None),
+        draw=show_live,
+    )
     run = made["run"] if made is not None else remembered_run(name, options)
 except JobCancelled:
     st.info(STOPPED, icon=":material/stop_circle:")

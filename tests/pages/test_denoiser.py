@@ -64,13 +64,22 @@ def metric(at, label):
     return next(m.value for m in at.metric if m.label == label)
 
 
-def test_before_generate_the_page_invites_a_run(weights_dir):
-    at = open_page(PAGE)
+def test_a_link_with_settings_invites_a_run(weights_dir):
+    at = open_page(PAGE, {"seed": "31"})
     assert clean(at) and not at.warning
     assert at.title[0].value == "Watch it denoise"
     assert [s.value[:2] for s in at.subheader] == ["1 ", "4 ", "5 ", "6 ", "7 ", "8 "]
     assert "Press **Generate**" in infos(at)
     assert not at.get("plotly_chart")
+
+
+def test_the_first_view_shows_the_default_run_shared_by_every_session(weights_dir):
+    first = open_page(PAGE)  # nothing pressed: the default run is sampled (or found) at once
+    assert clean(first) and not first.warning
+    assert first.success and first.success[0].value.startswith("Done: 50 steps, k = 999")
+    assert image_captions(first)[0] == "x₀: the finished samples"
+    second = open_page(PAGE)  # another learner: the same run from the shared store
+    assert second.success[0].value == first.success[0].value  # same run, same seconds
 
 
 def test_generate_with_defaults_shows_every_view(weights_dir):
