@@ -60,3 +60,14 @@ def test_scrubbing_a_run_updates_the_step_figures(page, app_url):
     assert alpha_marker.inner_html() != before_marker
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.errors == [], page.errors
+
+
+def test_the_first_view_shows_finished_digits_without_generate(page, app_url):
+    open_app(page, f"{app_url}/denoiser")
+    page.get_by_text("x₀: the finished samples").wait_for(timeout=180_000)
+    wait_for_rerun(page, timeout=180_000)
+    assert page.get_by_text(re.compile(r"Done: 50 steps, k = 999 down to \d+")).is_visible()
+    image = page.locator('[data-testid="stImage"] img').first
+    assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.errors == [], page.errors
