@@ -403,9 +403,14 @@ def student_view(
         )
         _leave_button("Continue the walkthrough on my own")
         return
+    until = (
+        "your teacher has revealed this step's answer."
+        if room.revealed
+        else "you may change them until the reveal."
+    )
     st.info(
         f"You are in class **{room.code}**: your screen follows your teacher. Your answers "
-        "are anonymous; you may change them until the reveal.",
+        f"are anonymous; {until}",
         icon=":material/groups:",
     )
     _show_note()
