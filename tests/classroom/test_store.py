@@ -463,3 +463,16 @@ def test_the_deploy_guide_states_the_limits_the_code_enforces():
     )
     assert f"at most {limits.max_rooms} live rooms, a room {limits.max_answers:,} answers" in text
     assert f"{limits.rate} answers per {limits.rate_window:g} s" in text
+
+
+def test_an_answer_from_a_screen_the_class_has_left_is_not_counted_elsewhere(backend):
+    room, store, _ = backend()
+    code, token = room.start(CHOICE_STEP)
+    room.go_to(code, token, GUESS_STEP)
+    # The student's screen still showed CHOICE_STEP: option 1 must not become a guess of 1.
+    with pytest.raises(Refused, match="moved"):
+        room.answer(code, student(), 0, 1, step=CHOICE_STEP)
+    assert store.stored_answers(code) == 0
+    for step in (0, len(STEPS) + 1, "1"):
+        with pytest.raises(Refused):
+            room.answer(code, student(), 0, 1, step=step)

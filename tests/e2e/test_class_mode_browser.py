@@ -172,3 +172,31 @@ def test_live_updates_stop_when_the_room_goes_quiet_or_closes(two_servers, redis
     assert quiet == {}
     assert list(again.values()) == [STUDENT_POLL]
     assert closed == {}
+
+
+def test_forged_websocket_messages_change_nothing(two_servers, redis_url):
+    """A student's browser that sends the teacher's Reveal button, or an option that is not
+    on the screen, straight over the websocket: nothing is revealed or stored."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from benchmarks.streamlit_client import Session
+
+    room = Classroom(open_store(redis_url), STEPS)
+    code, token = room.start(1)
+
+    async def forge() -> list[str]:
+        async with Session(two_servers[0]) as teacher, Session(two_servers[1]) as student:
+            await teacher.open("walkthrough", f"room={code}&teacher={token}")
+            await student.open("walkthrough", f"room={code}")
+            student.widgets["class_reveal"] = teacher.widgets["class_reveal"]
+            forged = await student.set("class_reveal", True)
+            radio = f"class_{code}_1_0"
+            bogus = await student.set(radio, "an option that is not there")
+            return forged.exceptions + bogus.exceptions
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        exceptions = pool.submit(asyncio.run, forge()).result(timeout=120)
+    assert exceptions == []
+    assert not room.room(code).revealed
+    assert room.store.stored_answers(code) == 0

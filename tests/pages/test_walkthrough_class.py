@@ -192,3 +192,15 @@ def test_closing_the_class_ends_it_for_students_and_gives_the_csv(store_url):
     student.button(key="class_leave").click().run()
     assert param(student, "room") is None
     assert [b for b in student.button if b.key == "class_start"]
+
+
+def test_an_answer_from_a_stale_screen_is_refused_not_moved_to_the_next_step(store_url):
+    teacher, code = teacher_starts()
+    student = open_page(PAGE, {"room": code})
+    teacher.button(key="class_next").click().run()
+    # The student's screen still shows step 1 when they pick an option.
+    student.radio(key=f"class_{code}_1_0").set_value(STEPS[0].questions[0].options[1]).run()
+    assert not student.exception
+    assert "moved to another step" in texts(student, "warning")
+    assert student.subheader[0].value.startswith("2 · ")
+    assert Classroom(open_store(store_url), STEPS).store.stored_answers(code) == 0

@@ -197,19 +197,32 @@ class Classroom:
             )
         return room
 
-    def answer(self, code: object, session: object, question: object, value: object) -> Room:
+    def answer(
+        self,
+        code: object,
+        session: object,
+        question: object,
+        value: object,
+        *,
+        step: object = None,
+    ) -> Room:
         """Store a student's answer to a question of the room's current step (changeable until
-        the reveal)."""
+        the reveal).
+
+        step: the step the student's screen showed (None: the current one). An answer from a
+        screen the teacher has moved on from is refused, never counted for another step.
+        """
         code = normalize_code(code)
         session = check_session(session)
         room = self.room(code)
-        questions = self.steps[room.step - 1].questions
+        step = room.step if step is None else self._check_step(step)
+        questions = self.steps[step - 1].questions
         if isinstance(question, bool) or not isinstance(question, int):
             raise Refused("That question does not exist in this step.")
         if not 0 <= question < len(questions):
             raise Refused("That question does not exist in this step.")
         value = check_answer(questions[question], value)
-        self.store.put_answer(code, session, room.step, question, value)
+        self.store.put_answer(code, session, step, question, value)
         return room
 
     def counts(self, code: str, step: int) -> list[list[int]]:

@@ -26,7 +26,7 @@ import segno
 import streamlit as st
 
 from timestep_lab.classroom import ClassError, Classroom, Room, new_session_id, open_store
-from timestep_lab.classroom.rooms import Limits
+from timestep_lab.classroom.rooms import Limits, Refused
 from timestep_lab.figures import classroom as class_fig
 from timestep_lab.lesson.steps import Choice, Guess, LessonStep
 from timestep_lab.ui.downloads import csv_download
@@ -358,14 +358,20 @@ def teacher_view(
 
 
 # ── a student ───────────────────────────────────────────────────────────────────────────
-def _send(service: Classroom, code: str, question_index: int, key: str) -> None:
-    question = service.steps[service.room(code).step - 1].questions[question_index]
+def _send(service: Classroom, code: str, step: int, question_index: int, key: str) -> None:
+    """Send the answer a student's widget holds, for the step that widget was drawn on."""
     picked = st.session_state.get(key)
     if picked is None:
         return
-    value = question.options.index(picked) if isinstance(question, Choice) else int(picked)
     try:
-        service.answer(code, session_id(), question_index, value)
+        question = service.steps[step - 1].questions[question_index]
+        if isinstance(question, Choice):
+            if picked not in question.options:  # a forged message, not a click
+                raise Refused("That is not one of this question's options.")
+            value = question.options.index(picked)
+        else:
+            value = picked if isinstance(picked, int) else -(2**63)  # refused as out of range
+        service.answer(code, session_id(), question_index, value, step=step)
     except ClassError as error:
         _note(error)
 
@@ -427,7 +433,7 @@ def student_view(
             label_visibility="collapsed",
             disabled=room.revealed,
             on_change=_send,
-            args=(service, room.code, i, key),
+            args=(service, room.code, room.step, i, key),
         )
         if isinstance(question, Choice):
             st.radio(question.prompt, question.options, index=mine.get(i), **common)
@@ -438,7 +444,7 @@ def student_view(
                     "Send this guess",
                     key=f"{key}_send",
                     on_click=_send,
-                    args=(service, room.code, i, key),
+                    args=(service, room.code, room.step, i, key),
                 )
         if room.revealed:
             if i in mine:
