@@ -52,13 +52,14 @@ def store_url() -> str:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _classroom(url: str, steps: tuple[LessonStep, ...]) -> Classroom:
-    return Classroom(open_store(url, Limits()), steps)
+def _classroom(url: str, lesson_hash: int, _steps: tuple[LessonStep, ...]) -> Classroom:
+    return Classroom(open_store(url, Limits()), _steps)
 
 
 def classroom(steps: tuple[LessonStep, ...]) -> Classroom:
     """The process's class-mode service over the configured store (one connection pool)."""
-    return _classroom(store_url(), steps)
+    # Keyed by the lesson's hash (frozen dataclasses), not by Streamlit hashing it each run.
+    return _classroom(store_url(), hash(steps), steps)
 
 
 def session_id() -> str:
