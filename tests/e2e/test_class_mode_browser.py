@@ -17,7 +17,7 @@ from timestep_lab.lesson import Choice, lesson
 from timestep_lab.ui.classroom import STORE_SETTING
 
 STEPS = lesson()
-LIVE = 20_000  # ms: a fragment refreshes every 1–1.5 s; generous for a busy machine
+LIVE = 60_000  # ms: a fragment refreshes every 1–1.5 s; generous for a busy machine
 
 
 @pytest.fixture(scope="module")
