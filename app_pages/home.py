@@ -59,6 +59,6 @@ st.page_link(
     icon=":material/school:",
 )
 st.caption(
-    "Eleven short steps with a question before each figure. Teachers: every step has its own "
+    "Short steps with a question before each figure. Teachers: every step has its own "
     "link; add `&presenter=1` for a projector."
 )
