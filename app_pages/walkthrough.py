@@ -8,15 +8,12 @@ from timestep_lab.encodings import (
     column_roles,
     frequencies,
     frequency_roles,
-    half_similarity_shift,
     noise_schedule,
     normalized_index_encoding,
     raw_index_encoding,
-    shift_similarity,
     timestep_embedding,
     wavelengths,
 )
-from timestep_lab.encodings.display import heatmap_grid
 from timestep_lab.figures import encoding as enc_fig
 from timestep_lab.figures import noise as noise_fig
 from timestep_lab.figures.encoding_static import heatmap_png_figure
@@ -26,6 +23,7 @@ from timestep_lab.images.pixels import png_data_url
 from timestep_lab.lesson.steps import Choice, Guess, LessonStep, half_signal_timestep, lesson
 from timestep_lab.ui import classroom as class_mode
 from timestep_lab.ui import int_control, link_to_view, plot, png_download
+from timestep_lab.ui.components.encoding_views import encoding_view
 from timestep_lab.ui.controls import set_control
 from timestep_lab.ui.pictures import show_picture
 
@@ -88,10 +86,9 @@ def wavelength_view():
 
 
 def heatmap_view():
-    grid = heatmap_grid(1000, 64, k=K)
-    freq_index, kind = column_roles(64)
-    labels = enc_fig.column_labels(grid.columns, freq_index[grid.columns], kind[grid.columns])
-    plot(enc_fig.heatmap_figure(grid, labels, K), key="lesson_heatmap")
+    # The encoding page's own browser view: every cell, and k moves without a rerun.
+    setting = dict(k=K, num_timesteps=1000, dim=64, base=10_000.0, layout="transformer")
+    encoding_view("heatmap", key="lesson_heatmap", **setting)
     png_download(
         "Heatmap for slides (PNG)",
         lambda: heatmap_png_figure(
@@ -103,17 +100,8 @@ def heatmap_view():
 
 
 def shift_view():
-    deltas = np.arange(-K, 1000 - K)
-    reference = np.arange(1000)
-    reference_similarity = shift_similarity(0, reference, 128)
-    figure = enc_fig.shift_figure(
-        deltas,
-        shift_similarity(K, deltas, 128),
-        K,
-        reference=(reference, reference_similarity),
-        half_shift=half_similarity_shift(reference_similarity, reference),
-    )
-    plot(figure, key="lesson_shift")
+    setting = dict(k=K, num_timesteps=1000, dim=128, base=10_000.0, layout="transformer")
+    encoding_view("shift", key="lesson_shift", **setting)
 
 
 def schedule_view():

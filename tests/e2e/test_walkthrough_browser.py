@@ -8,14 +8,15 @@ from tests.e2e.conftest import open_app, wait_for_rerun
 def test_deep_link_predict_reveal_and_next(page, app_url):
     open_app(page, f"{app_url}/walkthrough?step=4")
     assert page.get_by_role("heading", name="4 · Reading the heatmap").is_visible()
-    assert page.locator(".js-plotly-plot").count() == 0  # hidden until the learner answers
+    assert page.locator(".tl-view").count() == 0  # hidden until the learner answers
     page.get_by_text("On the left (small j)").click()
     wait_for_rerun(page)
     page.get_by_role("button", name="Check my answer").click()
     wait_for_rerun(page)
     assert page.get_by_text("Right.").first.is_visible()
-    page.locator(".js-plotly-plot").first.wait_for()
-    assert page.locator(".js-plotly-plot").count() == 1
+    page.locator(".tl-view").first.wait_for()  # the encoding page's own heatmap view
+    assert page.locator(".tl-view").count() == 1
+    assert page.locator(".tl-view").first.get_attribute("data-k") is not None
     page.get_by_role("button", name="Next →").click()
     wait_for_rerun(page)
     assert page.get_by_role("heading", name="5 · Near in time, near in the code").is_visible()

@@ -33,7 +33,23 @@ def answer(at, number: int, *, right: bool):
 
 
 def figure_shown(at) -> bool:
-    return any(at.get(kind) for kind in ("plotly_chart", "graphviz_chart", "image"))
+    kinds = ("plotly_chart", "graphviz_chart", "image", "bidi_component")
+    return any(at.get(kind) for kind in kinds)
+
+
+@pytest.mark.parametrize(("figure", "dim"), [("heatmap", 64), ("shift", 128)])
+def test_lesson_steps_use_the_encoding_pages_browser_views(figure, dim):
+    import json
+
+    number = next(n for n, step in enumerate(STEPS, 1) if step.figure == figure)
+    at = answer(open_page(PAGE, {"step": str(number)}), number, right=True)
+    assert not at.exception
+    views = [
+        json.loads(c.proto.json)
+        for c in at.get("bidi_component")
+        if c.proto.component_name.endswith("encoding_views")
+    ]
+    assert [(v["view"], v["d"], v["T"]) for v in views] == [(figure, dim, 1000)]
 
 
 def test_walk_the_whole_lesson_answering_right():
