@@ -47,3 +47,19 @@ def test_seeds_are_said():
     assert seeds_note(ROW) == "one training run"
     assert seeds_note({}) == "one training run"  # a card holds one set of weights
     assert seeds_note({"training_seeds": 3}) == "3 training runs"
+
+
+def test_the_readme_prints_the_cards_figures():
+    """R1: the README's evaluation table (and, once measured, the paired comparisons and every
+    interval) are the cards' own numbers, never typed in."""
+    from pathlib import Path
+
+    from timestep_lab.models.cards import readme_comparisons, readme_table
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme_table()
+    assert table.count("\n") == 7 and table in readme
+    if "95% interval" in table:
+        assert "| – |" not in table  # every figure has its interval
+    comparisons = readme_comparisons()
+    assert comparisons in readme

@@ -195,26 +195,33 @@ README_ROWS += (("digits-scalar", 1.0), ("digits-raw", 1.0), ("digits-none", 1.0
 
 
 def readme_table() -> str:
-    """The README's evaluation table, built from the model cards (a test keeps them equal)."""
+    """The README's evaluation table, built from the model cards (a test keeps them equal).
+
+    The interval columns appear once the cards hold intervals (``evaluate.py`` writes them).
+    """
     labels = {"digits": "digits (sinusoidal)", "digits-scalar": "digits-scalar (k/T)"}
     labels |= {"digits-raw": "digits-raw (k)", "digits-none": "digits-none (no k)"}
-    lines = [
-        "| model | w | class accuracy | 95% interval | Fréchet | 95% interval | × floor |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for name, w in README_ROWS:
-        row, w_eval = card_row(name, w)
-        if row is None or w_eval != w:
-            continue
+    rows = [(name, w, *card_row(name, w)) for name, w in README_ROWS]
+    rows = [(name, w, row) for name, w, row, w_eval in rows if row is not None and w_eval == w]
+    with_intervals = any(row.get("class_accuracy_interval") for _, _, row in rows)
+    if with_intervals:
+        lines = [
+            "| model | w | class accuracy | 95% interval | Fréchet | 95% interval | × floor |",
+            "|---|---|---|---|---|---|---|",
+        ]
+    else:
+        lines = ["| model | w | class accuracy | Fréchet | × floor |", "|---|---|---|---|---|"]
+    for name, w, row in rows:
         acc, fd = row.get("class_accuracy_interval"), row.get("frechet_interval")
-        lines.append(
-            f"| {labels[name] if w == 1 or name != 'digits' else name} | {w:g} | "
-            f"{row['class_accuracy']:.3f} | "
-            + (f"{acc['low']:.3f}–{acc['high']:.3f}" if acc else "–")
-            + f" | {row['frechet']:.2f} | "
-            + (f"{fd['low']:.2f}–{fd['high']:.2f}" if fd else "–")
-            + f" | {row['frechet'] / row['frechet_floor']:.2f} |"
-        )
+        cells = [labels[name] if w == 1 or name != "digits" else name, f"{w:g}"]
+        cells.append(f"{row['class_accuracy']:.3f}")
+        if with_intervals:
+            cells.append(f"{acc['low']:.3f}–{acc['high']:.3f}" if acc else "–")
+        cells.append(f"{row['frechet']:.2f}")
+        if with_intervals:
+            cells.append(f"{fd['low']:.2f}–{fd['high']:.2f}" if fd else "–")
+        cells.append(f"{row['frechet'] / row['frechet_floor']:.2f}")
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
