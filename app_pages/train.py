@@ -205,11 +205,11 @@ def verdict(results: list[lab.LabResult]) -> str:
     first = results[0]
     parts = [
         f"The best any network told k can reach on this data is a loss of {first.floor:.4f} "
-        f"(ε*, on the {lab.EVAL_NUM:,} fixed test draws); told nothing, {first.blind_floor:.4f} "
-        "(ε*_∅, on "
+        f"(ε\\*, on the {lab.EVAL_NUM:,} fixed test draws); told nothing, {first.blind_floor:.4f} "
+        "(ε\\*_∅, on "
         + (f"the first {first.num_blind:,} of them)" if first.num_blind < lab.EVAL_NUM else "them)")
-        + ". The difference is what knowing k is worth here. (A final loss a hair below ε*'s is "
-        "the noise of the test draws; the error to ε*, on the same draws, cannot go below 0.)"
+        + ". The difference is what knowing k is worth here. (A final loss a hair below ε\\*'s is "
+        "the noise of the test draws; the error to ε\\*, on the same draws, cannot go below 0.)"
     ]
     by_cond: dict[str, list[lab.LabResult]] = {}
     for r in results:
@@ -219,7 +219,7 @@ def verdict(results: list[lab.LabResult]) -> str:
         gap = [r.blind_loss - r.blind_floor for r in runs]
         below = "below" if np.mean(gap) < 0 else "above"
         parts.append(
-            f"**{cond}**: {mean_spread(err)} from ε* (mean ‖ε̂ − ε*‖²/D), "
+            f"**{cond}**: {mean_spread(err)} from ε\\* (mean ‖ε̂ − ε\\*‖²/D), "
             f"{abs(np.mean(gap)):.4f} {below} the k-blind floor"
             + (f" (mean of {len(runs)} seeds)" if len(runs) > 1 else "")
             + "."
@@ -233,7 +233,7 @@ def show_results(data, results: list[lab.LabResult], spread: bool) -> None:
     st.markdown(verdict(results))
     st.dataframe(results_table(results, spread), hide_index=True)
     st.caption(
-        "final loss: ‖ε − ε̂‖²/D on fixed test draws · error to ε*: ‖ε̂ − ε*‖²/D · gap to blind "
+        "final loss: ‖ε − ε̂‖²/D on fixed test draws · error to ε\\*: ‖ε̂ − ε\\*‖²/D · gap to blind "
         "floor: loss minus the best loss without k on the same draws (below 0: the network uses "
         f"k) · energy distance: {lab.SAMPLE_NUM} DDIM-{lab.SAMPLE_STEPS} samples against "
         f"{lab.SAMPLE_NUM} fresh data points, beside the distance between two fresh draws of the "
@@ -251,10 +251,10 @@ def show_results(data, results: list[lab.LabResult], spread: bool) -> None:
     worst = int(np.nanargmax(blind_excess))
     edges = first_edges()
     st.caption(
-        f"Grey bars: how much worse the best k-blind prediction is than ε*, per band; it is "
+        f"Grey bars: how much worse the best k-blind prediction is than ε\\*, per band; it is "
         f"largest for k in {edges[worst]}–{edges[worst + 1] - 1} here "
-        f"({blind_excess[worst]:.3f}). Averaged over all k, no network told nothing beats ε*_∅, "
-        "so a `none` run's mean error to ε* is at least the bars' mean (up to the noise of the "
+        f"({blind_excess[worst]:.3f}). Averaged over all k, no network told nothing beats ε\\*_∅, "
+        "so a `none` run's mean error to ε\\* is at least the bars' mean (up to the noise of the "
         "test draws); within one band it may dip below a bar, paid for in others."
     )
     st.markdown(
@@ -298,7 +298,7 @@ def field_view(results: list[lab.LabResult]) -> None:
     diff = run.field_learned - star
     worst_k = int(k[np.argmax(np.abs(diff).max(1))])
     st.caption(
-        f"Left: the exact ε*(x, k); middle: what `{which}` learned, with "
+        f"Left: the exact ε\\*(x, k); middle: what `{which}` learned, with "
         f"{run.trajectories.shape[1]} of its sampling paths; right: the difference, largest "
         f"(|{np.abs(diff).max():.2f}|) at k = {worst_k}. k runs from T−1 on the left to 0 on "
         "the right, the direction of sampling."
@@ -359,7 +359,7 @@ def dimension_view(schedule_name: str) -> None:
         "√(2/D). This is why a network that is never told k can still denoise images (Sun et "
         'al. 2025, "Is noise conditioning necessary for denoising generative models?", '
         "arXiv 2502.13129, §4, make this argument and measure it on images), while on 1D data "
-        "the best k-blind prediction can stay far from ε* (the floors above)."
+        "the best k-blind prediction can stay far from ε\\* (the floors above)."
         + (
             " At σ = 1 the data has the noise's own variance, so x_k ~ N(0, I) at every k and "
             "nothing can be read, in any dimension."
@@ -374,7 +374,7 @@ st.title("Train it yourself")
 st.write(
     "Train a small denoiser here, live, and choose how the timestep k enters it. The network is "
     "the same for every choice; only the columns it receives beside x_k differ. For these data "
-    "sets the best possible prediction ε*(x, k) = E[ε | x_k = x] is known exactly, so every "
+    "sets the best possible prediction ε\\*(x, k) = E[ε | x_k = x] is known exactly, so every "
     "run is measured against the true optimum, with k and without it."
 )
 
