@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import streamlit as st
 
+from timestep_lab.jobs import Work
 from timestep_lab.ui import plot, show_code
 
 FIT_STATE = "_spectral_fit_asked"  # session-only: the learner asked for the fit once
+SUBMITTED = "_spectral_fit_submitted"  # session-only: the setting whose job this session started
+STORE_ENTRIES = 16
+# The library cuts d to its MAX_DIM (128) itself; the key uses the same cut so that d = 200
+# and d = 300 share one fit. Kept here to key the store without importing torch.
+FIT_MAX_DIM = 128
 
 
 @st.cache_data(max_entries=16, show_spinner="Fitting two small networks (about two seconds)…")
@@ -43,6 +51,73 @@ def fit_summary(result) -> str:
     return numbers + verdict
 
 
+@st.cache_resource(show_spinner=False)
+def fit_store() -> OrderedDict:
+    """Finished fits of this process, newest last, at most STORE_ENTRIES (read-only results)."""
+    return OrderedDict()
+
+
+def fit_work(key: tuple) -> Work:
+    """The scheduler job: both fits a chunk at a time, reporting how far they have got."""
+
+    def work(ctx):
+        import torch
+
+        from timestep_lab.models.spectral_bias import spectral_bias_steps
+
+        torch.set_num_threads(1)  # one core: a class shares the server
+        num_timesteps, dim, base, layout = key
+        run = spectral_bias_steps(num_timesteps, dim=dim, base=base, convention=layout)
+        while True:
+            try:
+                fraction = next(run)
+            except StopIteration as finished:
+                return finished.value
+            ctx.progress(fraction, f"Training the two networks: {fraction:.0%}")
+            yield fraction
+
+    return work
+
+
+def scheduled_fit(key: tuple):
+    """This setting's fit from the store, or run through the scheduler; None if not done."""
+    store = fit_store()
+    if key in store:
+        return store[key]
+    from timestep_lab.models.spectral_bias import fit_cost
+    from timestep_lab.ui.jobs import JobCancelled, run_job, status_text
+
+    start = st.session_state.get(SUBMITTED) != key
+    st.session_state[SUBMITTED] = key
+    note = st.empty()
+    try:
+        result = run_job(
+            "encoding:spectral_fit",
+            fit_work(key),
+            cost=fit_cost(),
+            key=key,
+            label="The fit",
+            start=start,
+            draw=lambda job: note.progress(job.progress[0], text=status_text(job)),
+        )
+    except JobCancelled:
+        st.session_state.pop(SUBMITTED, None)
+        note.info("The fit was stopped; move a control to ask again.", icon=":material/stop:")
+        return None
+    except ValueError as error:  # a refused job or a bad setting
+        st.session_state.pop(SUBMITTED, None)
+        note.error(f"The fit cannot run with these settings: {error}", icon=":material/error:")
+        return None
+    note.empty()
+    if result is None:
+        st.session_state.pop(SUBMITTED, None)  # nothing in flight: ask again on the next run
+        return None
+    store[key] = result
+    while len(store) > STORE_ENTRIES:
+        store.popitem(last=False)
+    return result
+
+
 def spectral_bias_section(num_timesteps: int, dim: int, base: float, layout: str) -> None:
     """Fit one small MLP to a sharp target from k/T and from P(k), on request, and compare."""
     st.subheader("Why sines? A small network learns slow functions of one number first")
@@ -63,21 +138,16 @@ def spectral_bias_section(num_timesteps: int, dim: int, base: float, layout: str
         "Predict, then fit: which one draws the jumps?",
         key="spectral_fit",
         icon=":material/model_training:",
-        help="Trains two tiny networks on the server (about two seconds); the result is "
-        "kept for these settings.",
+        help="Trains two tiny networks on the server (about two seconds of one core); the "
+        "result is kept for these settings.",
     ):
         st.session_state[FIT_STATE] = asked = True
     if not asked:
         return
-    try:
-        result = cached_fits(num_timesteps, dim, base, layout)
-    except ValueError as error:
-        st.error(f"The fit cannot run with these settings: {error}", icon=":material/error:")
+    result = scheduled_fit((num_timesteps, min(dim, FIT_MAX_DIM), float(base), layout))
+    if result is None:
         return
-    plot(
-        sb_figure(result),
-        key="spectral_bias",
-    )
+    plot(sb_figure(result), key="spectral_bias")
     st.caption(
         f"Target: sin(2π·k/T) plus a square wave of {result.cycles} periods (±½), "
         f"T = {num_timesteps}. Both networks: {result.width} units wide, two hidden layers, "
@@ -86,7 +156,7 @@ def spectral_bias_section(num_timesteps: int, dim: int, base: float, layout: str
     )
     from timestep_lab.models import spectral_bias as sb
 
-    show_code(sb.sharp_target, sb.small_mlp, sb.fit_mlp)
+    show_code(sb.sharp_target, sb.small_mlp, sb.fit_mlp_steps)
 
 
 def sb_figure(result):

@@ -97,3 +97,35 @@ def test_work_is_bounded():
 def test_a_large_d_is_cut_to_the_bound():
     result = sb.spectral_bias_fits(20, dim=1024, steps=2)
     assert result.dim == sb.MAX_DIM
+
+
+def test_the_stepwise_fit_reports_progress_and_equals_the_whole_fit(default_fits):
+    run = sb.spectral_bias_steps()
+    fractions = []
+    while True:
+        try:
+            fractions.append(next(run))
+        except StopIteration as finished:
+            result = finished.value
+            break
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    for kind, fit in default_fits.fits.items():
+        np.testing.assert_array_equal(result.fits[kind].prediction, fit.prediction)
+    assert sb.fit_cost() == 4 * 2 * sb.DEFAULT_STEPS
+
+
+def test_initial_weights_do_not_touch_the_global_random_state():
+    torch.manual_seed(123)
+    before = torch.rand(3)
+    torch.manual_seed(123)
+    sb.small_mlp(4, 8, seed=0)
+    np.testing.assert_array_equal(torch.rand(3), before)
+    first, again = sb.small_mlp(4, 8, seed=5), sb.small_mlp(4, 8, seed=5)
+    for a, b in zip(first.parameters(), again.parameters(), strict=True):
+        assert torch.equal(a, b)
+
+
+def test_the_page_keys_fits_with_the_library_bound():
+    from app_pages.sections.spectral_bias import FIT_MAX_DIM
+
+    assert FIT_MAX_DIM == sb.MAX_DIM

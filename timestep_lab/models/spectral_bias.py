@@ -24,8 +24,10 @@ The fit is seeded and deterministic (the app runs it on one CPU thread); its cos
 
 from __future__ import annotations
 
+import math
+from collections.abc import Generator
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import torch
@@ -35,6 +37,7 @@ from torch import nn
 from timestep_lab.encodings import timestep_embedding
 from timestep_lab.encodings.sinusoidal import Convention
 
+R = TypeVar("R")
 InputKind = Literal["scalar", "sinusoidal"]
 INPUT_KINDS: tuple[InputKind, ...] = ("scalar", "sinusoidal")
 MAX_POINTS, MAX_DIM, MAX_STEPS, MAX_WIDTH = 1000, 128, 2000, 256
@@ -86,15 +89,30 @@ def fit_inputs(
     return timestep_embedding(k, dim, base=base, convention=convention)
 
 
-def small_mlp(in_features: int, width: int) -> nn.Sequential:
-    """in → width → width → 1 with SiLU between: the same shape for both inputs."""
-    return nn.Sequential(
-        nn.Linear(in_features, width),
+def small_mlp(in_features: int, width: int, *, seed: int = 0) -> nn.Sequential:
+    """in → width → width → 1 with SiLU between: the same shape for both inputs.
+
+    Initialised as torch initialises a Linear (Kaiming-uniform weights, uniform biases), but
+    from its own generator seeded with ``seed``: no global random state, so fits running in
+    parallel threads stay deterministic.
+    """
+    # built on the meta device (shapes only: torch's own init would draw from the global
+    # generator), then given memory and initialised from this fit's generator
+    net = nn.Sequential(
+        nn.Linear(in_features, width, device="meta"),
         nn.SiLU(),
-        nn.Linear(width, width),
+        nn.Linear(width, width, device="meta"),
         nn.SiLU(),
-        nn.Linear(width, 1),
-    )
+        nn.Linear(width, 1, device="meta"),
+    ).to_empty(device="cpu")
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for layer in net:
+            if isinstance(layer, nn.Linear):
+                nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=generator)
+                bound = 1 / math.sqrt(layer.in_features)
+                nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
+    return net
 
 
 @dataclass(frozen=True)
@@ -105,6 +123,45 @@ class Fit:
     prediction: NDArray[np.float64]
     rms_error: float  # √ mean (f̂(k) − y(k))²
     loss_curve: NDArray[np.float64]  # mean squared error after each step
+
+
+def fit_mlp_steps(
+    inputs: NDArray[np.float64],
+    target: NDArray[np.float64],
+    kind: InputKind,
+    *,
+    width: int = DEFAULT_WIDTH,
+    steps: int = DEFAULT_STEPS,
+    lr: float = DEFAULT_LR,
+    seed: int = 0,
+    chunk: int = 25,
+) -> Generator[int, None, Fit]:
+    """``fit_mlp`` a chunk of Adam steps at a time: yields the steps done, returns the Fit."""
+    if not 1 <= width <= MAX_WIDTH:
+        raise ValueError(f"width={width} is outside 1 … {MAX_WIDTH}")
+    if not 1 <= steps <= MAX_STEPS:
+        raise ValueError(f"steps={steps} is outside 1 … {MAX_STEPS}")
+    if inputs.shape[0] > MAX_POINTS or inputs.shape[1] > MAX_DIM:
+        raise ValueError(
+            f"inputs of shape {inputs.shape} exceed {MAX_POINTS} points × {MAX_DIM} columns"
+        )
+    net = small_mlp(inputs.shape[1], width, seed=seed)
+    x = torch.from_numpy(inputs.astype(np.float32))
+    y = torch.from_numpy(np.asarray(target, dtype=np.float32)[:, None])
+    optimizer = torch.optim.Adam(net.parameters(), lr=lr)
+    losses = np.empty(steps)
+    for step in range(steps):
+        optimizer.zero_grad()
+        loss = torch.mean((net(x) - y) ** 2)
+        loss.backward()
+        optimizer.step()
+        losses[step] = loss.item()
+        if (step + 1) % chunk == 0:
+            yield step + 1
+    with torch.no_grad():
+        prediction = net(x)[:, 0].double().numpy()
+    rms = float(np.sqrt(np.mean((prediction - target) ** 2)))
+    return Fit(kind, prediction, rms, losses)
 
 
 def fit_mlp(
@@ -122,30 +179,16 @@ def fit_mlp(
     inputs: (N, F) float; target: (N,). width ≤ MAX_WIDTH, steps ≤ MAX_STEPS. Seeded: the
     same arguments give the same numbers.
     """
-    if not 1 <= width <= MAX_WIDTH:
-        raise ValueError(f"width={width} is outside 1 … {MAX_WIDTH}")
-    if not 1 <= steps <= MAX_STEPS:
-        raise ValueError(f"steps={steps} is outside 1 … {MAX_STEPS}")
-    if inputs.shape[0] > MAX_POINTS or inputs.shape[1] > MAX_DIM:
-        raise ValueError(
-            f"inputs of shape {inputs.shape} exceed {MAX_POINTS} points × {MAX_DIM} columns"
-        )
-    torch.manual_seed(seed)  # the initial weights
-    net = small_mlp(inputs.shape[1], width)
-    x = torch.from_numpy(inputs.astype(np.float32))
-    y = torch.from_numpy(np.asarray(target, dtype=np.float32)[:, None])
-    optimizer = torch.optim.Adam(net.parameters(), lr=lr)
-    losses = np.empty(steps)
-    for step in range(steps):
-        optimizer.zero_grad()
-        loss = torch.mean((net(x) - y) ** 2)
-        loss.backward()
-        optimizer.step()
-        losses[step] = loss.item()
-    with torch.no_grad():
-        prediction = net(x)[:, 0].double().numpy()
-    rms = float(np.sqrt(np.mean((prediction - target) ** 2)))
-    return Fit(kind, prediction, rms, losses)
+    return _drain(fit_mlp_steps(inputs, target, kind, width=width, steps=steps, lr=lr, seed=seed))
+
+
+def _drain(steps: Generator[Any, None, R]) -> R:
+    """Run a generator to its end and return what it returns."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
 
 
 @dataclass(frozen=True)
@@ -176,6 +219,48 @@ class SpectralBiasResult:
         return self.fits["scalar"].rms_error / self.fits["sinusoidal"].rms_error
 
 
+def spectral_bias_steps(
+    num_timesteps: int = 1000,
+    *,
+    dim: int = 32,
+    base: float = 10_000.0,
+    convention: Convention = "transformer",
+    cycles: int = DEFAULT_CYCLES,
+    width: int = DEFAULT_WIDTH,
+    steps: int = DEFAULT_STEPS,
+    seed: int = 0,
+) -> Generator[float, None, SpectralBiasResult]:
+    """``spectral_bias_fits`` a chunk at a time: yields the fraction done, returns the result.
+
+    For a job scheduler (``timestep_lab.jobs``): each yield is a point where it may stop or
+    switch to another job.
+    """
+    dim = min(int(dim), MAX_DIM)
+    k = fit_timesteps(num_timesteps)
+    target = sharp_target(k, num_timesteps, cycles)
+    fits = {}
+    for number, kind in enumerate(INPUT_KINDS):
+        inputs = fit_inputs(kind, k, num_timesteps, dim=dim, base=base, convention=convention)
+        run = fit_mlp_steps(inputs, target, kind, width=width, steps=steps, seed=seed)
+        while True:
+            try:
+                done = next(run)
+            except StopIteration as finished:
+                fits[kind] = finished.value
+                break
+            yield (number * steps + done) / (len(INPUT_KINDS) * steps)
+    return SpectralBiasResult(int(num_timesteps), dim, cycles, width, steps, k, target, fits)
+
+
+def fit_cost(steps: int = DEFAULT_STEPS) -> int:
+    """The fits' work in the scheduler's unit (~0.6 ms of one core, timestep_lab.ui.jobs).
+
+    One Adam step of either network on 1000 points costs about 4 units (measured: both fits,
+    400 steps each, take ≈ 2 s of one core).
+    """
+    return 4 * len(INPUT_KINDS) * steps
+
+
 def spectral_bias_fits(
     num_timesteps: int = 1000,
     *,
@@ -193,18 +278,15 @@ def spectral_bias_fits(
     dim: d of P(k), ≥ 2; a larger d is cut to MAX_DIM to bound the work. base: n.
     cycles: m of the target's square wave.
     """
-    dim = min(int(dim), MAX_DIM)
-    k = fit_timesteps(num_timesteps)
-    target = sharp_target(k, num_timesteps, cycles)
-    fits = {
-        kind: fit_mlp(
-            fit_inputs(kind, k, num_timesteps, dim=dim, base=base, convention=convention),
-            target,
-            kind,
+    return _drain(
+        spectral_bias_steps(
+            num_timesteps,
+            dim=dim,
+            base=base,
+            convention=convention,
+            cycles=cycles,
             width=width,
             steps=steps,
             seed=seed,
         )
-        for kind in INPUT_KINDS
-    }
-    return SpectralBiasResult(int(num_timesteps), dim, cycles, width, steps, k, target, fits)
+    )
