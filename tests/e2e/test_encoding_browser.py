@@ -88,7 +88,7 @@ def test_hostile_link_gets_a_friendly_note(page, app_url):
 def test_spectral_bias_fit_is_drawn_when_asked(page, app_url):
     open_app(page, f"{app_url}/encoding?d=32&T=500")
     page.get_by_role("button", name="Predict, then fit: which one draws the jumps?").click()
-    page.locator(".st-key-spectral_bias .js-plotly-plot").wait_for(timeout=60_000)
+    page.locator(".st-key-spectral_bias .js-plotly-plot").wait_for(timeout=180_000)
     assert page.locator(".js-plotly-plot").count() == 8
     assert "further off" in page.get_by_text("RMS error over 500 timesteps").inner_text()
     no_exceptions(page)
