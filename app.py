@@ -10,7 +10,7 @@ sidebar).
 import streamlit as st
 
 from timestep_lab.ui.memory import freeze_loaded_modules, note_activity, start_janitor
-from timestep_lab.ui.page import arrived_on, page_setup
+from timestep_lab.ui.page import arrived_on, page_setup, requested_page, unknown_page_note
 
 # Once per process: a thread that returns memory to the OS after a class has gone (see
 # timestep_lab/ui/memory.py for why and what it measured).
@@ -56,7 +56,9 @@ PAGES = [
     ),
 ]
 
+requested = requested_page()
 page = st.navigation(PAGES, position="top" if presenter else "sidebar")
+unknown_page_note(requested, page, PAGES)  # /nosuchpage: say so, and list the pages
 arrived_on(page.url_path)
 page.run()
 # After a page imported new modules (its first visit, torch with the denoiser), keep them out

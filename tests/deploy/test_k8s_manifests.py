@@ -189,3 +189,30 @@ def test_every_replica_keeps_class_rooms_in_the_one_redis():
     # Rooms are never evicted to make room: writes are refused instead (a note in the app).
     args = redis["args"]
     assert args[args.index("--maxmemory-policy") + 1] == "noeviction"
+
+
+def ingress_headers() -> dict[str, str]:
+    """The response headers the Ingress sets (``more_set_headers`` in its snippet)."""
+    import re
+
+    notes = RESOURCES["Ingress"]["metadata"]["annotations"]
+    snippet = notes["nginx.ingress.kubernetes.io/configuration-snippet"]
+    lines = re.findall(r'more_set_headers "([^"]+)";', snippet)
+    assert len(lines) == len([x for x in snippet.splitlines() if x.strip()])  # nothing else
+    return dict(line.split(": ", 1) for line in lines)
+
+
+def test_ingress_sends_the_security_headers_streamlit_does_not():
+    headers = ingress_headers()
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    policy = dict(
+        (part.split()[0], part.split()[1:])
+        for part in headers["Content-Security-Policy"].split("; ")
+    )
+    assert policy["frame-ancestors"] == ["'none'"]
+    assert policy["object-src"] == ["'none'"]
+    assert policy["default-src"] == ["'self'"]
+    assert policy["connect-src"] == ["'self'"]  # the WebSocket and uploads go to this origin only
+    for directive, sources in policy.items():
+        assert not any(s in ("*", "http:", "https:") for s in sources), directive

@@ -25,7 +25,7 @@ def controls_script():
 
 
 def run(query):
-    at = AppTest.from_function(controls_script)
+    at = AppTest.from_function(controls_script, default_timeout=60)
     for key, value in query.items():
         at.query_params[key] = value
     return at.run()
@@ -43,7 +43,13 @@ def run(query):
         ("inf", (None, False)),
         ("nan", (None, False)),
         ("", (None, False)),
-        ("9" * 50, (int("9" * 50), True)),
+        ("9" * 50, (10**18, True)),  # beyond every control's range, read without a huge int
+        ("1e999999999", (10**18, True)),
+        ("-1e999999999", (-(10**18), True)),
+        ("\u0663", (None, False)),  # Arabic-Indic three: Python's int() would read 3
+        ("1_0", (None, False)),  # Python's int() would read 10
+        ("1e-400", (0, False)),  # float() would read exactly 0
+        ("+5", (5, True)),
     ],
 )
 def test_parse_int(raw, expected):
@@ -86,3 +92,72 @@ def test_csv_text_keeps_full_precision():
     assert lines[0] == "k,v"
     assert float(lines[1].split(",")[1]) == np.pi
     assert float(lines[2].split(",")[1]) == -1 / 3
+
+
+def warnings_of(at) -> str:
+    return "\n".join(str(w.value) for w in at.warning)
+
+
+@pytest.mark.parametrize(
+    ("key", "raw", "shown", "reason"),
+    [
+        ("count", "\u0663", 5, "which is not a number"),  # ٣: not ASCII digits
+        ("count", "1_0", 5, "which is not a number"),
+        ("count", "1e-400", 1, "outside the valid range 1 … 9"),  # exactly 0, not "0 as a float"
+        ("count", "1e999999999", 9, "outside the valid range 1 … 9"),
+        ("scale", "1e-400", 10, "which is not a positive number"),
+        ("scale", "1_0", 10, "which is not a positive number"),
+        ("pick", "", "a", "which is empty (the choices: a, b)"),
+        ("mode", "", "x", "which is empty (the choices: x, y)"),
+    ],
+)
+def test_odd_link_values_get_the_usual_note(key, raw, shown, reason):
+    at = run({key: raw})
+    assert not at.exception
+    assert f"`{key}={raw}`, {reason}" in warnings_of(at)
+    assert f'"{key}":{shown!r}'.replace("'", '"') in at.json[0].value.replace(" ", "")
+
+
+def test_a_value_that_rounds_to_zero_is_not_taken_silently():
+    at = AppTest.from_function(grid_script, default_timeout=60)
+    at.query_params["w"] = "1e-400"
+    at.run()
+    assert "`w=1e-400`, which is not one of this control's values" in warnings_of(at)
+    at = AppTest.from_function(grid_script, default_timeout=60)
+    at.query_params["w"] = "0"
+    at.run()
+    assert not at.warning
+
+
+def grid_script():
+    from timestep_lab.ui import grid_control
+
+    grid_control("w", "w", [0.0, 1.0, 2.0], 1.0)
+
+
+def test_a_repeated_key_gets_a_note_and_the_last_value_is_read():
+    at = run({"count": ["abc", "7"]})
+    assert not at.exception
+    notes = warnings_of(at)
+    assert "The link gives **Count** 2 times (`count=abc`, `count=7`); using the last one." in notes
+    assert '"count":7' in at.json[0].value.replace(" ", "")
+    assert at.query_params["count"] == "7"  # one value left in the address bar
+
+
+@pytest.mark.parametrize(
+    ("query", "url"),
+    [
+        ({"count": "0"}, {"count": "1"}),  # clamped into range: the URL says so
+        ({"count": "12.9"}, {"count": "9"}),
+        ({"count": "7.0"}, {"count": "7"}),
+        ({"count": "\u0663"}, {"count": None}),  # the default: a link leaves defaults out
+        ({"scale": "70"}, {"scale": "100"}),
+        ({"mode": "", "pick": "c"}, {"mode": None, "pick": None}),
+        ({"on": "maybe"}, {"on": None}),
+    ],
+)
+def test_a_corrected_value_is_written_back_into_the_link(query, url):
+    at = run(query)
+    assert not at.exception
+    for key, value in url.items():
+        assert at.query_params.get(key) == value, key

@@ -10,17 +10,27 @@ value the link gave it (or its default).
 
 The same key means the same thing on every page (shared NOTATION.md: ``d``, ``n``, ``T``,
 ``k``, ``layout``, ``schedule``, …).
+
+The address bar always holds what the page shows: a corrected value is written back into the
+URL before the widget binds to it (a value equal to the default leaves the URL, as Streamlit
+does for defaults), so reloading or copying the link shows the same view. Numbers are read
+strictly: ASCII digits, an optional sign, decimal point and exponent (no ``٣``, no ``1_0``,
+no ``inf``); a value that rounds to something else (``1e-400`` → 0) gets a note, and so does
+a key the link repeats (``?k=abc&k=5``: the last one is used).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any, Literal, TypeVar
 
 import streamlit as st
+from streamlit.runtime.state.session_state_proxy import get_session_state
 
-from timestep_lab.ui.page import is_hidden, register_control
+from timestep_lab.ui.page import is_hidden, register_control, shown_text, url_text
 
 T = TypeVar("T")
 _UNSET = object()
@@ -36,20 +46,43 @@ def set_control(key: str, value: Any) -> None:
     st.session_state[_store(key, is_hidden(key))] = value
 
 
-def _raw_url_value(key: str, *, hidden: bool) -> str | None:
-    """The value the URL carried for ``key`` when this session first met the control."""
+def _raw_url_value(key: str, *, hidden: bool, label: str) -> str | None:
+    """The value the URL carried for ``key`` when this session first met the control.
+
+    A key given more than once gets a note; the last value is the one read.
+    """
     if _store(key, hidden) in st.session_state:
         return None  # already read in this session; the widget (or the slot) owns it now
     raw = st.query_params.get_all(key)
     if not raw:
         return None
+    if len(raw) > 1:
+        given = ", ".join(f"`{key}={shown_text(r, 16)}`" for r in raw[:4])
+        more = " …" if len(raw) > 4 else ""
+        st.warning(
+            f"The link gives **{label}** {len(raw)} times ({given}{more}); using the last one.",
+            icon=":material/link_off:",
+        )
     return raw[-1]
 
 
-def shown_text(raw: str, limit: int = 40) -> str:
-    """A URL value made safe to quote in a note: printable, no backticks, not too long."""
-    text = "".join(c if c.isprintable() and c != "`" else "?" for c in raw)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _rewrite_url(key: str, raw: str, value: Any) -> None:
+    """Put the value shown into the address bar when the link said something else.
+
+    Streamlit seeds a bound widget from the link as it first arrived (its own parser reads
+    ``٣`` as 3 and ``1_0`` as 10, and it drops a key it clamps), so the corrected text
+    replaces both that first snapshot and the current query before the widget binds to
+    ``key``; the widget then takes the corrected value from the URL and keeps it there
+    (or drops it when it is the default, as Streamlit does for defaults).
+    """
+    text = url_text(value)
+    if text == raw and len(st.query_params.get_all(key)) == 1:
+        return
+    with get_session_state().query_params() as params:
+        if params.is_bound(key):  # bound by an earlier run: the widget owns the key now
+            return
+        params._initial_query_params[key] = [text]  # Streamlit 1.67's seeding snapshot
+        params[key] = text
 
 
 def _note(label: str, key: str, raw: str, reason: str, used: Any) -> None:
@@ -60,23 +93,33 @@ def _note(label: str, key: str, raw: str, reason: str, used: Any) -> None:
     )
 
 
+# A number as a link may write it: ASCII digits only (re.ASCII), no underscores, no inf/nan.
+NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+BEYOND = 10**18  # any number past this is simply "too large" for every control here
+
+
+def parse_number(raw: str) -> Decimal | None:
+    """The exact number a URL string writes, or None when it is not written as one.
+
+    ``٣`` (Arabic-Indic three), ``1_0`` and ``inf`` are not numbers here, although Python's
+    own ``int``/``float`` accept them; ``1e-400`` is kept exactly (not rounded to 0).
+    """
+    text = raw.strip()
+    return Decimal(text) if NUMBER.fullmatch(text) else None
+
+
 def parse_int(raw: str) -> tuple[int | None, bool]:
     """Read a whole number from a URL string: (value, whether it was written as one).
 
     ``12`` and ``1e3`` are whole; ``12.9`` reads as 12, not whole (Streamlit's own URL
-    parser truncates the same way, so the note and the slider agree); text is (None, False).
+    parser truncates the same way, so the note and the slider agree); ``1e-400`` reads as
+    0, not whole; text is (None, False). Magnitudes beyond 10¹⁸ read as ±10¹⁸.
     """
-    text = raw.strip()
-    try:
-        return int(text), True
-    except ValueError:
-        pass
-    try:
-        value = float(text)
-    except ValueError:
+    value = parse_number(raw)
+    if value is None:
         return None, False
-    if not math.isfinite(value):
-        return None, False
+    if value.copy_abs() > BEYOND:  # compared without arithmetic: 1e999999999 would overflow
+        return (BEYOND if value > 0 else -BEYOND), True
     return int(value), value == int(value)
 
 
@@ -101,7 +144,7 @@ def int_control(
     """A URL-bound integer slider on [lo, hi]; bad URL values become the nearest valid one."""
     default = min(max(default, lo), hi)
     hidden = is_hidden(key)
-    raw = _raw_url_value(key, hidden=hidden)
+    raw = _raw_url_value(key, hidden=hidden, label=label)
     corrected = None
     if raw is not None:
         value, whole = parse_int(raw)
@@ -115,6 +158,7 @@ def int_control(
             if not whole:
                 _note(label, key, raw, "which is not a whole number", value)
             corrected = value
+        _rewrite_url(key, raw, corrected)
     kept = _settle(key, hidden, raw, corrected)
     if hidden:
         value = default if kept is _UNSET else min(max(int(kept), lo), hi)
@@ -150,7 +194,7 @@ def choice_control(
     """
     options = list(options)
     hidden = is_hidden(key)
-    raw = _raw_url_value(key, hidden=hidden)
+    raw = _raw_url_value(key, hidden=hidden, label=label)
     corrected = None
     if raw is not None:
         by_text = {str(o): o for o in options}
@@ -158,8 +202,14 @@ def choice_control(
             corrected = by_text[raw]
         else:
             valid = ", ".join(str(o) for o in options)
-            _note(label, key, raw, f"which is not one of {valid}", f"the default {default}")
+            reason = (
+                f"which is empty (the choices: {valid})"
+                if not raw.strip()
+                else f"which is not one of {valid}"
+            )
+            _note(label, key, raw, reason, f"the default {default}")
             corrected = default
+        _rewrite_url(key, raw, corrected)
     kept = _settle(key, hidden, raw, corrected)
     if hidden:
         return register_control(key, default if kept is _UNSET else kept)
@@ -178,7 +228,7 @@ def choice_control(
 def bool_control(label: str, key: str, default: bool, *, help: str | None = None) -> bool:
     """A URL-bound on/off toggle; the URL may say true/false, 1/0, yes/no, on/off."""
     hidden = is_hidden(key)
-    raw = _raw_url_value(key, hidden=hidden)
+    raw = _raw_url_value(key, hidden=hidden, label=label)
     corrected = None
     if raw is not None:
         text = raw.strip().lower()
@@ -189,6 +239,7 @@ def bool_control(label: str, key: str, default: bool, *, help: str | None = None
         else:
             _note(label, key, raw, "which is neither on nor off", f"the default ({default})")
             corrected = default
+        _rewrite_url(key, raw, corrected)
     kept = _settle(key, hidden, raw, corrected)
     if hidden:
         return register_control(key, default if kept is _UNSET else bool(kept))
@@ -218,13 +269,11 @@ def grid_control(
     """
     options = sorted(float(o) for o in options)
     hidden = is_hidden(key)
-    raw = _raw_url_value(key, hidden=hidden)
+    raw = _raw_url_value(key, hidden=hidden, label=label)
     corrected = None
     if raw is not None:
-        try:
-            value = float(raw.strip())
-        except ValueError:
-            value = math.nan
+        exact = parse_number(raw)
+        value = math.nan if exact is None else float(exact)
         valid = math.isfinite(value) and (scale == "linear" or value > 0)
         if not valid:
             kind = "a positive number" if scale == "log" else "a number"
@@ -237,7 +286,10 @@ def grid_control(
                 else (lambda o: abs(o - value))
             )
             corrected = min(options, key=distance)
-            if not math.isclose(corrected, value, rel_tol=1e-9, abs_tol=1e-12):
+            # exact: 1e-400 is not the grid's 0, although it is as a float
+            if Decimal(repr(corrected)) != exact and not (
+                value != 0 and math.isclose(corrected, value, rel_tol=1e-9)
+            ):
                 lo, hi = options[0], options[-1]
                 reason = (
                     f"outside the range {lo:g} … {hi:g}"
@@ -245,6 +297,7 @@ def grid_control(
                     else "which is not one of this control's values"
                 )
                 _note(label, key, raw, reason, plain_number(corrected))
+        _rewrite_url(key, raw, corrected)
     kept = _settle(key, hidden, raw, corrected)
     if hidden:
         return register_control(key, float(default if kept is _UNSET else kept))

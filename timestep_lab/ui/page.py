@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 _CONTROLS = "_tl_controls"  # session-state slot: the controls drawn in this run
 _CLASSROOM = "_tl_classroom"  # session-state slot: presenter flag and hidden keys
@@ -70,6 +71,34 @@ def read_classroom_settings() -> tuple[bool, frozenset[str], list[str]]:
     return presenter, frozenset(hidden), sorted(set(notes))
 
 
+def shown_text(raw: str, limit: int = 40) -> str:
+    """A URL value made safe to quote in a note: printable, no backticks, not too long."""
+    text = "".join(c if c.isprintable() and c != "`" else "?" for c in raw)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def requested_page() -> str:
+    """The page path the browser asked for (``nosuchpage`` for ``/nosuchpage``; '' for /)."""
+    ctx = get_script_run_ctx()
+    if ctx is None or ctx.pages_manager.intended_page_script_hash:
+        return ""  # a click in the page list names a page that exists
+    return ctx.pages_manager.intended_page_name or ""
+
+
+def unknown_page_note(requested: str, shown: st.Page, pages: list[st.Page]) -> None:
+    """Say that the link's page does not exist, and link to the pages that do."""
+    if not requested or requested == shown.url_path:
+        return
+    with st.container(border=True, key="unknown_page"):
+        st.warning(
+            f"This app has no page `/{shown_text(requested)}`; showing {shown.title} instead. "
+            "The pages:",
+            icon=":material/link_off:",
+        )
+        for page in pages:
+            st.page_link(page)
+
+
 def arrived_on(page_path: str) -> None:
     """Note which page this run shows, so controls can tell a page switch from a rerun."""
     st.session_state[_ARRIVED] = st.session_state.get(_PAGE) != page_path
@@ -111,7 +140,8 @@ def register_control(key: str, value: Any) -> Any:
     return value
 
 
-def _url_text(value: Any) -> str:
+def url_text(value: Any) -> str:
+    """A control's value as the link writes it: true/false, 2 not 2.0, text as it is."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
@@ -121,7 +151,7 @@ def _url_text(value: Any) -> str:
 
 def view_query() -> dict[str, str]:
     """The URL query that reproduces this view: every control, plus the classroom settings."""
-    query = {key: _url_text(v) for key, v in st.session_state.get(_CONTROLS, {}).items()}
+    query = {key: url_text(v) for key, v in st.session_state.get(_CONTROLS, {}).items()}
     presenter, hidden = st.session_state.get(_CLASSROOM, (False, frozenset()))
     if hidden:
         query["hide"] = ",".join(sorted(hidden))
