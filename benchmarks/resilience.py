@@ -85,7 +85,6 @@ async def generate(url: str, query: str) -> dict:
         return {
             "seconds": result.seconds,
             "wait_s": (steps[0] - clicked) if steps else None,
-            "refused": any("units of work" in t for t in result.texts),
             "done": any(t.startswith("Done:") for t in result.texts),
         }
 
@@ -111,17 +110,21 @@ async def encoding_memory(url: str, pid: int, rss: RssSampler, moves: int) -> di
 
 
 PEAK_PROBE = """
-import resource, sys
+import sys
 from pathlib import Path
+def peak():  # VmHWM, the peak RSS; reset first (a child inherits its parent's ru_maxrss)
+    line = [x for x in Path("/proc/self/status").read_text().splitlines() if x.startswith("VmHWM")]
+    return int(line[0].split()[1])
 data = Path(sys.argv[1]).read_bytes()
 from timestep_lab.images.uploads import decode_image
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+Path("/proc/self/clear_refs").write_text("5")
+before = peak()
 try:
     decode_image(data)
     outcome = "decoded"
 except ValueError as error:
     outcome = "refused"
-print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024, outcome)
+print((peak() - before) / 1024, outcome)
 """
 
 

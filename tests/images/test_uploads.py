@@ -150,18 +150,21 @@ def test_decoding_does_not_change_pillow_globals():
 # ── memory: small files that decode huge (issue 13) ─────────────────────────────────────
 
 PEAK_PROBE = """
-import resource, sys
+import sys
 from pathlib import Path
+def peak():  # VmHWM, the peak RSS; reset first (a child inherits its parent's ru_maxrss)
+    line = [x for x in Path("/proc/self/status").read_text().splitlines() if x.startswith("VmHWM")]
+    return int(line[0].split()[1])
 data = Path(sys.argv[1]).read_bytes()
 from timestep_lab.images.uploads import decode_image
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+Path("/proc/self/clear_refs").write_text("5")
+before = peak()
 try:
     decoded = decode_image(data)
     outcome = "decoded"
 except ValueError as error:
     outcome = "refused: " + str(error)
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print((after - before) * 1024)
+print((peak() - before) * 1024)
 print(outcome)
 """
 
