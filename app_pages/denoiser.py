@@ -48,7 +48,7 @@ LIVE_EVERY_S = 0.25  # the live pictures are redrawn at most this often while a 
 STRIP_W = (0.0, 1.0, 2.0, 4.0, 8.0)
 SETTLED = 0.1  # RMS distance to the finished samples that counts as "already there"
 STOPPED = "Stopped: a newer request replaced this one. Press the button again to run it."
-POINTS_PER_UNIT = 20  # a 2D point costs ~1/20 of an 8×8 digit per pass (benchmarks/resilience.py)
+POINTS_PER_UNIT = 20  # a 2D point costs ~1/21 of an 8×8 digit per pass (benchmarks/resilience.py)
 SHOWN = "_denoiser_shown"  # session-only: keys of the runs this session asked for
 # The URL keys that shape a Generate run: a first visit whose link sets none of them gets the
 # default run at once. It is sampled once per server process (the first visitor starts it) and

@@ -12,9 +12,12 @@ Starts ``streamlit run app.py`` on loopback and drives it with protocol-level se
    default Generate three times (their times, and the wait before their first step), the
    server's CPU-seconds in the 5 s after the 8 tabs close, and RSS 30 s later.
 4. The matrix P at T = 4000, d = 1024 as a download: bytes and CPU-seconds per build.
+5. "Run the strip" closed 3 s after it started: the server's CPU-seconds in the next 10 s.
+6. The scheduler's unit of work: CPU time of one network evaluation of one digit or point.
 
     python -m benchmarks.resilience            # everything (several minutes)
     python -m benchmarks.resilience --skip-load
+    python -m benchmarks.resilience --only-strip
 
 Figures depend on the machine and on what else runs on it: the load average is printed.
 Bounded in sessions and time; loopback only.
@@ -173,6 +176,39 @@ def download_costs() -> dict:
     return out
 
 
+async def strip_after_close(url: str, pid: int, steps: int = 200) -> dict:
+    """Start "Run the strip" (five runs), close the tab 3 s later: the server's CPU after."""
+    async with Watched(url) as s:
+        await s.open("denoiser", f"steps={steps}&seed=7301")
+        task = asyncio.create_task(s.set("strip_run", True))
+        await asyncio.sleep(3)
+        task.cancel()
+        closed = cpu_seconds(pid)
+    await asyncio.sleep(10)
+    return {"steps": steps, "server_cpu_s_in_10s_after_close": round(cpu_seconds(pid) - closed, 1)}
+
+
+def unit_costs() -> dict:
+    """CPU time of one network evaluation of one sample (the scheduler's unit), per model."""
+    import torch
+
+    from timestep_lab import models
+
+    torch.set_num_threads(1)  # as the app runs
+    out = {}
+    for name, num in (("digits", 64), ("toy2d", 4000)):
+        model, card = models.load_pretrained(name)
+        schedule = models.model_schedule(card)
+        start = time.process_time()
+        models.sample(model, schedule, sampler="ddim", steps=20, num=num, guidance=2.0, labels=0)
+        per = (time.process_time() - start) / (20 * num * 2)
+        out[name] = {"us_per_sample_pass_step": round(per * 1e6, 1)}
+    out["digit_over_point"] = round(
+        out["digits"]["us_per_sample_pass_step"] / out["toy2d"]["us_per_sample_pass_step"], 1
+    )
+    return out
+
+
 def heavy_steps(option: str) -> int:
     if option != "auto":
         return int(option)
@@ -238,6 +274,9 @@ async def run(args) -> dict:
         await generate(url, "seed=1")  # torch and the model loaded
         await asyncio.sleep(2)
         result = {"load_average": os.getloadavg(), "rss_warm_idle_mb": round(rss_mb(process.pid))}
+        result["strip_closed_after_3s"] = await strip_after_close(url, process.pid)
+        if args.only_strip:
+            return result
         result["encoding_k_moves"] = await encoding_memory(url, process.pid, rss, args.moves)
         if not args.skip_load:
             steps = heavy_steps(args.heavy_steps)
@@ -249,6 +288,7 @@ async def run(args) -> dict:
         process.wait(timeout=30)
     result["upload_decode"] = upload_peaks()
     result["download_P_4000x1024"] = download_costs()
+    result["unit_cost"] = unit_costs()
     result["load_average_end"] = os.getloadavg()
     return result
 
@@ -259,6 +299,7 @@ def main() -> None:
     parser.add_argument("--tabs", type=int, default=8)
     parser.add_argument("--heavy-steps", default="auto", help="S of the heavy link, or auto")
     parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument("--only-strip", action="store_true", help="only the strip-close check")
     args = parser.parse_args()
     print(json.dumps(asyncio.run(run(args)), indent=2))
 

@@ -38,7 +38,7 @@ __all__ = ["MAX_COST", "Job", "JobCancelled", "JobRefused", "run_job", "schedule
 
 # One job may do at most this many units of work. The sampler's unit is one network
 # evaluation of one 8×8 digit (steps × samples × passes): ~0.6 ms of one core (see
-# benchmarks/resilience.py), so the bound is about 20 s of one core.
+# benchmarks/resilience.py), so the bound is about 18 s of one core.
 MAX_COST = 32_000
 POLL_S = 0.15
 
