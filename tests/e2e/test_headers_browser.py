@@ -40,7 +40,7 @@ def test_each_page_runs_under_the_ingress_headers(headed_browser, app_url, path)
         page.route("**/*", add_headers)
         response = page.goto(f"{app_url}/{path}")
         assert response.headers["x-frame-options"] == "DENY"  # the headers did arrive
-        wait_for_rerun(page)
+        wait_for_rerun(page, timeout=180_000)
         if path == "denoiser":
             page.get_by_role("button", name="Generate").click()
             wait_for_rerun(page, timeout=180_000)
