@@ -9,7 +9,7 @@ checks are turned off for this browser (they would block the loopback WebSocket)
 import pytest
 
 from tests.deploy.test_k8s_manifests import ingress_headers
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, wait_for_rerun
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, FAILED_LOAD, is_probe, wait_for_rerun
 
 REWRITTEN = {"content-encoding", "content-length", "transfer-encoding"}
 
@@ -28,7 +28,17 @@ def test_each_page_runs_under_the_ingress_headers(headed_browser, app_url, path)
     context = headed_browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     problems = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+
+    def on_console(message) -> None:  # a failed load is checked through its response below
+        if message.type == "error" and FAILED_LOAD not in message.text:
+            problems.append(message.text)
+
+    def on_response(response) -> None:
+        if response.status >= 400 and not is_probe(response.url):
+            problems.append(f"{response.status} {response.url}")
+
+    page.on("console", on_console)
+    page.on("response", on_response)
     page.on("pageerror", lambda error: problems.append(str(error)))
 
     def add_headers(route):
