@@ -60,6 +60,15 @@ def test_dragging_on_the_heatmap_moves_k(page, app_url):
     )
     wait_for_rerun(page)
     assert sidebar_k(page) == str(k_during)
+    # "Copy link" follows too (its own fragment reruns after the k control's)
+    page.get_by_text("Copy link to this view").click()
+    link = page.locator('[data-testid="stCode"] code').last
+    page.wait_for_function(
+        "(k) => [...document.querySelectorAll('[data-testid=stCode] code')]"
+        ".some(c => c.textContent.includes('&k=' + k + '&'))",
+        arg=str(k_during),
+    )
+    assert f"&k={k_during}&" in link.inner_text()
     assert page.errors == []
 
 

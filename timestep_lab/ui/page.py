@@ -161,7 +161,26 @@ def view_query() -> dict[str, str]:
 
 
 def link_to_view() -> None:
-    """A "Copy link to this view" popover holding the full URL of what is on screen."""
+    """A "Copy link to this view" popover holding the full URL of what is on screen.
+
+    On a page whose browser views move k, the link lives in a fragment with a bridge
+    (``ui/components/k_sync.py``) that reruns it when a drag ends, so it carries that k.
+    """
+    if "k" in st.session_state.get(_CONTROLS, {}):
+        _link_following_k()
+    else:
+        _link()
+
+
+@st.fragment
+def _link_following_k() -> None:
+    from timestep_lab.ui.components.k_sync import link_bridge  # it imports this module
+
+    link_bridge(st.session_state[_CONTROLS]["k"])
+    _link()
+
+
+def _link() -> None:
     base = st.context.url or ""
     link = f"{base}?{urlencode(view_query())}" if view_query() else base
     with st.popover("Copy link to this view", icon=":material/link:", width="stretch"):

@@ -14,7 +14,7 @@ import streamlit as st
 
 from timestep_lab.ui.components import define
 from timestep_lab.ui.controls import set_control
-from timestep_lab.ui.page import is_hidden
+from timestep_lab.ui.page import is_hidden, register_control
 
 _mount = define("k_sync")
 BRIDGE_KEY = "_tl_k_sync"  # the bridge's widget state (session-only)
@@ -29,6 +29,27 @@ def _committed() -> None:
     if isinstance(k, int) and not isinstance(k, bool):
         st.session_state[FROM_BROWSER] = k
         set_control("k", k)
+
+
+LINK_BRIDGE_KEY = "_tl_k_sync_link"  # a second bridge, in the fragment of "Copy link"
+
+
+def _committed_for_link() -> None:
+    """on_k_change of the link's bridge: the link to this view carries the committed k."""
+    state = st.session_state.get(LINK_BRIDGE_KEY) or {}
+    k = state.get("k") if hasattr(state, "get") else None
+    if isinstance(k, int) and not isinstance(k, bool):
+        register_control("k", k)
+
+
+def link_bridge(k: int) -> None:
+    """Mount a bridge beside the link to the view, so a k committed in the browser reaches it.
+
+    The link is drawn at the end of the sidebar, outside the k control's fragment; this
+    bridge reruns the link's own fragment when a gesture ends.
+    """
+    data = {"k": int(k), "role": "link"}
+    _mount(key=LINK_BRIDGE_KEY, data=data, on_k_change=_committed_for_link, height=0)
 
 
 def in_fragment_rerun() -> bool:
