@@ -22,7 +22,7 @@ from timestep_lab.encodings import (
 from timestep_lab.encodings.display import evenly_spaced
 from timestep_lab.figures import encoding as fig
 from timestep_lab.figures.encoding_static import heatmap_png_figure
-from timestep_lab.lesson.evidence import length_change, measured
+from timestep_lab.lesson.evidence import length_change, measured, scalar_twin_sentence
 from timestep_lab.ui import (
     choice_control,
     csv_download,
@@ -130,7 +130,9 @@ def encoding_controls() -> tuple[int, float, int, int, str]:
         "n",
         BASES,
         10_000,
-        help="Sets the slowest wavelength, about 2π·n timesteps. 10000 in most code.",
+        help="Sets the slowest wavelength: 2π·n^((d−2)/d) timesteps (transformer and Stable "
+        "Diffusion layouts), 2π·n (DDPM layout). 10000 in DDPM, Stable Diffusion and the "
+        "Transformer.",
     )
     num_timesteps, k = timestep_controls()
     layout = choice_control(
@@ -145,15 +147,6 @@ def encoding_controls() -> tuple[int, float, int, int, str]:
 
 
 st.title("Encoding explorer")
-st.write(
-    "A diffusion network shares one set of weights across every noise level, so it is usually "
-    "told which timestep k it is looking at (it can also read much of the noise level off the "
-    "noisy image itself: see the twins on Watch it denoise). In DDPM and Stable Diffusion it "
-    "is not told the bare number: k becomes a vector P(k) of sines and cosines at d/2 "
-    "different speeds, from one turn every 2π steps to one turn every 2π·n steps. Move the "
-    "sliders and watch what each part does."
-)
-
 with st.sidebar:
     dim, base, num_timesteps, k, layout = encoding_controls()
 
@@ -164,6 +157,18 @@ if dim < MIN_DIM[layout]:
         icon=":material/info:",
     )
     dim = MIN_DIM[layout]
+
+slowest = float(wavelengths(dim, base=base, convention=layout)[-1])
+st.write(
+    "A diffusion network shares one set of weights across every noise level, so it is usually "
+    "told which timestep k it is looking at (it can also read much of the noise level off the "
+    "noisy image itself: see the twins on Watch it denoise). In DDPM and Stable Diffusion it "
+    "is not told the bare number: k becomes a vector P(k) of sines and cosines at d/2 "
+    "different speeds, from one turn every 2π steps to one turn every "
+    f"{slowest:,.0f} steps here ({'2π·n' if layout == 'ddpm' else '2π·n^((d−2)/d)'} for the "
+    f"{layout} layout at d = {dim}, n = {base:g}). Move the sliders and watch what each part "
+    "does."
+)
 
 embedding = cached_embedding(num_timesteps, dim, base, layout)
 
@@ -344,16 +349,21 @@ with c2:
     plot(k_free["naive_norm"], key="naive_norm")
     other = 4 * num_timesteps if 4 * num_timesteps <= 4000 else max(10, num_timesteps // 4)
     change = length_change(min(k, other - 1), num_timesteps, other)
+    linear = length_change(min(k, other - 1), num_timesteps, other, "linear")
     st.caption(
-        f"Bounded, and for diffusion it is the index that stays put when T changes: the noise "
-        f"level at a given k depends on T. Under the cosine schedule, k = {change.k} has "
-        f"ᾱ = {change.alpha_bar:.3f} at T = {num_timesteps} but {change.same_k_alpha_bar:.3f} "
-        f"at T = {other}, while the same k/T (k = {change.same_fraction_k} at T = {other}) "
-        f"has ᾱ = {change.same_fraction_alpha_bar:.3f}. Continuous-time models feed t = k/T "
-        "or the noise level itself (score SDE: 999·t, Song et al. 2021; VDM: log-SNR, Kingma "
-        "et al. 2021). The case against k/T in the seed article comes from transformers, "
-        "where a position means the same thing in a short and a long sentence; it does not "
-        "carry over. What remains: neighbours differ by only 1/T = "
+        "Bounded. Whether it keeps its meaning when T changes depends on the schedule. The "
+        "cosine schedule defines ᾱ from k/T (Nichol & Dhariwal 2021, eq. 17): k = "
+        f"{change.k} has ᾱ = {change.alpha_bar:.3f} at T = {num_timesteps} but "
+        f"{change.same_k_alpha_bar:.3f} at T = {other}, while the same k/T (k = "
+        f"{change.same_fraction_k} at T = {other}) has ᾱ = "
+        f"{change.same_fraction_alpha_bar:.3f}. Linear β does not: there the same k has "
+        f"ᾱ = {linear.alpha_bar:.3f} at T = {num_timesteps}, {linear.same_k_alpha_bar:.3f} at "
+        f"T = {other} and the same k/T {linear.same_fraction_alpha_bar:.3f} (unless β is "
+        "scaled by 1000/T, as improved DDPM's code does). Continuous-time models feed t or "
+        "the noise level itself (score SDE: 999·t, Song et al. 2021; VDM: −log-SNR rescaled "
+        "to [0, 1], Kingma et al. 2021; see “Index or noise level?” below). The case against "
+        "k/T in the seed article comes from transformers, where a position means the same "
+        "thing in a short and a long sentence. What remains: neighbours differ by only 1/T = "
         f"{1 / num_timesteps:.4g}."
     )
 with c3:
@@ -361,8 +371,10 @@ with c3:
     plot(k_free["naive_sin"], key="naive_sin")
     st.caption(
         "Every value stays in [−1, 1]; fast columns change a lot between neighbours, slow ones "
-        "place k in the whole range. Why that helps the small MLP that reads it: “Why sines?” "
-        "below."
+        "place k in the whole range. Fast columns help a small MLP when the function of k "
+        "has fine detail (“Why sines?” below); DDPM took the code from the Transformer (Ho "
+        "et al. 2020, Appendix B). A denoiser's best answer changes smoothly with k, and "
+        "a scalar can do: " + (scalar_twin_sentence() or "")
     )
 show_code(raw_index_encoding, normalized_index_encoding, length_change)
 spectral_bias_section(num_timesteps, dim, base, layout)

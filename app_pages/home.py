@@ -2,15 +2,19 @@
 
 import streamlit as st
 
+from timestep_lab.encodings import noise_schedule
 from timestep_lab.lesson.evidence import blind_model_sentence
 
 st.title("Timestep Lab")
+alpha_bar = noise_schedule("linear", 1000).alpha_bar
 st.write(
-    "A diffusion model makes an image by removing noise a little at a time, over hundreds of "
-    "steps. One network does every step: the same weights face a nearly clean image at "
-    "step 1 and almost pure static at step 1000. How much noise to remove depends on the "
-    "noise level, so the network is usually told which step, the **timestep k**, it is "
-    "looking at (Ho et al. 2020 and the models built on it)."
+    "A diffusion model makes an image by removing noise a little at a time. DDPM and Stable "
+    "Diffusion are trained on T = 1000 noise levels and are often sampled in tens of them "
+    "(DDIM, Song et al. 2021). One network does every step: the same weights face a nearly "
+    f"clean image at k = 0 (ᾱ = {alpha_bar[0]:.4f} of its variance left, linear schedule) and "
+    f"almost pure static at k = 999 (ᾱ = {alpha_bar[-1]:.1e}). How much noise to remove "
+    "depends on the noise level, so the network is usually told which step, the **timestep "
+    "k**, it is looking at (Ho et al. 2020 and the models built on it)."
 )
 blind = blind_model_sentence()
 if blind:
@@ -19,7 +23,8 @@ if blind:
     )
 st.write(
     "The network is rarely handed the bare number. A **timestep encoding** turns k into a "
-    "vector of sines and cosines at many speeds: bounded, different for every k, and shaped so "
+    "vector of sines and cosines at many speeds: bounded, different for every k, and, a "
+    "property it brings from transformers' positions (Vaswani et al. 2017, §3.5), shaped so "
     "that 'ten steps later' is the same rotation wherever you start. This lab lets you take "
     "that vector apart, see which noise level each k stands for, and watch a small trained "
     "denoiser use it, or do without it."

@@ -7,6 +7,7 @@ from collections import OrderedDict
 import streamlit as st
 
 from timestep_lab.jobs import Work
+from timestep_lab.lesson.evidence import scalar_twin_sentence
 from timestep_lab.ui import plot, show_code
 
 FIT_STATE = "_spectral_fit_asked"  # session-only: the learner asked for the fit once
@@ -17,7 +18,7 @@ STORE_ENTRIES = 16
 FIT_MAX_DIM = 128
 
 
-@st.cache_data(max_entries=16, show_spinner="Fitting two small networks (about two seconds)…")
+@st.cache_data(max_entries=16, show_spinner="Fitting two small networks…")
 def cached_fits(num_timesteps: int, dim: int, base: float, layout: str):
     """Both fits for one setting; torch is imported only when a learner asks for them."""
     import torch
@@ -127,19 +128,20 @@ def spectral_bias_section(num_timesteps: int, dim: int, base: float, layout: str
         "“On the spectral bias of neural networks”). Feed it sin and cos of that number at "
         "many frequencies and the fast detail is within its reach (Tancik et al. 2020, "
         "“Fourier features let networks learn high frequency functions in low dimensional "
-        "domains”). A shift by Δ turns every pair by a fixed angle, a rotation one linear "
-        "layer can apply (Vaswani et al. 2017, §3.5; view 5 above). Below, the same network "
-        "(same width, same training steps, same seed) learns the same target with sharp "
-        f"jumps in k: once from k/T, once from P(k) with this page's n = {base:g} and "
-        f"{layout} layout."
+        "domains”). That matters when the function of k has fine detail; a denoiser's best "
+        "answer changes smoothly with k (it follows ᾱ_k), so this shows one property of "
+        "the code, not that a denoiser needs it. "
+        + (scalar_twin_sentence() or "")
+        + " Below, the same network (same width, same training steps, same seed) learns the "
+        f"same target with sharp jumps in k: once from k/T, once from P(k) with this page's "
+        f"n = {base:g} and {layout} layout."
     )
     asked = st.session_state.get(FIT_STATE, False)
     if not asked and st.button(
         "Predict, then fit: which one draws the jumps?",
         key="spectral_fit",
         icon=":material/model_training:",
-        help="Trains two tiny networks on the server (about two seconds of one core); the "
-        "result is kept for these settings.",
+        help="Trains two tiny networks on the server; the result is kept for these settings.",
     ):
         st.session_state[FIT_STATE] = asked = True
     if not asked:

@@ -81,13 +81,40 @@ def blind_model_sentence(w: float = 1.0) -> str | None:
     told = measured("digits", "class_accuracy", w)
     if blind is None or told is None:
         return None
+    text = (
+        f"Our `digits-none` twin, whose network is never told the timestep (the sampler "
+        f"still uses ᾱ_k at each step), still draws the digit it is asked for in "
+        f"{blind.percent()} of its samples, against {told.percent()} for the same network "
+        f"told P(k) (model cards, w = {w:g}, {blind.num:,} samples each, one training run "
+        "each)"
+    )
+    blind_f, told_f = measured("digits-none", "frechet", w), measured("digits", "frechet", w)
+    if blind_f is not None and told_f is not None and told_f.value > 0:
+        text += (
+            f"; it pays in Fréchet distance, {blind_f.plain()} against {told_f.plain()} "
+            f"({blind_f.value / told_f.value:.1f}×)"
+        )
+    return text + (
+        ". Much of the noise level can be read off x_k itself, as blind denoisers do "
+        "(Sun et al. 2025, “Is noise conditioning necessary for denoising generative "
+        "models?”)."
+    )
+
+
+def scalar_twin_sentence(w: float = 1.0) -> str | None:
+    """The k/T twin beside the P(k) model, from the cards; None when not measured."""
+    figures = [
+        measured(name, fig, w)
+        for name in ("digits-scalar", "digits")
+        for fig in ("class_accuracy", "frechet")
+    ]
+    if any(f is None for f in figures):
+        return None
+    s_acc, s_fr, p_acc, p_fr = figures
     return (
-        f"Our `digits-none` twin, trained and sampled with no timestep at all, still draws the "
-        f"digit it is asked for in {blind.percent()} of its samples, against "
-        f"{told.percent()} for the same network told P(k) (model cards, w = {w:g}, "
-        f"{blind.num:,} samples each, one training run each): the noise level can largely be "
-        "read off x_k itself, as blind denoisers do (Sun et al. 2025, “Is noise conditioning "
-        "necessary for denoising generative models?”)."
+        f"Our digits-scalar twin, fed k/T, draws the asked-for digit in {s_acc.percent()} of "
+        f"its samples with Fréchet distance {s_fr.plain()}, against {p_acc.percent()} and "
+        f"{p_fr.plain()} fed P(k) (model cards, w = {w:g}, one training run each)."
     )
 
 

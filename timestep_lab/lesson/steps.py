@@ -15,7 +15,7 @@ import numpy as np
 from timestep_lab.encodings import noise_schedule, wavelengths
 from timestep_lab.images import WORKING_SIZE, bundled_image, to_signed
 from timestep_lab.images.noise_level import noise_level_sweep
-from timestep_lab.lesson.evidence import length_change, measured
+from timestep_lab.lesson.evidence import length_change, measured, scalar_twin_sentence
 
 
 @dataclass(frozen=True)
@@ -80,11 +80,24 @@ def blind_versus_told() -> str:
     told = measured("digits", "class_accuracy")
     if blind is None or told is None:
         return ""
+    blind_f, told_f = measured("digits-none", "frechet"), measured("digits", "frechet")
     return (
-        f" Our digits-none twin, told nothing about k, still draws the asked-for digit in "
-        f"{blind.percent()} of its samples, against {told.percent()} told P(k) (model cards, "
-        "one training run each)."
+        f" Our digits-none twin, whose network is never told k (its sampler still uses ᾱ_k "
+        f"at each step), still draws the asked-for digit in {blind.percent()} of its samples, "
+        f"against {told.percent()} told P(k) (model cards, w = 1, one training run each)"
+        + (
+            f", at {blind_f.value / told_f.value:.1f}× the Fréchet distance "
+            f"({blind_f.plain()} against {told_f.plain()})."
+            if blind_f is not None and told_f is not None and told_f.value > 0
+            else "."
+        )
     )
+
+
+def scalar_twin() -> str:
+    """' ' + the k/T twin against P(k) from the model cards; '' when not measured."""
+    sentence = scalar_twin_sentence()
+    return f" {sentence}" if sentence else ""
 
 
 @dataclass(frozen=True)
@@ -130,18 +143,21 @@ def noise_reading(k: int = 250, seed: int = 0) -> NoiseReading:
 def lesson() -> tuple[LessonStep, ...]:
     """The steps of the lesson, in order."""
     change = length_change(250, 1000, 4000)  # the k/T question's numbers, cosine schedule
+    linear = length_change(250, 1000, 4000, "linear")  # the same under linear β
     last_linear = float(noise_schedule("linear", 1000).alpha_bar[-1])
     reading = noise_reading()
     # The answer follows the measurement: close at k, fooled by the photo's texture at k = 0.
     reads_answer = (1 if reading.texture_ratio > 1.5 else 2) if reading.holds_at_k else 0
+    early, late = (float(noise_schedule("linear", 1000).alpha_bar[k]) for k in (10, 900))
     return (
         LessonStep(
             title="One network, a thousand noise levels",
             text=(
                 "A diffusion model removes noise a little at a time. The same network, with "
-                "the same weights, is used at every step: for an almost clean image at k = 10 "
-                "and for near static at k = 900. How much noise it should remove depends on "
-                "the noise level, and the step number k names it."
+                "the same weights, is used at every step: at k = 10, where the image keeps "
+                f"ᾱ = {early:.3f} of its variance, and at k = 900, where it keeps "
+                f"{late:.4f} (linear schedule, T = 1000). How much noise it should remove "
+                "depends on the noise level, and the step number k names it."
             ),
             questions=(
                 Choice(
@@ -194,10 +210,16 @@ def lesson() -> tuple[LessonStep, ...]:
                     answer=1,
                     why=f"ᾱ is {change.same_fraction_alpha_bar:.3f} at k = "
                     f"{change.same_fraction_k} but {change.same_k_alpha_bar:.3f} at k = "
-                    f"{change.k}: the noise level follows k / T, so for diffusion k / T "
-                    "(continuous time t) is what stays put when T changes, and "
-                    "continuous-time models feed t or the noise level itself (Song et al. "
-                    "2021; Kingma et al. 2021). The seed article's case against k / T comes "
+                    f"{change.k}: the cosine schedule defines ᾱ from k / T (Nichol & "
+                    "Dhariwal 2021, eq. 17), so under it k / T (continuous time t) is what "
+                    "stays put when T changes, and continuous-time models feed t or the "
+                    "noise level itself (Song et al. 2021; Kingma et al. 2021). Not under "
+                    f"every schedule: with linear β, k = {linear.k} has ᾱ = "
+                    f"{linear.alpha_bar:.3f} at T = {linear.num_timesteps}, "
+                    f"{linear.same_fraction_alpha_bar:.3f} at the same k / T of T = "
+                    f"{linear.other_timesteps} and {linear.same_k_alpha_bar:.3f} at the same "
+                    "k (unless β is scaled by 1000/T, as improved DDPM's code does). The "
+                    "seed article's case against k / T comes "
                     "from transformers, where a word's position means the same in a short and "
                     "a long sentence. What k / T does lack: neighbours differ by only 1/T, a "
                     "change a small network tends to smooth over.",
@@ -213,8 +235,9 @@ def lesson() -> tuple[LessonStep, ...]:
             text=(
                 "The sinusoidal encoding turns k into d numbers: pairs sin(k·ω_i), "
                 "cos(k·ω_i) with frequencies ω_i = n^(−2i/d). The fastest pair turns once "
-                "every 2π ≈ 6.3 steps; each next pair is slower, down to about one turn every "
-                "2π·n steps. d sets how many pairs there are; n sets the slowest speed."
+                "every 2π ≈ 6.3 steps; each next pair is slower, down to the slowest pair, "
+                "i = d/2 − 1, a little short of one turn every 2π·n steps. d sets how many "
+                "pairs there are; n sets the slowest speed."
             ),
             questions=(
                 Guess(
@@ -304,9 +327,11 @@ def lesson() -> tuple[LessonStep, ...]:
                     ),
                     answer=1,
                     why="Fed k/T, the network follows the slow sine and smooths the jumps "
-                    "away; fed P(k), its fast columns let it draw them. That, not the "
-                    "length of the process, is the strong reason for sinusoids in front "
-                    "of a small MLP.",
+                    "away; fed P(k), its fast columns let it draw them. Sinusoids add fast "
+                    "features, which matter when the function of k has fine detail. A "
+                    "denoiser's best answer changes smoothly with k (it follows ᾱ_k), so "
+                    "this is no proof that a denoiser needs them: DDPM took the encoding "
+                    "from the Transformer (Ho et al. 2020, Appendix B)." + scalar_twin(),
                 ),
             ),
             figure="spectral_bias",
