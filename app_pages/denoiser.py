@@ -92,8 +92,8 @@ def sampler_controls(name: str) -> dict:
         models.SAMPLERS,
         "ddim",
         widget="segmented",
-        help="ddpm adds fresh noise at every step (Ho et al.); ddim can "
-        "take big steps without it (Song et al.).",
+        help="ddpm adds fresh noise at every step (Ho et al. 2020, Algorithm 2); ddim "
+        "with η = 0 adds none and can skip steps (Song et al. 2021, §4.1–4.2).",
     )
     steps = int_control(
         "S, sampler steps",
@@ -127,7 +127,15 @@ def sampler_controls(name: str) -> dict:
         help="ε̂ = ε̂(x_k, ∅) + w·(ε̂(x_k, c) − ε̂(x_k, ∅)): w = 0 ignores c, "
         "w = 1 is the plain conditional model, w > 1 pushes harder towards c.",
     )
-    seed = int_control("Seed", "seed", 0, 9999, 0, help="Picks the starting noise x_T.")
+    seed = int_control(
+        "Seed",
+        "seed",
+        0,
+        9999,
+        0,
+        help="Picks the starting noise x_{T−1} (and, for DDPM or η > 0, the "
+        "noise added at each step).",
+    )
     lo, hi, default = NUM_RANGES[name]
     if st.session_state.get(LAST_MODEL, name) != name and "num" in st.session_state:
         st.session_state["num"] = default  # another model starts at its own sample count
@@ -411,9 +419,18 @@ st.subheader("1 · Generate")
 st.write(
     f"Press Generate to run {options['sampler'].upper()} for S = {options['steps']} steps, "
     f"asking for {asked} with guidance w = {options['guidance']:g}. Left: x_k, the sample now. "
-    "Right: x̂₀, the network's estimate of the clean sample from x_k: approximately the average "
-    "E[x₀ | x_k] of the clean images that could have produced x_k, so at high noise it is a "
-    "blurry, typical digit, much the same for every sample. (At the very first step √ᾱ_k is "
+    "Right: x̂₀, the network's estimate of the clean sample from x_k: "
+    + (
+        "at w = 1, approximately the average E[x₀ | x_k, c] of the clean images of the asked "
+        "class c that could have produced x_k (E[x₀ | x_k] with no class), so at high noise "
+        "it is a blurry, typical digit, much the same for every sample."
+        if options["guidance"] == 1
+        else f"at w = {options['guidance']:g} the guided ε̂ mixes two predictions and is no "
+        "longer a posterior mean; at w = 1 x̂₀ would approximate E[x₀ | x_k, c], the average "
+        "of the clean images of class c that could have produced x_k, a blurry typical digit "
+        "at high noise."
+    )
+    + " (At the very first step √ᾱ_k is "
     "tiny, x̂₀ = (x_k − √(1−ᾱ_k)·ε̂)/√ᾱ_k magnifies every error in ε̂, and x̂₀ is mostly "
     "clipped to ±1.)"
 )
@@ -504,8 +521,10 @@ if run is not None:
     st.subheader("2 · Play it back")
     st.write(
         "The same run, played by your browser: press ▶ or drag the slider. Watch x̂₀ settle "
-        "before x_k does: the estimate of x₀ firms up while x_k is still noisy, and each step "
-        "moves x_k towards it."
+        "before x_k does: the estimate of x₀ firms up while x_k is still noisy. Each step "
+        "builds the next x from x̂₀ and ε̂ with more weight on x̂₀ (DDIM: √ᾱ·x̂₀ + √(1−ᾱ)·ε̂ "
+        "at the next, smaller k, Song et al. 2021 eq. 12; DDPM adds fresh noise, Ho et al. "
+        "2020, Algorithm 2)."
     )
     animation = cached_animation(run_key(name, options, ""), run, schedule.alpha_bar, truth)
     plot(animation, key="animation")
@@ -544,7 +563,15 @@ if run is not None:
     show(c1, step.xk, f"x_k at k = {step.k}", width=SMALL, truth=truth)
     eps = f"ε̂, the noise it predicts (drawn over ±{fig.EPS_RANGE:g})"
     show(c2, step.eps_pred, eps, width=SMALL, value_range=fig.EPS_RANGE)
-    show(c3, step.x0_pred, "x̂₀ ≈ E[x₀ | x_k], its estimate", width=SMALL, truth=truth)
+    show(
+        c3,
+        step.x0_pred,
+        "x̂₀ ≈ E[x₀ | x_k, c], its estimate"
+        if options["guidance"] == 1
+        else f"x̂₀, its estimate (guided, w = {options['guidance']:g})",
+        width=SMALL,
+        truth=truth,
+    )
     c1, c2 = st.columns(2)
     with c1:
         plot(fig.alpha_bar_figure(schedule.alpha_bar, run.timesteps, step.k), key="step_alpha")
