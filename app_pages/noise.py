@@ -52,7 +52,8 @@ SCHEDULE_NAMES = {
     "linear": "β linear from 1e-4 to 0.02 (DDPM, Ho et al. 2020)",
     "scaled_linear": "√β linear from √0.00085 to √0.012 (Stable Diffusion)",
     "cosine": "ᾱ follows a cosine (improved DDPM, Nichol & Dhariwal 2021)",
-    "sigmoid": "β follows a sigmoid from 1e-4 to 0.02 (GeoDiff)",
+    "sigmoid": "β follows a sigmoid from 1e-4 to 0.02: GeoDiff's shape with DDPM's range "
+    "(diffusers beta_schedule='sigmoid')",
 }
 EMBEDDING_DIM, EMBEDDING_BASE = 128, 10_000.0  # the encoding page's defaults
 FILMSTRIP_SIZE = 64  # px per filmstrip tile: 32 tiles stay one small PNG
@@ -226,9 +227,19 @@ xk = schedule.q_sample(x0, k, noise)
 
 # 1 ─ the schedules ───────────────────────────────────────────────────────────────
 st.subheader("1 · The schedule against k")
+halves = [
+    f"{int(np.flatnonzero(s.alpha_bar <= 0.5)[0])} ({name})"
+    for name, s in schedules.items()
+    if np.any(s.alpha_bar <= 0.5)
+]
 st.write(
-    "ᾱ_k is the fraction of the image's variance still left at step k. Linear spends its "
-    "signal early; cosine keeps it longer and lets it go evenly. Where the solid and dashed "
+    "ᾱ_k is the fraction of the image's variance still left at step k. "
+    + (
+        f"At T = {num_timesteps}, half of it is gone (ᾱ_k ≤ ½) from k = {', '.join(halves)}."
+        if halves
+        else f"At T = {num_timesteps}, no schedule here loses half of it by the last step."
+    )
+    + " Where the solid and dashed "
     "lines cross, √ᾱ_k = √(1−ᾱ_k): the nominal SNR is 0 dB, where noise would outweigh "
     "signal for data of unit variance."
 )
@@ -292,7 +303,8 @@ st.write(
     f"deviation {x0.std():.2f}), so it holds a smaller share of x_k than ᾱ_k alone suggests. "
     "Models that care set the data's scale: EDM builds σ_data = 0.5 into its preconditioning "
     "(Karras et al. 2022, Table 1), and Stable Diffusion multiplies its autoencoder's latents "
-    "by 0.18215 to bring them near unit variance (Rombach et al. 2022). x_k is a weighted sum "
+    "by 0.18215 (SD 1.x/2.x; SDXL: 0.13025) to bring them near unit variance (Rombach et al. "
+    "2022; the models' autoencoder configs). x_k is a weighted sum "
     "of image and noise, nothing more: drag k and watch the weights trade places."
 )
 noise_step_view(
@@ -356,9 +368,9 @@ st.subheader("4 · What the network is told")
 st.write(
     f"The network sees x_k and, beside it, the vector P(k): the timestep encoding of k = {k}. "
     "P(k) names the noise level outright. x_k carries it too, since noise and image look "
-    "different: blind denoisers estimate it from the image alone, and diffusion models "
-    "trained with no timestep still work (Sun et al. 2025; our digits-none twin on Watch it "
-    "denoise)."
+    "different: blind denoisers remove noise of unknown level, and many diffusion models "
+    "trained without noise conditioning degrade only mildly, though some samplers fail "
+    "without it (Sun et al. 2025; our digits-none twin on Watch it denoise)."
 )
 left, right = st.columns([1, 3])
 with left:
@@ -399,7 +411,10 @@ st.write(
         else "; here S = T, so it does."
     )
 )
-plot(fig.spacing_figure(visits, num_timesteps), key="spacing")
+plot(
+    fig.spacing_figure(visits, num_timesteps, last_alpha_bar=float(schedule.alpha_bar[-1])),
+    key="spacing",
+)
 
 
 st.caption(

@@ -51,7 +51,8 @@ def noise_level_section(
     st.write(
         "The network is told k, but x_k carries its own noise level. Fine detail in a photo "
         "is rare, while noise is in every pixel, so the image's finest-scale wavelet "
-        "coefficients are mostly noise; their median size gives the noise's σ (Donoho & "
+        "coefficients are mostly noise once the noise outweighs the photo's fine texture; "
+        "their median size gives the noise's σ (Donoho & "
         "Johnstone 1994, σ̂ = median|HH| / 0.6745). σ_k = √(1−ᾱ_k) then names the step. "
         "No network here: one line of arithmetic on x_k."
     )

@@ -13,17 +13,20 @@ from timestep_lab.figures.time_inputs import time_input_figure
 from timestep_lab.ui import choice_control, grid_control, plot, show_code
 
 SCALES = [1, 10, 100, 999, 1000, 10_000]
+EDM_SIGMA_MIN, EDM_SIGMA_MAX = 0.002, 80.0  # EDM's sampling range of σ (Karras et al. 2022)
 INPUT_TITLES = {
     "index": "k",
     "t": "s·t, t = k/T",
-    "logsnr": "log-SNR λ_k",
+    "logsnr": "log-SNR λ_k (raw)",
     "cnoise": "c_noise = ¼·ln σ_k",
 }
 INPUT_SOURCES = {
     "index": "DDPM and Stable Diffusion feed the index k (Ho et al. 2020).",
     "t": "Continuous-time models feed t ∈ [0, 1]; score-SDE's VP models feed 999·t (Song et "
     "al. 2021, their code).",
-    "logsnr": "VDM conditions on the log-SNR λ = log(ᾱ/(1−ᾱ)) (Kingma et al. 2021).",
+    "logsnr": "Raw λ = log(ᾱ/(1−ᾱ)) is an illustration, not VDM's scaling: VDM conditions "
+    "on γ = −λ, rescaled to [0, 1] between its γ_min and γ_max and multiplied by 1000 before "
+    "the sinusoids (Kingma et al. 2021; google-research/vdm code).",
     "cnoise": "EDM feeds c_noise = ¼·ln σ, with σ² = (1−ᾱ)/ᾱ (Karras et al. 2022, Table 1).",
 }
 
@@ -37,7 +40,8 @@ def time_input_controls() -> tuple[str, float, str]:
             "input",
             ti.TIME_INPUTS,
             "index",
-            help="index: k. t: s·k/T. logsnr: log(ᾱ/(1−ᾱ)), VDM. cnoise: ¼·ln σ, EDM.",
+            help="index: k. t: s·k/T. logsnr: raw log(ᾱ/(1−ᾱ)) (VDM rescales it). "
+            "cnoise: ¼·ln σ, EDM.",
         )
     with mid:
         scale = grid_control(
@@ -69,8 +73,12 @@ def time_input_section(num_timesteps: int, dim: int, base: float, layout: str) -
         f"whole process. Feed t = k/T ∈ [0, 1] with n = 10⁴ (and this d = {dim}) and even the "
         f"fastest pair turns {unit.max():.3f} of a circle; {ti.still_pairs(unit)} of "
         f"{unit.size} pairs turn less than {ti.STILL_TURNS:.0%}: nearly constant columns, "
-        "nearly the same vector for every timestep. That is why continuous time is scaled up "
-        "before the sinusoids."
+        "nearly the same vector for every timestep. Score-SDE's code scales t by 999 first. "
+        "Not every model does: EDM feeds c_noise = ¼·ln σ unscaled, whose range over its "
+        f"σ from {EDM_SIGMA_MIN:g} to {EDM_SIGMA_MAX:g} is only "
+        f"{0.25 * np.log(EDM_SIGMA_MAX / EDM_SIGMA_MIN):.2f} (Karras et al. 2022, Table 1), "
+        "and works: the first Linear layer can amplify small differences, but most columns "
+        "are then nearly constant."
     )
     kind, scale, schedule_name = time_input_controls()
     try:

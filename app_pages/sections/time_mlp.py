@@ -45,7 +45,8 @@ def time_mlp_section(model: nn.Module, name: str) -> None:
     st.subheader("8 · After the encoding: the time MLP, and how blocks use it")
     st.write(
         "P(k) is never used as it is. A small MLP, Linear → SiLU → Linear, turns it into the "
-        "time embedding e, and every block then reads e in one of three ways:"
+        "time embedding e, and in the models below every block then reads e in one of three "
+        "ways:"
     )
     for use, formula in BLOCK_FORMULAS.items():
         st.markdown(f"**{tm.BLOCK_USE[use]}** ({BLOCK_SOURCES[use]})")
@@ -61,6 +62,8 @@ def time_mlp_section(model: nn.Module, name: str) -> None:
         f"{sd.blocks} ResBlocks hold {sd.block_params:,} more in their projections of e. "
         f"In DiT-XL/2 the adaLN-Zero projections ({dit.blocks} × Linear({dit.emb_dim} → "
         f"{6 * dit.emb_dim})) hold {dit.block_params:,} parameters: there the timestep "
-        "steers every block's normalisation."
+        "steers every block's normalisation (and there e is time plus class; the final "
+        f"layer's adaLN, Linear {dit.emb_dim} → {2 * dit.emb_dim}, adds "
+        f"{dit.emb_dim * 2 * dit.emb_dim + 2 * dit.emb_dim:,} more, not counted above)."
     )
     show_code(tm.time_mlp_params, tm.unet_resblock_channels, tm.ours_row)

@@ -83,3 +83,13 @@ def test_spacing_figure_marks_the_last_timestep():
     figure = fig.spacing_figure(visits, 1000)
     assert [trace.name for trace in figure.data] == list(SPACINGS)
     assert any("999" in a.text for a in figure.layout.annotations)
+
+
+def test_spacing_figure_names_the_last_step_by_its_alpha_bar_not_as_the_noisiest():
+    visits = {name: sampling_timesteps(1000, 10, name) for name in SPACINGS}
+    last = float(noise_schedule("scaled_linear", 1000).alpha_bar[-1])
+    texts = [
+        a.text for a in fig.spacing_figure(visits, 1000, last_alpha_bar=last).layout.annotations
+    ]
+    assert any("last training step" in t and f"ᾱ = {last:.2g}" in t for t in texts)
+    assert not any("noisiest" in t for t in texts)

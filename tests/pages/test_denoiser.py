@@ -94,7 +94,7 @@ def test_generate_with_defaults_shows_every_view(weights_dir):
     assert shown[0] == "x₀: the finished samples"
     assert shown[1].startswith("x̂₀ halfway, at k = ")
     assert shown[2:5] == ["x_k at k = 999", "ε̂, the noise it predicts (drawn over ±3)",
-                          "x̂₀ ≈ E[x₀ | x_k], its estimate"]  # fmt: skip
+                          "x̂₀, its estimate (guided, w = 2)"]  # fmt: skip
     assert len(at.get("download_button")) == 2  # PNG grid, GIF
     assert at.get("graphviz_chart")
     assert metric(at, "Timestep k") == "999"

@@ -232,9 +232,16 @@ def filmstrip_figure(
 
 
 def spacing_figure(
-    visits: Mapping[str, ArrayLike], num_timesteps: int, *, height: int = 260
+    visits: Mapping[str, ArrayLike],
+    num_timesteps: int,
+    *,
+    last_alpha_bar: float | None = None,
+    height: int = 260,
 ) -> go.Figure:
-    """Which timesteps k each sampler spacing visits: one row of dots per spacing."""
+    """Which timesteps k each sampler spacing visits: one row of dots per spacing.
+
+    last_alpha_bar: ᾱ at k = T−1, printed beside the last step when given.
+    """
     traces = [
         go.Scatter(
             x=timesteps,
@@ -261,7 +268,8 @@ def spacing_figure(
                 yref="paper",
                 yanchor="bottom",
                 xanchor="right",
-                text=f"T−1 = {last}, the noisiest step",
+                text=f"T−1 = {last}, the last training step"
+                + ("" if last_alpha_bar is None else f" (ᾱ = {last_alpha_bar:.2g})"),
                 showarrow=False,
                 font=dict(size=12, color="#555555"),
             )

@@ -369,7 +369,8 @@ def lesson() -> tuple[LessonStep, ...]:
             title="Can you tell the step from the image?",
             text=(
                 "The network is told k, but x_k carries its own noise level. A photo's "
-                "finest-scale wavelet coefficients are mostly noise, so their median size "
+                "finest-scale wavelet coefficients are mostly noise once the noise outweighs "
+                "the photo's fine texture, so their median size "
                 "estimates the noise's σ (Donoho & Johnstone 1994), and σ_k = √(1−ᾱ_k) "
                 "names the step. No network: one line of arithmetic on the noisy image."
             ),
@@ -430,8 +431,9 @@ def lesson() -> tuple[LessonStep, ...]:
                 "embedding, and the two are added. Stable Diffusion 1.x and 2.x do not add "
                 "their text to the time embedding: the text encoder's token vectors enter "
                 "through cross-attention (Rombach et al. 2022, §3.3). SDXL does add to it: a "
-                "pooled text vector and the image-size conditioning join the time embedding "
-                "(Podell et al. 2023, §2.2)."
+                "pooled text vector (Podell et al. 2023, §2.1) and six numbers for the "
+                "original size, crop coordinates and target size (§2.2–2.3), each as 256 "
+                "sinusoidal values, join the time embedding."
             ),
             questions=(
                 Choice(

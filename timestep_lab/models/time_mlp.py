@@ -44,8 +44,9 @@ BLOCK_USE = {
 #: ``time_embed_dim = block_out_channels[0] * 4``; Rombach et al. 2022, appendix E).
 SD_MODEL_CHANNELS = 320
 TIME_EMBED_MULTIPLIER = 4
-#: SDXL's add_embedding: the pooled text embedding (1280, OpenCLIP ViT-bigG) and six size and
-#: crop numbers, each as a 256-wide sinusoid (Podell et al. 2023, §2.2; diffusers config
+#: SDXL's add_embedding: the pooled text embedding (1280, OpenCLIP ViT-bigG; Podell et al. 2023,
+#: §2.1) and six numbers, original size, crop coordinates and target size (§2.2 micro-
+#: conditioning, §2.3 multi-aspect), each as a 256-wide sinusoid (diffusers config
 #: ``addition_time_embed_dim = 256``, ``projection_class_embeddings_input_dim = 2816``).
 SDXL_POOLED_TEXT_DIM, SDXL_SIZE_NUMBERS, SDXL_SIZE_EMBED_DIM = 1280, 6, 256
 #: DiT-XL/2: hidden size 1152, 28 blocks (Peebles & Xie 2023, Table 1); a 256-wide frequency
@@ -81,7 +82,7 @@ def projection_params(emb_dim: int, channels: list[int]) -> int:
 
 
 def sdxl_add_input_dim() -> int:
-    """Width of SDXL's add_embedding input: pooled text + six 256-wide size/crop sinusoids."""
+    """Width of SDXL's add_embedding input: pooled text + six 256-wide size sinusoids."""
     return SDXL_POOLED_TEXT_DIM + SDXL_SIZE_NUMBERS * SDXL_SIZE_EMBED_DIM
 
 
@@ -128,9 +129,10 @@ def reference_rows() -> list[TimeMLPRow]:
             len(sdxl),
             projection_params(sd_emb, sdxl),
             f"A second MLP, {sdxl_add_input_dim():,} inputs (pooled text "
-            f"{SDXL_POOLED_TEXT_DIM} + {SDXL_SIZE_NUMBERS} size/crop numbers × "
+            f"{SDXL_POOLED_TEXT_DIM} + {SDXL_SIZE_NUMBERS} size, crop and target-size numbers × "
             f"{SDXL_SIZE_EMBED_DIM}) → {sd_emb} → {sd_emb}, is added to the time embedding.",
-            "Podell et al. 2023, §2.2; diffusers SDXL config (text_time)",
+            "Podell et al. 2023, §2.1 (pooled text), §2.2–2.3 (sizes, crop); diffusers SDXL "
+            "config (text_time)",
         ),
         TimeMLPRow(
             "DiT-XL/2",
@@ -139,7 +141,8 @@ def reference_rows() -> list[TimeMLPRow]:
             "adaln_zero",
             DIT_XL_DEPTH,
             DIT_XL_DEPTH * dit_block,
-            "A class embedding of the same width is added to it.",
+            "A class embedding of the same width is added to it; the final layer's adaLN "
+            f"(Linear {DIT_XL_HIDDEN} → {2 * DIT_XL_HIDDEN}, time + class) is not counted.",
             "Peebles & Xie 2023, §3.2 and Table 1",
         ),
     ]
