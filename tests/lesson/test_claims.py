@@ -30,6 +30,14 @@ def test_k_over_t_keeps_the_cosine_noise_level_and_k_does_not(k, T, other):
     )
 
 
+@pytest.mark.parametrize("name", ["linear", "scaled_linear"])
+def test_k_over_t_does_not_keep_the_noise_level_of_beta_range_schedules(name):
+    """E14, W3: k/T stays put only for cosine; under linear or scaled_linear β (not scaled by
+    1000/T) the same k/T at T = 4000 holds far less signal than at T = 1000."""
+    change = length_change(250, 1000, 4000, name)
+    assert change.alpha_bar - change.same_fraction_alpha_bar > 0.3
+
+
 def test_the_issue_example_cosine_numbers():
     """W-kT: k/T = 0.25 gives ᾱ ≈ 0.846 at T = 1000 and 4000; k = 250 gives 0.846 and 0.988."""
     change = length_change(250, 1000, 4000)

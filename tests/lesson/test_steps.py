@@ -100,3 +100,36 @@ def test_noise_reading_answer_and_numbers_come_from_the_estimate():
     question = step_with_figure("noise_level").questions[0]
     assert "except near k = 0" in question.options[question.answer]
     assert f"σ̂ = {reading.sigma_hat:.3f}" in question.why
+
+
+def test_guidance_why_quotes_the_card_and_says_what_it_cannot_show():
+    """W11: the guidance answer quotes the digits card's accuracy and Fréchet at w = 1, 2, 4,
+    says accuracy is saturated (above the classifier on real digits) and that the card has no
+    measure of variety; the digits-none twin's Fréchet falling from w = 1 to 2 is named."""
+    from timestep_lab.lesson.evidence import card_evaluation, measured
+
+    step = next(s for s in lesson() if s.title == "Watching it denoise, and guidance")
+    why = step.questions[0].why
+    for w in (1.0, 2.0, 4.0):
+        assert f"{measured('digits', 'frechet', w).value:.2f}" in why
+        assert f"{100 * measured('digits', 'class_accuracy', w).value:.1f}%" in why
+    ceiling = float(card_evaluation("digits")["classifier_held_out_accuracy"])
+    assert measured("digits", "class_accuracy", 1.0).value >= ceiling
+    assert f"{100 * ceiling:.1f}% on real digits" in why
+    assert "no measure of variety" in why
+    blind = [measured("digits-none", "frechet", w).value for w in (1.0, 2.0)]
+    assert blind[1] < blind[0]
+    assert f"falls from {blind[0]:.2f} to {blind[1]:.2f}" in why
+
+
+def test_spectral_bias_why_puts_the_k_over_t_twin_beside_p_of_k():
+    """W41, E17: the answer does not call spectral bias the reason for sinusoids; it quotes the
+    digits-scalar (k/T) twin's card beside the P(k) model's."""
+    from timestep_lab.lesson.evidence import measured
+
+    step = next(s for s in lesson() if s.title == "Why sines help a small network")
+    why = step.questions[0].why
+    assert "the strong reason" not in why
+    for name in ("digits-scalar", "digits"):
+        assert f"{measured(name, 'frechet').value:.2f}" in why
+        assert f"{100 * measured(name, 'class_accuracy').value:.1f}%" in why

@@ -15,7 +15,12 @@ import numpy as np
 from timestep_lab.encodings import noise_schedule, wavelengths
 from timestep_lab.images import WORKING_SIZE, bundled_image, to_signed
 from timestep_lab.images.noise_level import noise_level_sweep
-from timestep_lab.lesson.evidence import length_change, measured, scalar_twin_sentence
+from timestep_lab.lesson.evidence import (
+    card_evaluation,
+    length_change,
+    measured,
+    scalar_twin_sentence,
+)
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,39 @@ def scalar_twin() -> str:
     """' ' + the k/T twin against P(k) from the model cards; '' when not measured."""
     sentence = scalar_twin_sentence()
     return f" {sentence}" if sentence else ""
+
+
+def guidance_evidence() -> str:
+    """' ' + what the digits card measured across w, honestly bounded; '' when not measured."""
+    ws = (1.0, 2.0, 4.0)
+    accuracy = [measured("digits", "class_accuracy", w) for w in ws]
+    frechet = [measured("digits", "frechet", w) for w in ws]
+    if any(m is None for m in accuracy + frechet):
+        return ""
+    ceiling = card_evaluation("digits").get("classifier_held_out_accuracy")
+    text = (
+        " What our digits card measures (one training run): class accuracy "
+        + " → ".join(f"{100 * m.value:.1f}%" for m in accuracy)
+        + f" at w = {' → '.join(f'{w:g}' for w in ws)}"
+    )
+    if ceiling is not None and accuracy[0].value >= float(ceiling):
+        text += (
+            f", already above the classifier's own {100 * float(ceiling):.1f}% on real digits"
+            " at w = 1, so it cannot show much more fidelity"
+        )
+    text += (
+        "; Fréchet distance to real digits "
+        + " → ".join(f"{m.value:.2f}" for m in frechet)
+        + ". The card has no measure of variety: the Fréchet rise fits a loss of variety "
+        "without proving it."
+    )
+    blind = [measured("digits-none", "frechet", w) for w in ws[:2]]
+    if all(m is not None for m in blind) and blind[1].value < blind[0].value:
+        text += (
+            f" Nor is the rise universal: the digits-none twin's Fréchet distance falls from "
+            f"{blind[0].value:.2f} to {blind[1].value:.2f} as w goes from 1 to 2."
+        )
+    return text
 
 
 @dataclass(frozen=True)
@@ -471,9 +509,7 @@ def lesson() -> tuple[LessonStep, ...]:
                     answer=0,
                     why="Guidance pushes each sample away from the unconditional prediction, "
                     "towards its class: the digits read more clearly and look more alike, the "
-                    "fidelity-for-variety trade of Ho & Salimans 2022. The model card measures "
-                    "it: class accuracy rises with w while the Fréchet distance to real digits "
-                    "grows.",
+                    "fidelity-for-variety trade of Ho & Salimans 2022 (§4)." + guidance_evidence(),
                 ),
             ),
             figure="guidance",
