@@ -318,7 +318,7 @@ const VIEWS = {
       ctx.fillText(`sin(ω_${i}·k) ↑`, cx - R - 30, cy - R - 10);
       const turn = (((omega * delta * 180) / Math.PI) % 360 + 360) % 360;
       s.readout(
-        `Pair i = ${i} turns by ω_${i}·Δ = ${fmt(omega)} × ${delta} rad = ${turn.toFixed(2)}° ` +
+        `Pair i = ${i} turns by ω_${i}·Δ = ${fmt(omega)} × ${delta} rad ≡ ${turn.toFixed(2)}° (mod 360°) ` +
           `for each of the three starting timesteps ${starts.join(", ")}.`,
       );
     },
