@@ -97,8 +97,8 @@ def test_guidance_trades_variety_for_fidelity_in_the_card():
 
 
 def test_x0_estimate_is_a_typical_digit_at_high_noise(digits):
-    """D1: x̂₀ ≈ E[x₀ | x_k]: at high noise the samples' estimates are alike and greyer than
-    the finished digits; at the very first step x̂₀ is clipped (√ᾱ_k tiny)."""
+    """D1: x̂₀ ≈ E[x₀ | x_k, c] (w = 1): at high noise the samples' estimates are alike and
+    greyer than the finished digits; at the very first step x̂₀ is clipped (√ᾱ_k tiny)."""
     model, card = digits
     steps = list(sample_trajectory(model, model_schedule(card), **LESSON))
     first, high, last = steps[0], steps[3], steps[-1]
