@@ -354,7 +354,8 @@ def dimension_view(schedule_name: str) -> None:
         f"x_k alone tells k: for Gaussian data N(0, σ² I) with σ = {std:g}, drawn at k = "
         f"{k_true}, the posterior p(k | x_k) has a standard deviation of {widths[0]:.0f} "
         f"timesteps at D = 1 (knowing nothing gives {uniform:.0f}), {widths[6]:.1f} at D = "
-        f"{DIMS[6]} (the size of our 8×8 digits; Gaussian data here) and {widths[-1]:.1f} at D = {DIMS[-1]} (a 64×64 image). "
+        f"{DIMS[6]} (the size of our 8×8 digits; Gaussian data here) and {widths[-1]:.1f} at "
+        f"D = {DIMS[-1]} (a 64×64 image). "
         "The squared norm ‖x_k‖²/D averages D coordinates, so its relative spread shrinks like "
         "√(2/D). This is why a network that is never told k can still denoise images (Sun et "
         'al. 2025, "Is noise conditioning necessary for denoising generative models?", '
