@@ -185,8 +185,9 @@ def twins_summary(rows: dict[str, dict | None], w_eval: float | None) -> str:
     return (
         f"{text} Each model is {seeds_note(base)}: the intervals cover which samples were "
         "drawn, not how a retrained network would do, so a small gap may not survive another "
-        "training seed. This comparison does not test why large models use sinusoids; that "
-        "is about what a small MLP can learn from one scalar (see the encoding explorer)."
+        "training seed. This comparison does not test why large models use sinusoids "
+        "(DDPM took them from the Transformer, Ho et al. 2020, Appendix B); the encoding "
+        "explorer shows what their fast features add when a function of k has fine detail."
     )
 
 
