@@ -7,16 +7,17 @@ Notation (see shared NOTATION.md):
 | `k`              | k          | timestep index, 0 … T−1                                    |
 | `t`              | t          | continuous time k/T in [0, 1)                              |
 | `scale`          | s          | what t is multiplied by before the sinusoids (score SDE: 999) |
-| `log_snr`        | λ_k        | log(ᾱ_k / (1−ᾱ_k)), VDM's input                            |
+| `log_snr`        | λ_k        | log(ᾱ_k / (1−ᾱ_k)), raw (VDM rescales −λ to [0, 1], ×1000) |
 | `c_noise`        | c_noise    | ¼·ln σ_k with σ_k = √((1−ᾱ_k)/ᾱ_k), EDM's input            |
 
 Discrete models (DDPM, Stable Diffusion) feed the index k. Continuous-time models feed time or
 the noise level: score-SDE models feed 999·t for the VP SDE (Song et al. 2021, "Score-based
 generative modeling through stochastic differential equations", their code's
-``labels = t * 999``), VDM conditions on the log-SNR (Kingma et al. 2021, "Variational
-diffusion models"), EDM on c_noise(σ) = ¼·ln σ (Karras et al. 2022, Table 1). The encoding
-turns each pair by ω_i·(input), so the input's *range* decides how far each pair turns across
-the process: fed t ∈ [0, 1] with n = 10⁴, nearly every pair barely moves.
+``labels = t * 999``), VDM conditions on γ = −λ rescaled to [0, 1] and ×1000 (Kingma et al.
+2021, "Variational diffusion models", and its code; the raw λ here is an illustration), EDM
+on c_noise(σ) = ¼·ln σ (Karras et al. 2022, Table 1). The encoding turns each pair by
+ω_i·(input), so the input's *range* decides how far each pair turns across the process: fed
+t ∈ [0, 1] with n = 10⁴, nearly every pair barely moves.
 
 Pure NumPy: nothing here imports Streamlit or torch.
 """
@@ -46,8 +47,8 @@ def encoding_input(
 ) -> NDArray[np.float64]:
     """The number the sinusoids are fed for timesteps k.
 
-    kind: ``index`` (k), ``t`` (s·k/T), ``logsnr`` (log(ᾱ_k/(1−ᾱ_k)), VDM) or ``cnoise``
-    (¼·ln σ_k, EDM). alpha_bar: the schedule's ᾱ table, length T. scale: s for ``t``.
+    kind: ``index`` (k), ``t`` (s·k/T), ``logsnr`` (raw log(ᾱ_k/(1−ᾱ_k)); VDM rescales it)
+    or ``cnoise`` (¼·ln σ_k, EDM). alpha_bar: the schedule's ᾱ table, length T. scale: s for ``t``.
     """
     alpha_bar = np.asarray(alpha_bar, dtype=np.float64)
     k = np.asarray(k, dtype=np.int64)
