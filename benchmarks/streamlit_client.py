@@ -133,7 +133,7 @@ class Session:
 
     def _note_element(self, element, exceptions: list[str], texts: list[str]) -> None:
         element_kind = element.WhichOneof("type")
-        if element_kind in ("markdown", "heading"):
+        if element_kind in ("markdown", "heading", "alert"):
             texts.append(getattr(element, element_kind).body)
         elif element_kind == "exception":
             exceptions.append(element.exception.message)
