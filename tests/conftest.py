@@ -74,3 +74,30 @@ def redis_url():
         yield url
     finally:
         stop(process)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium through Playwright, one for the whole test session.
+
+    One instance for every browser test (tests/e2e, tests/ui/components): Playwright's sync
+    API keeps an event loop running in this thread while it is open, so a second
+    ``sync_playwright()`` in the same session would refuse to start.
+    """
+    import shutil
+
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: install Debian's chromium "
+            "(apt-get install -y chromium); browser tests never skip"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()

@@ -8,29 +8,19 @@ browser fails the test instead of skipping it.
 from __future__ import annotations
 
 import base64
-import shutil
-from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from timestep_lab.ui.components import source
 
 
 @pytest.fixture(scope="session")
-def js_page():
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: browser tests never skip")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        page = browser.new_page()
-        page.goto("about:blank")
-        yield page
-        browser.close()
+def js_page(browser):
+    """A blank page in the session's one Chromium (tests/conftest.py's ``browser``)."""
+    page = browser.new_page()
+    page.goto("about:blank")
+    yield page
+    page.close()
 
 
 def module_url(filename: str) -> str:

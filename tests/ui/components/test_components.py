@@ -36,12 +36,19 @@ def test_every_component_script_is_a_module_with_a_default_export():
             assert banned not in text, (path.name, banned)
 
 
+def k_bridges(at) -> dict[str, dict]:
+    """The page's k bridges by role: the k control's, and the one beside "Copy link"."""
+    found = {}
+    for c in at.get("bidi_component"):
+        if c.proto.component_name.endswith("k_sync"):
+            data = json.loads(c.proto.json)
+            found[data.pop("role", "control")] = data
+    return found
+
+
 def test_the_k_bridge_receives_the_link_value():
     at = open_page("app_pages/encoding.py", {"k": "77", "T": "300"})
     assert not at.exception
-    bridges = [c for c in at.get("bidi_component") if c.proto.component_name.endswith("k_sync")]
-    assert len(bridges) == 1
-    assert json.loads(bridges[0].proto.json) == {"k": 77}
+    assert k_bridges(at) == {"control": {"k": 77}, "link": {"k": 77}}
     at.slider(key="k").set_value(12).run()
-    bridges = [c for c in at.get("bidi_component") if c.proto.component_name.endswith("k_sync")]
-    assert json.loads(bridges[0].proto.json) == {"k": 12}
+    assert k_bridges(at) == {"control": {"k": 12}, "link": {"k": 12}}
