@@ -154,34 +154,11 @@ def twins_summary(rows: dict[str, dict | None], w_eval: float | None) -> str:
             + "; ".join(gap_sentence(TWINS[n], g) for n, g in gaps.items())
             + "."
         )
-    else:  # older cards: point differences only
-        close = []
-        for n in ("digits-scalar", "digits-raw"):
-            if n in known:
-                gap = base["class_accuracy"] - known[n]["class_accuracy"]
-                if abs(gap) <= 0.02 and known[n]["frechet"] <= 1.15 * base["frechet"]:
-                    close.append(TWINS[n])
-                else:
-                    points = f"{abs(gap) * 100:.1f} points {'less' if gap > 0 else 'more'} accurate"
-                    text += f" {TWINS[n]} is {points}."
-        if close:
-            verb = "work" if len(close) > 1 else "works"
-            text += (
-                f" For this small model, {' and '.join(close)} {verb} about as well as the "
-                "sinusoidal code (within 2 points of accuracy and 15% of Fréchet distance)."
-            )
-        if "digits-none" in known:
-            none = known["digits-none"]
-            drop = base["class_accuracy"] - none["class_accuracy"]
-            text += (
-                f" Never telling the network k costs {drop * 100:.1f} points of accuracy"
-                if drop > 0.02
-                else " Even never telling the network k costs less than 2 points of accuracy"
-            )
-            if none["frechet"] < base["frechet"]:
-                text += f", though its Fréchet distance is lower ({none['frechet']:.2f})"
-            text += "."
-        text += " No paired intervals are recorded for these cards."
+    else:  # older cards: single estimates, no paired intervals, so no verdict
+        text += (
+            " No paired intervals are recorded for these cards, so no twin is called better "
+            "or worse than P(k) here: the figures above are single estimates."
+        )
     return (
         f"{text} Each model is {seeds_note(base)}: the intervals cover which samples were "
         "drawn, not how a retrained network would do, so a small gap may not survive another "
