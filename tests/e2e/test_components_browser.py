@@ -105,4 +105,7 @@ def test_the_noise_view_redraws_x_k_from_the_keys(page, app_url):
     page.wait_for_function("() => new URL(location.href).searchParams.get('k') === '50'")
     wait_for_rerun(page)
     assert sidebar_k(page) == "50"
+    # once the gesture has ended, what Python draws from k follows too (no older k anywhere)
+    page.get_by_text("the timestep encoding of k = 50.").wait_for()
+    page.get_by_text("Open the encoding explorer at k = 50").wait_for()
     assert page.errors == []

@@ -18,7 +18,6 @@ from timestep_lab.ui.page import is_hidden, register_control
 
 _mount = define("k_sync")
 BRIDGE_KEY = "_tl_k_sync"  # the bridge's widget state (session-only)
-FROM_BROWSER = "_tl_k_from_browser"  # a committed k waiting for the fragment's rerun
 SEEN = "_tl_k_seen"  # k as the last run drew it
 
 
@@ -27,7 +26,6 @@ def _committed() -> None:
     state = st.session_state.get(BRIDGE_KEY) or {}
     k = state.get("k") if hasattr(state, "get") else None
     if isinstance(k, int) and not isinstance(k, bool):
-        st.session_state[FROM_BROWSER] = k
         set_control("k", k)
 
 
@@ -69,12 +67,14 @@ def k_bridge(k: int) -> None:
 def _k_fragment(draw: Callable[[], int]) -> int:
     k = draw()
     if in_fragment_rerun():
-        from_browser = st.session_state.pop(FROM_BROWSER, None)
         if is_hidden("k"):  # a shown slider is bound to the URL and writes it itself
             st.query_params["k"] = str(k)
-        if from_browser is None and k != st.session_state.get(SEEN):
+        if k != st.session_state.get(SEEN):
             st.session_state[SEEN] = k
-            st.rerun()  # the slider itself moved: the page draws from k in Python too
+            # The page also draws from k in Python (captions, x_k thumbnails, notes): once a
+            # gesture has ended (or the slider moved), rerun it so no sentence shows an
+            # older k than the views. During a drag nothing reaches the server.
+            st.rerun()
     st.session_state[SEEN] = k
     k_bridge(k)
     return k
@@ -83,8 +83,8 @@ def _k_fragment(draw: Callable[[], int]) -> int:
 def synced_k_control(draw: Callable[[], int]) -> int:
     """Run ``draw`` (which draws the URL-bound k control and returns k) in a fragment.
 
-    A k committed by a browser view reruns only this fragment: the slider moves to it and
-    the URL follows. Moving the slider itself still reruns the whole page, so everything
-    Python draws from k stays right.
+    A k committed by a browser view (at the end of a gesture) reaches this fragment first:
+    the slider moves to it and the URL follows; then the page reruns once, like a move of
+    the slider itself, so everything Python draws from k stays right.
     """
     return _k_fragment(draw)
