@@ -8,6 +8,7 @@ from timestep_lab.models.classifier import frechet_distance
 from timestep_lab.models.evaluate import (
     accuracy_interval,
     bootstrap_interval,
+    frechet_interval,
     paired_differences,
     span,
 )
@@ -37,6 +38,17 @@ def test_frechet_interval_is_recentred_on_the_estimate():
     )
     assert interval["low"] < estimate < interval["high"]
     assert interval["resample_shift"] > 0  # duplicated samples inflate the distance
+
+
+def test_a_frechet_interval_never_goes_below_zero():
+    # two small heavy-tailed samples of one distribution: the re-centred interval's low end
+    # falls below 0 (as it did for the digits' features), and a distance cannot
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_t(2, (60, 2)), rng.standard_t(2, (60, 2))
+    raw = bootstrap_interval(lambda i, j: frechet_distance(a[i], b[j]), (len(a), len(b)))
+    assert raw["low"] < 0
+    interval = frechet_interval(a, b)
+    assert interval["low"] == 0.0 and interval["high"] == raw["high"]
 
 
 def test_identical_twins_show_no_paired_gap():

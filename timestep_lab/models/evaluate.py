@@ -99,10 +99,18 @@ def accuracy_interval(correct: NDArray[np.bool_]) -> dict[str, Any]:
 
 
 def frechet_interval(feats: NDArray, real_feats: NDArray) -> dict[str, Any]:
-    """The bootstrap interval of the Fréchet distance, resampling both feature sets."""
-    return bootstrap_interval(
+    """The bootstrap interval of the Fréchet distance, resampling both feature sets.
+
+    A distance is never negative, so the re-centred interval is cut at 0: intersecting an
+    interval with the values the parameter can take keeps its coverage. The interval is wide
+    (resampling with duplicates moves this statistic by ``resample_shift``); read model
+    differences from the paired intervals of ``paired_differences`` instead.
+    """
+    interval = bootstrap_interval(
         lambda i, j: frechet_distance(feats[i], real_feats[j]), (len(feats), len(real_feats))
     )
+    interval["low"] = max(interval["low"], 0.0)
+    return interval
 
 
 def energy_distance(a: NDArray[np.floating], b: NDArray[np.floating]) -> float:
