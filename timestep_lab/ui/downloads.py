@@ -23,18 +23,21 @@ def figure_png(figure: Figure, *, dpi: int = 150) -> bytes:
     return buffer.getvalue()
 
 
+def _download_on_click(
+    label: str, make: Callable[[], bytes | str], file_name: str, mime: str, icon: str, key: str
+) -> None:
+    """A download button whose file is built by ``make`` only when clicked (no cost per rerun)."""
+    st.download_button(
+        label, data=make, file_name=file_name, mime=mime, key=key, icon=icon, on_click="ignore"
+    )
+
+
 def png_download(
     label: str, make_figure: Callable[[], Figure], file_name: str, *, key: str
 ) -> None:
     """A button that renders the matplotlib figure only when clicked (no cost per rerun)."""
-    st.download_button(
-        label,
-        data=lambda: figure_png(make_figure()),
-        file_name=file_name,
-        mime="image/png",
-        key=key,
-        icon=":material/image:",
-        on_click="ignore",
+    _download_on_click(
+        label, lambda: figure_png(make_figure()), file_name, "image/png", ":material/image:", key
     )
 
 
@@ -61,25 +64,16 @@ def npz_download(
     label: str, make_arrays: Callable[[], dict[str, np.ndarray]], file_name: str, *, key: str
 ) -> None:
     """A button that builds the compressed float32 ``.npz`` only when clicked."""
-    st.download_button(
+    _download_on_click(
         label,
-        data=lambda: npz_bytes(make_arrays()),
-        file_name=file_name,
-        mime="application/octet-stream",
-        key=key,
-        icon=":material/data_array:",
-        on_click="ignore",
+        lambda: npz_bytes(make_arrays()),
+        file_name,
+        "application/octet-stream",
+        ":material/data_array:",
+        key,
     )
 
 
 def csv_download(label: str, make_csv: Callable[[], str], file_name: str, *, key: str) -> None:
     """A button that builds the CSV only when clicked."""
-    st.download_button(
-        label,
-        data=lambda: make_csv(),
-        file_name=file_name,
-        mime="text/csv",
-        key=key,
-        icon=":material/table:",
-        on_click="ignore",
-    )
+    _download_on_click(label, make_csv, file_name, "text/csv", ":material/table:", key)
