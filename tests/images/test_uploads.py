@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from benchmarks.resilience import decode_peak
 from tests.images.corpus import encode, gradient, huge_images, malformed_files, valid_images
 from timestep_lab.images import MAX_UPLOAD_BYTES, WORKING_SIZE, DecodedImage, decode_image
 from timestep_lab.images.uploads import MAX_DECODE_BYTES, MAX_PIXELS, decoded_bytes
@@ -149,52 +150,14 @@ def test_decoding_does_not_change_pillow_globals():
 
 # ── memory: small files that decode huge (issue 13) ─────────────────────────────────────
 
-PEAK_PROBE = """
-import sys
-from pathlib import Path
-def peak():  # VmHWM, the peak RSS; reset first (a child inherits its parent's ru_maxrss)
-    line = [x for x in Path("/proc/self/status").read_text().splitlines() if x.startswith("VmHWM")]
-    return int(line[0].split()[1])
-data = Path(sys.argv[1]).read_bytes()
-from timestep_lab.images.uploads import decode_image
-Path("/proc/self/clear_refs").write_text("5")
-before = peak()
-try:
-    decoded = decode_image(data)
-    outcome = "decoded"
-except ValueError as error:
-    outcome = "refused: " + str(error)
-print((peak() - before) * 1024)
-print(outcome)
-"""
-
-
-def decode_peak(tmp_path, data: bytes) -> tuple[int, str]:
-    """Bytes by which decoding ``data`` raises a fresh process's peak memory, and the outcome."""
-    import subprocess
-    import sys
-
-    from tests.conftest import ROOT
-
-    path = tmp_path / "upload.bin"
-    path.write_bytes(data)
-    out = subprocess.run(
-        [sys.executable, "-c", PEAK_PROBE, str(path)],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    ).stdout.splitlines()
-    return int(out[0]), out[1]
-
 
 @pytest.mark.parametrize("case", sorted(huge_images()))
-def test_small_files_that_decode_huge_stay_within_the_memory_budget(case, tmp_path):
+def test_small_files_that_decode_huge_stay_within_the_memory_budget(case):
     _, data, _ = huge_images()[case]
     assert len(data) < MAX_UPLOAD_BYTES  # under the file limit …
     image = Image.open(io.BytesIO(data))
     assert image.size[0] * image.size[1] <= MAX_PIXELS  # … and under the pixel cap
-    peak, outcome = decode_peak(tmp_path, data)
+    peak, outcome = decode_peak(data)
     # the budget, plus the few MB the band-by-band shrinking holds beside the decoded image
     assert peak <= MAX_DECODE_BYTES + 16 * 2**20, f"{case}: peak {peak / 2**20:.0f} MB"
     need = decoded_bytes(image.mode, *image.size, image.format)
