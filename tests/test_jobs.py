@@ -182,3 +182,166 @@ def test_the_pool_never_has_more_workers_than_cores():
     for job in jobs:
         job.result(timeout=10)
     assert len(sched._threads) <= default_workers()
+
+
+# ── groups: a concurrency limit per kind of job (trainings) ──────────────────────────────
+
+
+def recorder(name: str, log: list, gate: threading.Event | None = None, units: int = 3):
+    """Work that notes ``(name, "start")`` at its first unit and ``(name, "end")`` at its last;
+    with a ``gate``, it holds its slot (unit after unit) until the gate opens."""
+
+    def work(ctx):
+        log.append((name, "start"))
+        for _ in range(units):
+            time.sleep(0.005)
+            yield None
+        while gate is not None and not gate.is_set():
+            time.sleep(0.005)
+            yield None
+        log.append((name, "end"))
+        return name
+
+    return work
+
+
+def test_a_group_job_waits_for_the_slot_while_other_work_runs_on():
+    sched = Scheduler(workers=2, slice_s=0.01, limits={"train": 1})
+    log: list = []
+    gate = threading.Event()
+    first = sched.submit(recorder("first", log, gate), owner="a", slot="t", cost=1, group="train")
+    second = sched.submit(recorder("second", log), owner="b", slot="t", cost=1, group="train")
+    other = sched.submit(sleeper(5), owner="c", slot="gen", cost=1)  # a sampler, say
+    assert other.result(timeout=5) == 5, "work outside the group waited for the trainings"
+    time.sleep(0.2)  # many slices: the second training could have been picked by now
+    assert ("second", "start") not in log, "a second training started beside the first"
+    assert (first.state, second.state) == ("running", "queued")
+    assert second.place() == 1 and first.place() == 0
+    gate.set()
+    assert second.result(timeout=5) == "second"
+    assert log.index(("first", "end")) < log.index(("second", "start"))
+
+
+def test_group_jobs_start_in_submission_order_whoever_has_used_less():
+    sched = Scheduler(workers=1, slice_s=0.01, limits={"train": 1})
+    # "heavy" has used the CPU a lot: least-served-first alone would put "light" first
+    sched.submit(sleeper(20, 0.01, spin=True), owner="heavy", slot="warm", cost=1).result(5)
+    log: list = []
+    gate = threading.Event()
+    sched.submit(recorder("holder", log, gate), owner="x", slot="t", cost=1, group="train")
+    end = time.monotonic() + 5
+    while not log and time.monotonic() < end:
+        time.sleep(0.005)
+    jobs = [
+        sched.submit(recorder(name, log), owner=name, slot="t", cost=1, group="train")
+        for name in ("heavy", "light", "third")
+    ]
+    assert [j.place() for j in jobs] == [1, 2, 3]
+    gate.set()
+    for job in jobs:
+        job.result(timeout=5)
+    starts = [name for name, what in log if what == "start"]
+    assert starts == ["holder", "heavy", "light", "third"]
+    ends = [name for name, what in log if what == "end"]
+    assert ends == starts, "a training was interleaved with another: it did not keep its slot"
+
+
+def test_a_limit_of_two_runs_two_at_once_and_the_third_waits():
+    sched = Scheduler(workers=2, slice_s=0.01, limits={"train": 2})
+    log: list = []
+    gate = threading.Event()
+    jobs = [
+        sched.submit(recorder(n, log, gate), owner=n, slot="t", cost=1, group="train")
+        for n in ("a", "b", "c")
+    ]
+    end = time.monotonic() + 5
+    while len(log) < 2 and time.monotonic() < end:
+        time.sleep(0.01)
+    time.sleep(0.1)
+    assert sorted(log) == [("a", "start"), ("b", "start")]
+    where = jobs[2].position()
+    assert (where.place, where.ahead, where.running, where.limit) == (1, 0, 2, 2)
+    gate.set()
+    assert [j.result(timeout=5) for j in jobs] == ["a", "b", "c"]
+
+
+def test_a_waiting_job_whose_owners_all_left_is_dropped_and_no_longer_ahead():
+    alive = {"a": True, "b": True, "c": True, "d": True}
+    sched = Scheduler(workers=1, limits={"train": 1}, is_alive=lambda o: alive.get(o, False))
+    log: list = []
+    gate, started = threading.Event(), threading.Event()
+    running = sched.submit(gate_work(gate, started), owner="a", slot="t", cost=1, group="train")
+    assert started.wait(5)
+    left = sched.submit(recorder("left", log), owner="b", slot="t", cost=1, group="train")
+    shared = sched.submit(recorder("shared", log), owner="c", slot="t", cost=1, group="train")
+    assert sched.submit(sleeper(1), owner="d", slot="t", cost=1, group="train", key=None)
+    joined = sched.submit(recorder("x", log), owner="e", slot="t", cost=1, group="train")
+    assert shared.place() == 2
+    alive["b"] = False  # b's tab closed while it waited
+    assert shared.place() == 1, "a job nobody waits for still counted as ahead"
+    assert left.state == "cancelled" and left.done
+    alive["e"] = False  # e's job was never anyone else's either: dropped when a worker looks
+    gate.set()
+    assert running.result(timeout=5) == "opened"
+    assert shared.result(timeout=5) == "shared"
+    assert joined.wait(5) and joined.state == "cancelled"
+    assert ("left", "start") not in log and ("x", "start") not in log
+    assert sched.queued == 0
+
+
+def test_a_shared_waiting_job_stays_while_one_owner_is_left():
+    alive = {"a": True, "b": True, "c": True}
+    sched = Scheduler(workers=1, limits={"train": 1}, is_alive=lambda o: alive.get(o, False))
+    gate, started = threading.Event(), threading.Event()
+    running = sched.submit(gate_work(gate, started), owner="a", slot="t", cost=1, group="train")
+    assert started.wait(5)
+    job = sched.submit(sleeper(2), owner="b", slot="t", cost=1, group="train", key="run")
+    assert sched.submit(sleeper(2), owner="c", slot="t", cost=1, group="train", key="run") is job
+    alive["b"] = False
+    assert job.place() == 1 and not job.done  # c still waits for it
+    gate.set()
+    running.result(timeout=5)
+    assert job.result(timeout=5) == 2
+
+
+def test_a_replaced_or_cancelled_waiting_group_job_gives_its_place_up():
+    sched = Scheduler(workers=1, limits={"train": 1})
+    gate, started = threading.Event(), threading.Event()
+    holder = sched.submit(gate_work(gate, started), owner="a", slot="t", cost=1, group="train")
+    assert started.wait(5)
+    old = sched.submit(sleeper(1), owner="b", slot="t", cost=1, group="train")
+    other = sched.submit(sleeper(1), owner="c", slot="t", cost=1, group="train")
+    new = sched.submit(sleeper(2), owner="b", slot="t", cost=1, group="train")  # b asks again
+    assert old.state == "cancelled"
+    assert (other.place(), new.place()) == (1, 2)  # the new request joins the end of the line
+    holder.cancel()  # the running training stops (the learner pressed Cancel)
+    assert holder.wait(1.0) and holder.state == "cancelled"
+    assert other.result(timeout=5) == 1 and new.result(timeout=5) == 2
+
+
+def test_the_wait_estimate_comes_from_the_costs_ahead_and_the_measured_pace():
+    sched = Scheduler(workers=1, slice_s=0.01, limits={"train": 1})
+    first = sched.submit(sleeper(10, 0.02), owner="a", slot="t", cost=10, group="train")
+    queued = sched.submit(sleeper(1, 0.02), owner="b", slot="t", cost=1, group="train")
+    assert queued.position().wait_s is None  # no training has finished: nothing measured yet
+    first.result(timeout=5)
+    queued.result(timeout=5)
+    # 11 units of 0.02 s took ≈ 0.22 s: ≈ 50 units a second. Ahead of the last job: the
+    # holder's 20 units and 20 more waiting, ≈ 0.8 s; leaving either out would say ≈ 0.4 s.
+    holder = sched.submit(sleeper(20, 0.02), owner="a", slot="t", cost=20, group="train")
+    ahead = sched.submit(sleeper(20, 0.02), owner="b", slot="t", cost=20, group="train")
+    last = sched.submit(sleeper(1), owner="c", slot="t", cost=1, group="train")
+    estimate = last.position().wait_s
+    last.result(timeout=10)
+    assert holder.done and ahead.done
+    assert 0.7 < estimate / last.queued_seconds < 1.4, (estimate, last.queued_seconds)
+
+
+def test_groups_and_limits_are_checked():
+    with pytest.raises(ValueError, match="limit of group 'train' is 0; it must be an int ≥ 1"):
+        Scheduler(limits={"train": 0})
+    sched = Scheduler(workers=1, limits={"train": 1})
+    with pytest.raises(
+        ValueError, match=r"group 'fit' has no limit here; the groups are \['train'\]"
+    ):
+        sched.submit(sleeper(1), owner="a", slot="s", cost=1, group="fit")

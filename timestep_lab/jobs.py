@@ -6,7 +6,7 @@ and slow every other student's run. So heavy work is a *job* handed to this sche
 
 API (stable: the denoiser page and the training lab submit through it)
 ----------------------------------------------------------------------
-``scheduler.submit(work, owner=..., slot=..., cost=..., key=None, label="") -> Job``
+``scheduler.submit(work, owner=..., slot=..., cost=..., key=None, label="", group=None) -> Job``
 
 - ``work(ctx)`` is a generator function: it does one small unit of work (a sampler step, a
   training batch) between ``yield``\\ s and ``return``\\ s its result. A worker runs a job a
@@ -25,31 +25,43 @@ API (stable: the denoiser page and the training lab submit through it)
   second request joins it (as another owner) instead of computing it again. A shared job is
   cancelled only when every owner has left or replaced it.
 - ``is_alive(owner)`` (given to the scheduler) says whether an owner is still there; a job
-  whose owners have all gone stops at its next unit (within a second).
+  whose owners have all gone stops at its next unit (within a second), and a waiting one is
+  dropped as soon as the scheduler looks at the queue (a worker picking, ``place()``).
+- ``group``: a kind of job with a concurrency limit (``Scheduler(limits={"train": 1})``). A
+  group job takes one of its group's slots at its first unit and keeps it until it finishes,
+  so the group's jobs run to completion, earliest submitted first; the others wait in
+  submission order and are not picked, however little their owners have used. Work outside
+  any group (a sampler, a fit) is not held up by them.
 
 ``Job``: ``state`` (queued, running, done, failed, cancelled), ``place()`` (1 + the jobs that
-will run before it while queued, 0 once started), ``progress``, ``latest``, ``cpu_seconds``,
+will run before it while queued, 0 once started; for a group job, 1 + the group's jobs
+submitted earlier that still wait), ``position()`` (the place, what is ahead and running, and
+for a group job an estimate of the wait), ``progress``, ``latest``, ``cpu_seconds``,
 ``queued_seconds``, ``wait(timeout)``, ``result(timeout)`` (raises ``JobCancelled`` or the
 work's own exception), ``leave(owner)`` and ``cancel()``.
 
 Fairness: workers are few (at most the cores) and pick, between slices, the waiting job whose
 owners have used the least CPU lately (least attained service, decaying with a half-life of
 ``half_life_s``). A student's first short run so goes ahead of another's long one, which only
-slows down while others are served.
+slows down while others are served. Group jobs that hold a slot take part in this sharing;
+group jobs waiting for a slot do not.
 
 No Streamlit and no torch here: ``timestep_lab.ui.jobs`` binds owners to Streamlit sessions.
 """
 
 from __future__ import annotations
 
+import collections
 import itertools
 import math
 import os
 import threading
 import time
-from collections.abc import Callable, Generator, Hashable
+from collections.abc import Callable, Generator, Hashable, Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
+PACE_JOBS = 5  # a group's wait estimates use the pace of its last 5 finished jobs
 JobState = Literal["queued", "running", "done", "failed", "cancelled"]
 Work = Callable[["JobContext"], Generator[Any, None, Any]]
 
@@ -68,6 +80,20 @@ def default_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not Linux
         return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a job stands: ``place`` (0 once started), the jobs waiting ``ahead`` of it, the
+    jobs ``running`` (of its group, for a group job), the group's ``limit`` (None outside a
+    group) and ``wait_s``: the seconds the group's jobs ahead should take, from their costs
+    and the pace of the group's last finished jobs (None when not derivable)."""
+
+    place: int
+    ahead: int
+    running: int
+    limit: int | None = None
+    wait_s: float | None = None
 
 
 class JobContext:
@@ -96,13 +122,15 @@ class Job:
         cost: float,
         key: Hashable | None,
         label: str,
+        group: Hashable | None = None,
     ) -> None:
-        self.scheduler, self.slot, self.cost, self.key, self.label = (
+        self.scheduler, self.slot, self.cost, self.key, self.label, self.group = (
             scheduler,
             slot,
             cost,
             key,
             label,
+            group,
         )
         self.owners: set[Hashable] = {owner}
         self.state: JobState = "queued"
@@ -133,7 +161,11 @@ class Job:
 
     def place(self) -> int:
         """1 + the jobs that will run before this one while it waits; 0 once it has started."""
-        return self.scheduler._place(self)
+        return self.scheduler._position(self).place
+
+    def position(self) -> Position:
+        """The place, the jobs ahead and running, and (a group job) the wait's estimate."""
+        return self.scheduler._position(self)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the job finishes or ``timeout`` seconds pass; whether it finished."""
@@ -192,7 +224,12 @@ class Scheduler:
         is_alive: Callable[[Hashable], bool] = lambda owner: True,
         slice_s: float = 0.1,
         half_life_s: float = 30.0,
+        limits: Mapping[Hashable, int] | None = None,
     ) -> None:
+        self.limits = dict(limits or {})
+        for group, limit in self.limits.items():
+            if not isinstance(limit, int) or limit < 1:
+                raise ValueError(f"limit of group {group!r} is {limit!r}; it must be an int ≥ 1")
         self.workers = max(1, min(workers or default_workers(), default_workers()))
         self.max_cost, self.is_alive = max_cost, is_alive
         self.slice_s, self.half_life_s = slice_s, half_life_s
@@ -204,6 +241,8 @@ class Scheduler:
         self._used: dict[Hashable, tuple[float, float]] = {}  # owner → (CPU s, when)
         self._counter = itertools.count()
         self._threads: list[threading.Thread] = []
+        # group → (cost, seconds in a slot) of its last PACE_JOBS finished jobs
+        self._paces: dict[Hashable, collections.deque] = {}
 
     # ── submitting ───────────────────────────────────────────────────────────────
     def check_cost(self, cost: float, what: str = "This job") -> None:
@@ -223,11 +262,18 @@ class Scheduler:
         cost: float,
         key: Hashable | None = None,
         label: str = "",
+        group: Hashable | None = None,
     ) -> Job:
-        """Queue ``work`` for ``owner``, replacing the owner's older job in ``slot``."""
+        """Queue ``work`` for ``owner``, replacing the owner's older job in ``slot``; a
+        ``group`` job waits for one of its group's ``limits`` slots."""
+        if group is not None and group not in self.limits:
+            raise ValueError(
+                f"group {group!r} has no limit here; the groups are {sorted(map(str, self.limits))}"
+            )
         self.check_cost(cost, label or "This job")
         with self._cond:
             self._prune()
+            self._drop_abandoned()
             older = self._by_slot.get((owner, slot))
             shared = self._by_key.get(key) if key is not None else None
             if shared is not None and (shared.done or shared._cancel.is_set()):
@@ -238,7 +284,9 @@ class Scheduler:
                 shared.owners.add(owner)
                 self._by_slot[(owner, slot)] = shared
                 return shared
-            job = Job(self, work, owner=owner, slot=slot, cost=cost, key=key, label=label)
+            job = Job(
+                self, work, owner=owner, slot=slot, cost=cost, key=key, label=label, group=group
+            )
             self._by_slot[(owner, slot)] = job
             if key is not None:
                 self._by_key[key] = job
@@ -293,6 +341,49 @@ class Scheduler:
             self._waiting.remove(job)
             self._forget(job)
             job._finish("cancelled")
+            self._cond.notify_all()  # a group slot it held, or its place in line, is free
+
+    def _drop_abandoned(self) -> None:  # with self._cond held
+        """Drop the waiting jobs that never started and whose owners have all gone: they
+        neither run nor count as ahead of anyone (a started one stops at its next unit)."""
+        for job in [j for j in self._waiting if j.started is None]:
+            if not any(self.is_alive(o) for o in list(job.owners)):
+                job._cancel.set()
+                self._drop_if_waiting(job)
+
+    def _holding(self, group: Hashable) -> list[Job]:  # with self._cond held
+        """The group's jobs that hold a slot: started (picked once) and not finished."""
+        return [
+            j
+            for j in (*self._running, *self._waiting)
+            if j.group == group and j.started is not None and not j.done
+        ]
+
+    def _line(self, group: Hashable) -> list[Job]:  # with self._cond held
+        """The group's jobs waiting for a slot, in submission order."""
+        return sorted(
+            (j for j in self._waiting if j.group == group and j.started is None),
+            key=lambda j: j.order,
+        )
+
+    def _pace(self, group: Hashable) -> float | None:  # with self._cond held
+        """Cost units one slot of ``group`` gets through per second, measured on its last
+        ``PACE_JOBS`` finished jobs (None before one has finished)."""
+        paces = self._paces.get(group)
+        if not paces:
+            return None
+        cost, seconds = map(sum, zip(*paces, strict=True))
+        return cost / seconds if cost > 0 and seconds > 0 else None
+
+    def _runnable(self) -> list[Job]:  # with self._cond held
+        """The waiting jobs a worker may pick: outside any group, holding their group's slot,
+        or first in their group's line while a slot is free."""
+        runnable = [j for j in self._waiting if j.group is None or j.started is not None]
+        for group, limit in self.limits.items():
+            free = limit - len(self._holding(group))
+            if free > 0:
+                runnable.extend(self._line(group)[:free])
+        return runnable
 
     def _forget(self, job: Job) -> None:  # with self._cond held
         if job.key is not None and self._by_key.get(job.key) is job:
@@ -306,15 +397,32 @@ class Scheduler:
         served = min((self._used_now(o, now) for o in job.owners), default=0.0)
         return served, job.order
 
-    def _place(self, job: Job) -> int:
+    def _position(self, job: Job) -> Position:
         with self._cond:
+            self._drop_abandoned()
+            if job.group is not None:
+                holding = self._holding(job.group)
+                limit = self.limits[job.group]
+                if job.started is not None or job.done:
+                    return Position(0, 0, len(holding), limit)
+                ahead = [j for j in self._line(job.group) if j.order < job.order]
+                pace = self._pace(job.group)
+                wait_s = None
+                if pace is not None:
+                    # the work left in the slots and in the line ahead, shared by the slots
+                    work = sum(j.cost * (1.0 - j.progress[0]) for j in holding)
+                    work += sum(j.cost for j in ahead)
+                    wait_s = work / (pace * limit)
+                return Position(1 + len(ahead), len(ahead), len(holding), limit, wait_s)
             if job.started is not None or job.done:
-                return 0
+                return Position(0, 0, len(self._running))
             now = time.monotonic()
             mine = self._priority(job, now)
-            ahead = sum(1 for j in self._waiting if j is not job and self._priority(j, now) < mine)
+            ahead = sum(
+                1 for j in self._runnable() if j is not job and self._priority(j, now) < mine
+            )
             # the workers are busy (or it would have started): it waits for one of them too
-            return 1 + ahead
+            return Position(1 + ahead, ahead, len(self._running))
 
     def _start_workers(self) -> None:  # with self._cond held
         self._threads = [t for t in self._threads if t.is_alive()]
@@ -327,12 +435,18 @@ class Scheduler:
 
     def _next(self) -> Job:
         with self._cond:
-            while not self._waiting:
-                self._cond.wait()
+            while True:
+                self._drop_abandoned()
+                runnable = self._runnable()
+                if runnable:
+                    break
+                self._cond.wait()  # woken by a submit, a job back in line or a slot freed
             now = time.monotonic()
-            job = min(self._waiting, key=lambda j: self._priority(j, now))
+            job = min(runnable, key=lambda j: self._priority(j, now))
             self._waiting.remove(job)
             self._running.add(job)
+            if job.started is None:
+                job.started = now  # from here on a group job holds its slot
             return job
 
     def _work_loop(self) -> None:
@@ -346,13 +460,19 @@ class Scheduler:
                     if not finished and not job.done:
                         self._waiting.append(job)
                         self._cond.notify()
-                    elif job.key is not None:
-                        self._forget(job)
+                    else:
+                        if job.key is not None:
+                            self._forget(job)
+                        if job.group is not None:
+                            if job.state == "done":
+                                paces = self._paces.setdefault(
+                                    job.group, collections.deque(maxlen=PACE_JOBS)
+                                )
+                                paces.append((job.cost, job.finished - job.started))
+                            self._cond.notify_all()  # its slot is free
 
     def _run_slice(self, job: Job) -> bool:
         """Run ``job`` for one slice; whether it finished (done, failed or cancelled)."""
-        if job.started is None:
-            job.started = time.monotonic()
         job.state = "running"
         wall, cpu = time.monotonic(), time.thread_time()
         try:

@@ -74,3 +74,50 @@ def test_status_text_says_the_place_in_the_queue_then_the_progress():
     assert jobs.status_text(running) == "Sampling: step 5 of 10"
     gate.set()
     assert waiting.wait(5)
+
+
+def test_a_training_waiting_for_its_turn_reads_its_place_what_is_ahead_and_the_limit():
+    sched = Scheduler(workers=2, slice_s=0.01, limits={jobs.TRAINING: 1})
+    started, gate = threading.Event(), threading.Event()
+
+    def hold(ctx):
+        started.set()
+        while not gate.is_set():
+            time.sleep(0.005)
+            yield None
+
+    def quick(ctx):
+        time.sleep(0.05)
+        yield None
+
+    first = sched.submit(quick, owner="a", slot="t", cost=10, group=jobs.TRAINING)
+    assert first.wait(5)
+    running = sched.submit(hold, owner="a", slot="t", cost=10, group=jobs.TRAINING)
+    assert started.wait(5)
+    queued = [sched.submit(hold, owner=o, slot="t", cost=10, group=jobs.TRAINING) for o in "bc"]
+    text = jobs.status_text(queued[1])
+    assert text.startswith(
+        "Queued: place 2 (1 training waits ahead, 1 running; this server trains one at a time)."
+        " Those ahead should be done in about "
+    ), text
+    assert text.endswith(" s, at the pace of the last trainings here…")
+    assert jobs.status_text(queued[0]).startswith(
+        "Queued: place 1 (no training waits ahead, 1 running;"
+    )
+    for job in (running, *queued):
+        job.cancel()
+    gate.set()
+
+
+def test_a_server_trains_on_one_core_of_two_and_on_at_most_two():
+    assert [jobs.training_slots(c) for c in (1, 2, 3, 4, 8, 64)] == [1, 1, 1, 2, 2, 2]
+    assert jobs.scheduler().limits == {jobs.TRAINING: jobs.training_slots()}
+
+
+def test_about_rounds_a_wait_for_a_learner():
+    assert [jobs.about(s) for s in (0.2, 12.4, 89, 150)] == [
+        "about 1 s",
+        "about 12 s",
+        "about 89 s",
+        "about 2 min",
+    ]

@@ -21,6 +21,8 @@ A page hands its heavy work to ``run_job`` instead of doing it in its own script
 
 ``scheduler()`` is the process's scheduler, for work that is not a session's (e.g. a default
 run computed once per process: submit it with an owner of your own, such as ``"process"``).
+Trainings are its ``TRAINING`` group: at most ``training_slots()`` run at once, the others wait
+in line (``timestep_lab.jobs``: group).
 """
 
 from __future__ import annotations
@@ -32,15 +34,34 @@ import streamlit as st
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from timestep_lab.jobs import Job, JobCancelled, JobRefused, Scheduler, Work
+from timestep_lab.jobs import Job, JobCancelled, JobRefused, Scheduler, Work, default_workers
 
-__all__ = ["MAX_COST", "Job", "JobCancelled", "JobRefused", "run_job", "scheduler", "status_text"]
+__all__ = [
+    "MAX_COST",
+    "TRAINING",
+    "Job",
+    "JobCancelled",
+    "JobRefused",
+    "run_job",
+    "scheduler",
+    "status_text",
+    "training_slots",
+]
 
 # One job may do at most this many units of work. The sampler's unit is one network
 # evaluation of one 8×8 digit (steps × samples × passes): ~0.6 ms of one core (see
 # benchmarks/resilience.py), so the bound is about 18 s of one core.
 MAX_COST = 32_000
 POLL_S = 0.15
+TRAINING = "train"  # the scheduler's group of the training lab's runs
+COUNT_WORDS = {1: "one", 2: "two"}
+
+
+def training_slots(cores: int | None = None) -> int:
+    """How many trainings run at once: 1 on 2 or 3 cores (a core stays free for every other
+    page), 2 from 4 cores on, never more (each training uses one core)."""
+    cores = default_workers() if cores is None else cores
+    return min(2, max(1, cores // 2))
 
 
 def session_alive(owner: Hashable) -> bool:
@@ -54,8 +75,9 @@ def session_alive(owner: Hashable) -> bool:
 
 @st.cache_resource(show_spinner=False)
 def scheduler() -> Scheduler:
-    """The one scheduler of this process (at most one worker per core)."""
-    return Scheduler(max_cost=MAX_COST, is_alive=session_alive)
+    """The one scheduler of this process (at most one worker per core, ``training_slots()``
+    trainings at once)."""
+    return Scheduler(max_cost=MAX_COST, is_alive=session_alive, limits={TRAINING: training_slots()})
 
 
 def session_owner() -> str:
@@ -63,13 +85,36 @@ def session_owner() -> str:
     return f"session:{ctx.session_id}" if ctx is not None else "process"
 
 
+def about(seconds: float) -> str:
+    """A duration rounded for a learner: "about 40 s", "about 3 min"."""
+    if seconds < 90:
+        return f"about {max(1, round(seconds))} s"
+    return f"about {round(seconds / 60)} min"
+
+
 def status_text(job: Job) -> str:
     """A short line on where a job is: its place in the queue, or how far it has got."""
-    place = job.place()
-    if place:
-        ahead = place - 1
+    where = job.position()
+    if where.place and where.limit is not None:  # a training waiting for its turn
+        at_once = COUNT_WORDS.get(where.limit, str(where.limit))
+        n = where.ahead
+        waiting = (
+            "no training waits" if n == 0 else f"{n} training{'s' * (n != 1)} wait{'s' * (n == 1)}"
+        )
+        text = (
+            f"Queued: place {where.place} ({waiting} ahead, {where.running} running; this "
+            f"server trains {at_once} at a time)"
+        )
+        if where.wait_s is not None:
+            text += (
+                f". Those ahead should be done in {about(where.wait_s)}, at the pace of the "
+                "last trainings here"
+            )
+        return text + "…"
+    if where.place:
+        ahead = where.place - 1
         who = "nobody" if ahead == 0 else f"{ahead} other request{'s' * (ahead != 1)}"
-        return f"Queued: place {place} ({who} ahead; the server runs a few at a time)…"
+        return f"Queued: place {where.place} ({who} ahead; the server runs a few at a time)…"
     fraction, text = job.progress
     return text or f"Running: {fraction:.0%}"
 

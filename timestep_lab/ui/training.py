@@ -1,8 +1,10 @@
 """The training lab's runs as jobs of the process's scheduler, with results shared by everyone.
 
-- Each training (one conditioning, one seed) is a job (``timestep_lab.ui.jobs``): at most a
-  few run at once per process (one per core), the rest wait and see their place; a job whose
-  session left is dropped. Two requests for the same settings join one job (its key).
+- Each training (one conditioning, one seed) is a job of the scheduler's ``TRAINING`` group
+  (``timestep_lab.ui.jobs``): at most ``training_slots()`` run at once per process (one on a
+  2-core server), each to the end, earliest first; the rest wait in line and see their place;
+  a waiting one whose session left is dropped. Two requests for the same settings join one
+  job (its key).
 - A finished run is deterministic, so it is kept in a process-wide store (``RESULTS_MAX``
   entries, least recently used out) keyed by the data and the settings: a class opening one
   link trains once, and everyone else sees the result at once.
@@ -26,7 +28,7 @@ import streamlit as st
 from timestep_lab.jobs import Job, JobContext
 from timestep_lab.models import lab
 from timestep_lab.models.labdata import LabData
-from timestep_lab.ui.jobs import MAX_COST, scheduler, session_owner
+from timestep_lab.ui.jobs import MAX_COST, TRAINING, scheduler, session_owner
 
 RESULTS_MAX, REFERENCES_MAX = 64, 8
 SLOT = "train"
@@ -167,6 +169,7 @@ def request_runs(data: LabData, runs: list[lab.LabSettings]) -> list[Request]:
             cost=cost(settings),
             key=key,
             label=f"Training {settings.cond} (seed {settings.seed})",
+            group=TRAINING,
         )
         requests.append(Request(key, settings, job, data))
     # a smaller comparison than before: the session's jobs in the slots it no longer uses go
