@@ -1,9 +1,13 @@
 """The training lab page through AppTest: train at tiny settings, compare, seeds, cancel, links."""
 
 import time
+import uuid
+
+import streamlit as st
 
 from tests.conftest import open_page, warnings_text
-from timestep_lab.ui.jobs import scheduler
+from timestep_lab.ui import training
+from timestep_lab.ui.jobs import COUNT_WORDS, scheduler, training_slots
 from timestep_lab.ui.training import results
 
 PAGE = "app_pages/train.py"
@@ -160,3 +164,42 @@ def test_a_training_keeps_going_when_an_unrelated_control_moves():
     assert all(j.state == "cancelled" for j in jobs), [
         (j.state, j.owners, j.progress) for j in jobs
     ]
+
+
+def progress_texts(at) -> list[str]:
+    return [p.proto.text for p in at.get("progress")]
+
+
+def test_trainings_beyond_the_servers_limit_wait_in_line_and_read_their_place(monkeypatch):
+    # AppTest gives every app the same session id; here each one is a learner of its own
+    monkeypatch.setattr(
+        training,
+        "session_owner",
+        lambda: st.session_state.setdefault("_test_owner", f"tab:{uuid.uuid4()}"),
+    )
+    slots = training_slots()
+    long = {"train_steps": "5000", "width": "16", "data": "three_1d", "vs": "off"}
+    holders = []
+    for i in range(slots):
+        at = open_page(PAGE, {**long, "seed": str(400 + i)})
+        at.button(key="train").click().run()
+        holders.append(at)
+    jobs = [at.session_state["_train_requests"][0].job for at in holders]
+    end = time.monotonic() + 60
+    while not all(j.state == "running" for j in jobs):
+        assert time.monotonic() < end, [j.state for j in jobs]
+        time.sleep(0.05)
+    waiting = open_page(PAGE, {**long, "seed": "410"})
+    waiting.button(key="train").click().run()
+    assert clean(waiting)
+    (text,) = progress_texts(waiting)
+    assert text.startswith(
+        f"Queued: place 1 (no training waits ahead, {slots} running; this server trains "
+        f"{COUNT_WORDS[slots]} at a time)"
+    ), text
+    job = waiting.session_state["_train_requests"][0].job
+    assert job.state == "queued" and all(j.state == "running" for j in jobs)
+    for at in (waiting, *holders):
+        at.button(key="cancel").click().run()
+    wait_idle(timeout=60)
+    assert job.state == "cancelled" and job.started is None  # it never ran
