@@ -9,12 +9,15 @@ and a class of 30 pressing Train at once.
 ``queue`` starts a server on a free loopback port; 30 websocket sessions
 (``streamlit_client.Session``) each press Train with their own seed (30 different trainings,
 the worst case; one shared link trains once), while 5 more sessions move k on the encoding and
-noise pages. It reports how long each student waited for a result, the queue places the page
-showed, and the other pages' latency against the same server with no training. Polling is a
-full rerun every ``--poll`` seconds (default 2; a browser reruns only the progress fragment,
-which is lighter), so the load is an upper bound. Prints figures and merges them into
-benchmarks/results.json under "train_lab". The machine's load (``os.getloadavg``) is printed
-beside every wall time: other work on a shared CPU stretches wall times, not CPU seconds.
+noise pages. It reports how long each student waited for a result (the first and the last
+among them), the most trainings seen running at once (from the progress lines each student
+saw: a lower bound, to within a poll), the queue places the page showed, how the wait
+estimates shown compared with the waits that followed, and the other pages' latency against
+the same server with no training. Polling is a full rerun every ``--poll`` seconds (default 2;
+a browser reruns only the progress fragment, which is lighter), so the load is an upper bound.
+Prints figures and merges them into benchmarks/results.json under "train_lab". The machine's
+load (``os.getloadavg``) is printed beside every wall time: other work on a shared CPU
+stretches wall times, not CPU seconds.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import asyncio
 import json
 import os
 import random
+import re
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -34,6 +38,8 @@ RESULTS = Path(__file__).with_name("results.json")
 PRESETS = ("bumps_1d", "ring_2d")
 SEEDS = (0, 1, 2)
 POLL_S = 2.0
+RUNNING = re.compile(r"^\w+, seed \d+: ")  # a training's own progress line (not "Queued: …")
+ESTIMATE = re.compile(r"should be done in about (\d+) (s|min)")
 
 
 def load() -> str:
@@ -125,6 +131,7 @@ def percentile(values: list[float], q: float) -> float:
 def summary(values: list[float]) -> dict:
     return {
         "n": len(values),
+        "min": round(min(values), 3) if values else None,
         "p50": round(percentile(values, 50), 3),
         "p95": round(percentile(values, 95), 3),
         "max": round(max(values), 3) if values else None,
@@ -144,26 +151,50 @@ def progress_session(url: str):
     return ProgressSession(url, timeout=300)
 
 
+def note_texts(texts: list[str], seen: dict, log: dict) -> None:
+    """Record the queue places, the first wait estimate and when the training ran."""
+    now = time.monotonic()
+    for t in texts:
+        if "Queued: place" in t:
+            log["places"].append(t)
+            found = ESTIMATE.search(t)
+            if found and "estimate" not in seen:
+                seen["estimate"] = (int(found[1]) * (60 if found[2] == "min" else 1), now)
+        elif RUNNING.match(t):
+            seen.setdefault("first_running", now)
+            seen["last_running"] = now
+
+
 async def trainee(i: int, url: str, steps: int, log: dict, poll_s: float) -> None:
     query = f"train_steps={steps}&seed={i}&vs=off&data=bumps_1d"
+    seen: dict = {}
     async with progress_session(url) as s:
         await s.open("train", query)
         pressed = time.monotonic()
         result = await s.set("train", True)
         log["press_s"].append(result.seconds)
-        places = [t for t in result.texts if "Queued: place" in t]
-        log["places"].extend(places)
+        note_texts(result.texts, seen, log)
         while True:
             await asyncio.sleep(poll_s)
             result = await s.open("train", query)
             log["errors"].extend(result.exceptions)
-            log["places"].extend(t for t in result.texts if "Queued: place" in t)
+            note_texts(result.texts, seen, log)
             if any("The best any network told k" in t for t in result.texts):
                 log["wait_s"].append(time.monotonic() - pressed)
-                return
+                break
             if time.monotonic() - pressed > 900:
                 log["errors"].append(f"trainee {i}: no result after 900 s")
-                return
+                break
+    if "first_running" in seen:
+        log["running"].append((seen["first_running"], seen["last_running"]))
+        if "estimate" in seen:
+            estimate, at = seen["estimate"]
+            log["estimates"].append((estimate, seen["first_running"] - at))
+
+
+def most_at_once(intervals: list[tuple[float, float]]) -> int:
+    """The most intervals [first seen, last seen] that hold one moment (a start of one)."""
+    return max((sum(a <= t <= b for a, b in intervals) for t, _ in intervals), default=0)
 
 
 async def mover(i: int, url: str, until: asyncio.Event, log: dict, name: str) -> None:
@@ -213,6 +244,16 @@ async def queue(sessions: int, steps: int, baseline_s: float, poll_s: float) -> 
         "steps_each": steps,
         "poll_s": poll_s,
         "wait_for_result_s": summary(log["wait_s"]),
+        "most_trainings_seen_running_at_once": most_at_once(log["running"]),
+        "wait_estimates_shown": {
+            "n": len(log["estimates"]),
+            # how long the training then waited until it was seen running, over the estimate
+            "actual_over_estimate_p50": round(
+                percentile([a / max(e, 1) for e, a in log["estimates"]], 50), 2
+            )
+            if log["estimates"]
+            else None,
+        },
         "press_rerun_s": summary(log["press_s"]),
         "queue_places_shown": [places[0], places[-1]] if places else [],
         "other_pages_k_move_s": {

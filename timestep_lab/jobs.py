@@ -55,13 +55,14 @@ import collections
 import itertools
 import math
 import os
+import statistics
 import threading
 import time
 from collections.abc import Callable, Generator, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-PACE_JOBS = 5  # a group's wait estimates use the pace of its last 5 finished jobs
+PACE_JOBS = 5  # a group's wait estimates use the pace of its last 5 finished jobs (median)
 JobState = Literal["queued", "running", "done", "failed", "cancelled"]
 Work = Callable[["JobContext"], Generator[Any, None, Any]]
 
@@ -367,13 +368,12 @@ class Scheduler:
         )
 
     def _pace(self, group: Hashable) -> float | None:  # with self._cond held
-        """Cost units one slot of ``group`` gets through per second, measured on its last
-        ``PACE_JOBS`` finished jobs (None before one has finished)."""
-        paces = self._paces.get(group)
-        if not paces:
-            return None
-        cost, seconds = map(sum, zip(*paces, strict=True))
-        return cost / seconds if cost > 0 and seconds > 0 else None
+        """Cost units one slot of ``group`` gets through per second: the median over its last
+        ``PACE_JOBS`` finished jobs (one slow first job, which loaded what the others reuse,
+        does not set it), None before one has finished."""
+        paces = [cost / seconds for cost, seconds in self._paces.get(group, ()) if seconds > 0]
+        pace = statistics.median(paces) if paces else 0.0
+        return pace if pace > 0 else None
 
     def _runnable(self) -> list[Job]:  # with self._cond held
         """The waiting jobs a worker may pick: outside any group, holding their group's slot,
