@@ -30,6 +30,7 @@ from timestep_lab.ui import (
     png_download,
     show_code,
 )
+from timestep_lab.ui.components.denoise_views import denoise_data, denoise_step_view
 from timestep_lab.ui.jobs import MAX_COST, JobCancelled, run_job, status_text
 from timestep_lab.ui.models import cached_model, weights_stamp  # imports torch
 from timestep_lab.ui.pictures import show_picture
@@ -56,6 +57,9 @@ SHOWN = "_denoiser_shown"  # session-only: keys of the runs this session asked f
 GENERATE_KEYS = {"model", "dataset", "label", "sampler", "steps", "eta", "spacing", "w", "num"}
 GENERATE_KEYS |= {"seed"}
 LAST_MODEL = "_denoiser_model"
+STEP_VIEW = "step_view"  # the step-by-step view's component state (session-only)
+FRAME = "_denoiser_frame"  # session-only: the sampler step the step view committed last
+NETWORK = "denoiser:network"  # the fragment of the network diagram, rerun when a step is chosen
 
 
 def model_controls() -> tuple[str, str | None, str | None]:
@@ -382,6 +386,61 @@ def lie_verdict(lie: sampling.TimestepLie, honest: Trajectory, lying: Trajectory
     return f"What changed: {why}. Measured on these runs: {measured}{eps}."
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def cached_step_data(key: tuple, _run: Trajectory, _alpha_bar, _description, _truth, x0_title):
+    """What the step view is sent for the run stored under ``key`` (``run_key``): built once.
+
+    Shared read-only between sessions, like the run; the arguments after ``key`` follow from it.
+    """
+    _, kind = column_roles(_description["enc_dim"], convention=_description["convention"])
+    return denoise_data(
+        _run.steps,
+        _run.timesteps,
+        _alpha_bar,
+        kind=kind.tolist(),
+        convention=_description["convention"],
+        emb_dim=_description["emb_dim"],
+        x0_title=x0_title,
+        width=SMALL,
+        truth=_truth,
+    )
+
+
+def kept_ks(run: Trajectory | None) -> dict[int, int]:
+    """{sampler step: k} for the run's kept steps, in sampling order ({} without a run)."""
+    return {} if run is None else {s.index: s.k for s in run.steps}
+
+
+def shown_step(kept: dict[int, int]) -> int | None:
+    """The sampler step the step view shows: the one it sent last, if this run kept it, else
+    the run's first (a new run starts at its first step). None without a run."""
+    frame = st.session_state.get(FRAME)
+    return frame if frame in kept else next(iter(kept), None)
+
+
+def step_view(run, name, options, description, schedule, truth) -> None:
+    """Section 3: every kept step drawn by the browser from data sent once per run."""
+    x0_title = (
+        "x̂₀ ≈ E[x₀ | x_k, c], its estimate"
+        if options["guidance"] == 1
+        else f"x̂₀, its estimate (guided, w = {options['guidance']:g})"
+    )
+    key = run_key(name, options, "")
+    data = cached_step_data(key, run, schedule.alpha_bar, description, truth, x0_title)
+    kept = list(kept_ks(run))
+    frame = kept.index(shown_step(kept_ks(run)))
+    denoise_step_view(data, key=STEP_VIEW, frame=frame, frame_key=FRAME, rerun=[NETWORK])
+
+
+@st.fragment(key=NETWORK)
+def network_diagram(description: dict, dataset: str | None, kept: dict[int, int]) -> None:
+    """Section 4's diagram with k of the step shown above; reruns alone when that step moves."""
+    step = shown_step(kept)
+    k_now = kept[step] if step is not None else None
+    label = "c, the class" if dataset is None else "c, the shape"
+    st.graphviz_chart(fig.network_dot(description, k=k_now, label=label))
+
+
 st.title("Watch it denoise")
 st.write(
     "A small network trained on 8×8 handwritten digits (or on 2D point clouds) starts from pure "
@@ -540,50 +599,11 @@ if run is not None:
     # 3 ─ step by step ────────────────────────────────────────────────────────────
     st.subheader("3 · Step by step: what the network saw and said")
     st.write(
-        "Pick a step: the sample x_k, the noise ε̂ the network found in it, its guess "
+        "Pick a step (drag the slider or along the ᾱ_k curve, use the arrow keys, or press ▶): "
+        "the sample x_k, the noise ε̂ the network found in it, its guess "
         "x̂₀ = (x_k − √(1−ᾱ_k)·ε̂)/√ᾱ_k, and the exact vector P(k) it was given."
     )
-    stored = [s.index for s in run.steps]
-    if st.session_state.get("frame") not in stored:
-        st.session_state.pop("frame", None)  # a new run: start at its first step
-    index = st.select_slider(
-        "Sampler step",
-        stored,
-        key="frame",
-        format_func=lambda i: f"{i + 1} (k = {run.timesteps[i]})",
-    )
-    step = run.steps[stored.index(index)]
-    ab = float(schedule.alpha_bar[step.k])
-    m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Sampler step", f"{step.index + 1} of {run.timesteps.size}")
-    m2.metric("Timestep k", step.k)
-    m3.metric("k told to the network", f"{step.k_told:g}")
-    m4.metric("ᾱ_k, signal left", f"{ab:.5f}")
-    c1, c2, c3 = st.columns(3)
-    show(c1, step.xk, f"x_k at k = {step.k}", width=SMALL, truth=truth)
-    eps = f"ε̂, the noise it predicts (drawn over ±{fig.EPS_RANGE:g})"
-    show(c2, step.eps_pred, eps, width=SMALL, value_range=fig.EPS_RANGE)
-    show(
-        c3,
-        step.x0_pred,
-        "x̂₀ ≈ E[x₀ | x_k, c], its estimate"
-        if options["guidance"] == 1
-        else f"x̂₀, its estimate (guided, w = {options['guidance']:g})",
-        width=SMALL,
-        truth=truth,
-    )
-    c1, c2 = st.columns(2)
-    with c1:
-        plot(fig.alpha_bar_figure(schedule.alpha_bar, run.timesteps, step.k), key="step_alpha")
-    with c2:
-        _, kind = column_roles(description["enc_dim"], convention=description["convention"])
-        plot(fig.encoding_figure(step.encoding, kind, step.k_told), key="step_encoding")
-    st.caption(
-        f"At k = {step.k}, x_k = {math.sqrt(ab):.3f}·x₀ + {math.sqrt(1 - ab):.3f}·ε. The network "
-        f"received P({step.k_told:g}): {step.encoding.size} values, {description['convention']} "
-        f"layout, as in training; length {np.linalg.norm(step.encoding):.3f}. Its time MLP "
-        f"turns them into {description['emb_dim']} numbers."
-    )
+    step_view(run, name, options, description, schedule, truth)
     show_code(timestep_encoding)
 
 # 4 ─ the network ─────────────────────────────────────────────────────────────────
@@ -592,12 +612,7 @@ st.write(
     "P(k) goes through a small MLP; the class vector is **added** to the result, and the sum "
     "enters every block (dashed arrows), where it shifts each channel. Sizes are the live model's."
 )
-k_now = step.k if run is not None else None
-st.graphviz_chart(
-    fig.network_dot(
-        description, k=k_now, label="c, the class" if dataset is None else "c, the shape"
-    )
-)
+network_diagram(description, dataset, kept_ks(run))
 st.caption(
     f"{description['params']:,} parameters; {description['params_time_embedding']:,} in the time "
     f"MLP and {description['params_class_embedding']:,} in the class table. The embedding "

@@ -74,6 +74,16 @@ def test_points_canvas_draws_points_over_the_truth_and_drops_outsiders():
     assert rows.mean() < canvas.shape[0] / 2 < cols.mean()  # (1, 1) is up and to the right
 
 
+def test_point_pixels_are_the_dots_of_points_canvas():
+    points = np.array([[-2.0, 2.0], [0.0, 0.0], [1.9999, -1.9999], [2.0, 0.0], [-3.0, 0.0]])
+    pixels = fig.point_pixels(points, size=230)
+    # the top-left corner, the middle, the last whole dot; a dot that would leave the canvas
+    assert pixels.tolist() == [[0, 0], [114, 114], [228, 228], [-1, -1], [-1, -1]]
+    canvas = fig.points_canvas(points, size=230)
+    assert np.all(canvas[114:116, 114:116] == fig.POINT_BLUE)
+    assert np.all(canvas == fig.POINT_BLUE, axis=-1).sum() == 3 * 4
+
+
 def test_png_bytes_are_small_pngs():
     grid = fig.image_grid(np.random.default_rng(0).uniform(-1, 1, (16, 8, 8)), scale=7)
     data = fig.png_bytes(grid)
@@ -118,14 +128,6 @@ def test_points_animation_is_compact():
     figure = fig.trajectory_animation_figure(steps, ALPHA_BAR, truth=truth)
     assert len(figure.frames) == 40
     assert len(pio.to_json(figure)) < 400_000
-
-
-def test_step_figures_mark_this_step():
-    figure = fig.alpha_bar_figure(ALPHA_BAR, np.array([999, 500, 0]), 500, k_told=800)
-    assert figure.data[2].x[0] == 500 and figure.data[3].name == "told k = 800"
-    encoding = fig.encoding_figure(np.zeros(64), np.array(["sin", "cos"] * 32), 3.0)
-    assert {t.name for t in encoding.data} == {"sin", "cos"}
-    assert encoding.layout.yaxis.title.text == "P(3, j)"
 
 
 @pytest.mark.parametrize("description", [UNET, MLP], ids=["unet", "mlp2d"])

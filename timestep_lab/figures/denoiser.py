@@ -22,7 +22,7 @@ from numpy.typing import ArrayLike, NDArray
 from PIL import Image
 from plotly.subplots import make_subplots
 
-from timestep_lab.figures.style import KIND_COLOURS, OKABE_ITO, axis, base_layout, figure
+from timestep_lab.figures.style import OKABE_ITO, base_layout
 from timestep_lab.images.pixels import to_uint8
 
 #: ε̂ is roughly N(0, I); it is drawn over [−EPS_RANGE, EPS_RANGE] instead of clipped at ±1.
@@ -65,6 +65,21 @@ def image_grid(
     return grid.astype(np.uint8)
 
 
+def point_pixels(
+    points: ArrayLike, *, size: int, extent: float = POINTS_EXTENT
+) -> NDArray[np.int64]:
+    """The canvas pixel (column, row) of each 2D point's dot on a size × size canvas (N, 2).
+
+    The square [−extent, extent]² spans the canvas, y up; a dot covers its pixel and the three
+    to its right and below, so a point whose dot would leave the canvas gets (−1, −1).
+    """
+    points = np.asarray(points, dtype=np.float64)
+    col = np.floor((points[:, 0] + extent) / (2 * extent) * (size - 1)).astype(np.int64)
+    row = np.floor((extent - points[:, 1]) / (2 * extent) * (size - 1)).astype(np.int64)
+    inside = (col >= 0) & (col < size - 1) & (row >= 0) & (row < size - 1)
+    return np.where(inside[:, None], np.stack([col, row], axis=1), -1)
+
+
 def points_canvas(
     points: ArrayLike,
     *,
@@ -81,11 +96,8 @@ def points_canvas(
     for pts, colour in ((truth, TRUTH_GREY), (points, POINT_BLUE)):
         if pts is None:
             continue
-        pts = np.asarray(pts, dtype=np.float64)
-        col = np.floor((pts[:, 0] + extent) / (2 * extent) * (size - 1)).astype(np.int64)
-        row = np.floor((extent - pts[:, 1]) / (2 * extent) * (size - 1)).astype(np.int64)
-        inside = (col >= 0) & (col < size - 1) & (row >= 0) & (row < size - 1)
-        col, row = col[inside], row[inside]
+        pixels = point_pixels(pts, size=size, extent=extent)
+        col, row = pixels[pixels[:, 0] >= 0].T
         for dr in (0, 1):
             for dc in (0, 1):
                 canvas[row + dr, col + dc] = colour
@@ -121,94 +133,6 @@ def sample_picture(
         scale = max(1, (width + GRID_GAP) // (columns * (samples.shape[2] + GRID_GAP)))
         return image_grid(samples, value_range=value_range, scale=scale, columns=columns)
     return points_canvas(samples / value_range, truth=truth, size=width)
-
-
-def alpha_bar_figure(
-    alpha_bar: ArrayLike,
-    visited: ArrayLike,
-    k: int,
-    *,
-    k_told: float | None = None,
-    height: int = 260,
-) -> go.Figure:
-    """ᾱ_k against k, the timesteps the sampler visits as dots, and this step's k marked.
-
-    k_told: the timestep the network was told, marked separately when it differs from k.
-    """
-    alpha_bar, visited = np.asarray(alpha_bar), np.asarray(visited)
-    ks = np.arange(alpha_bar.size)
-    traces = [
-        go.Scatter(
-            x=ks[::2],
-            y=alpha_bar[::2].astype(np.float32),
-            mode="lines",
-            line=dict(color=OKABE_ITO["green"], width=2),
-            name="ᾱ_k",
-            hovertemplate="k=%{x}<br>ᾱ=%{y:.4f}<extra></extra>",
-        ),
-        go.Scatter(
-            x=visited,
-            y=alpha_bar[visited].astype(np.float32),
-            mode="markers",
-            marker=dict(color="#999999", size=4),
-            name="visited by the sampler",
-            hovertemplate="k=%{x}<br>ᾱ=%{y:.4f}<extra>visited</extra>",
-        ),
-        go.Scatter(
-            x=[k],
-            y=[float(alpha_bar[k])],
-            mode="markers",
-            marker=dict(color="black", size=12, symbol="circle-open", line_width=2.5),
-            name=f"this step, k = {k}",
-            hovertemplate=f"k={k}<br>ᾱ={alpha_bar[k]:.5f}<extra>this step</extra>",
-        ),
-    ]
-    if k_told is not None and k_told != k:
-        told = int(np.clip(round(k_told), 0, alpha_bar.size - 1))
-        traces.append(
-            go.Scatter(
-                x=[told],
-                y=[float(alpha_bar[told])],
-                mode="markers",
-                marker=dict(color=OKABE_ITO["vermillion"], size=11, symbol="x"),
-                name=f"told k = {k_told:g}",
-            )
-        )
-    return figure(
-        traces,
-        height=height,
-        xaxis=axis("timestep k", range=[-10, alpha_bar.size + 10]),
-        yaxis=axis("ᾱ_k", range=[-0.03, 1.05]),
-    )
-
-
-def encoding_figure(
-    encoding: ArrayLike, kind: ArrayLike | None, k_told: float, *, height: int = 260
-) -> go.Figure:
-    """The row P the time MLP received, one point per column (coloured sin / cos if known)."""
-    encoding = np.asarray(encoding, dtype=np.float32)
-    columns = np.arange(encoding.size)
-    kind = np.asarray(kind) if kind is not None else np.full(encoding.size, "value")
-    traces = [
-        go.Scatter(
-            x=picked,
-            y=encoding[picked],
-            mode="markers",
-            marker=dict(color=KIND_COLOURS.get(name, OKABE_ITO["blue"]), size=5),
-            name=name,
-            hovertemplate="j=%{x}<br>P=%{y:.5f}<extra>" + name + "</extra>",
-        )
-        for name in dict.fromkeys(kind.tolist())
-        if (picked := columns[kind == name]).size
-    ]
-    low, high = float(min(encoding.min(), -1.0)), float(max(encoding.max(), 1.0))
-    pad = 0.08 * (high - low)
-    return figure(
-        traces,
-        height=height,
-        xaxis=axis("column j"),
-        yaxis=axis(f"P({k_told:g}, j)", range=[low - pad, high + pad]),
-    )
 
 
 def animation_frame_steps(num_steps: int, max_frames: int = 40) -> NDArray[np.int64]:

@@ -1,0 +1,527 @@
+// The denoiser's step-by-step view: a run's kept frames, scrubbed in the browser (mirrors
+// timestep_lab/ui/components/denoise_views.py, the pictures of timestep_lab/figures/denoiser.py
+// and the readouts the page used to compute in Python).
+//
+// Notation (shared NOTATION.md):
+//   frame                  — position in the run's kept steps, 0 … frames−1
+//   index                  — the sampler step a frame is (0 … S−1; shown as "i + 1 of S")
+//   k, kTold               — the true timestep of a step; the timestep the network was told
+//   alphaBar[k]            — ᾱ_k, the signal's variance left          (alpha_bar)
+//   sqrtAlphaBar           — √ᾱ_k                                      (sqrt_alpha_bar)
+//   sqrtOneMinusAlphaBar   — √(1−ᾱ_k)                                  (sqrt_one_minus_alpha_bar)
+//   xk, eps, x0            — x_k, ε̂ (drawn over ±epsRange), x̂₀ = (x_k − √(1−ᾱ_k)·ε̂)/√ᾱ_k
+//   encoding               — P(kTold), the row the time MLP received; columnKind: sin/cos/pad
+//   timesteps              — every k the sampler visits
+//
+// Python sends every kept frame once, as base64 typed arrays. Digits are float32 values
+// drawn as figures.denoiser.image_grid draws them (divided by the value range, clipped to
+// [−1, 1], rounded half to even like NumPy, tiled with a white gap, upscaled nearest-
+// neighbour); points arrive as their dots' canvas pixels (figures.denoiser.point_pixels).
+// Moving the frame sends nothing; when a gesture ends the sampler step goes back to Python
+// (setStateValue "frame").
+
+const DIGIT_RANGE = 1.0; // x_k and x̂₀ are drawn over [−1, 1]
+const OUTSIDE = 255; // a point whose dot is off the canvas
+const PLAY_MS = 120; // one frame every 120 ms while playing, the pace of the playback above
+
+export function decode({ dtype, b64 }) {
+  const raw = atob(b64);
+  const bytes = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+  const types = { float64: Float64Array, float32: Float32Array, uint8: Uint8Array, int32: Int32Array };
+  return new types[dtype](bytes.buffer);
+}
+
+/** Round to the nearest integer, ties to even (numpy.round; Math.round sends ties up). */
+export function roundHalfEven(x) {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** to_uint8: clip to [−1, 1], then 0 … 255. */
+export function toUint8(x) {
+  return roundHalfEven((Math.min(1.0, Math.max(-1.0, x)) + 1.0) * 127.5);
+}
+
+/** sample_picture's upscale for digits: the largest whole factor that fits `width`. */
+export function gridScale(width, columns, tileWidth, gap) {
+  return Math.max(1, Math.floor((width + gap) / (columns * (tileWidth + gap))));
+}
+
+/** image_grid: `num` tiles (height × width, from `offset`) as one grey uint8 picture. */
+export function gridPixels(values, offset, num, height, width, { valueRange, scale, columns, gap, background }) {
+  const rows = Math.ceil(num / columns);
+  const th = height * scale, tw = width * scale, g = gap * scale;
+  const gridHeight = rows * th + (rows - 1) * g, gridWidth = columns * tw + (columns - 1) * g;
+  const pixels = new Uint8Array(gridHeight * gridWidth).fill(background);
+  for (let n = 0; n < num; n++) {
+    const top = Math.floor(n / columns) * (th + g), left = (n % columns) * (tw + g);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const v = toUint8(values[offset + (n * height + y) * width + x] / valueRange);
+        for (let dy = 0; dy < scale; dy++) {
+          const start = (top + y * scale + dy) * gridWidth + left + x * scale;
+          pixels.fill(v, start, start + scale);
+        }
+      }
+    }
+  }
+  return { pixels, height: gridHeight, width: gridWidth };
+}
+
+/** points_canvas: 2×2 dots (truth first, then the samples) on a size × size RGB canvas. */
+export function pointsPixels(dots, offset, num, truth, size, { truthColour, pointColour, background }) {
+  const pixels = new Uint8Array(size * size * 3).fill(background);
+  const layers = [[truth, 0, truth ? truth.length / 2 : 0, truthColour], [dots, offset, num, pointColour]];
+  for (const [coords, start, count, colour] of layers) {
+    for (let p = 0; p < count; p++) {
+      const col = coords[start + 2 * p], row = coords[start + 2 * p + 1];
+      if (col === OUTSIDE) continue;
+      for (const [dr, dc] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
+        pixels.set(colour, 3 * ((row + dr) * size + col + dc));
+      }
+    }
+  }
+  return pixels;
+}
+
+/** ‖P(k told)‖ in float64, from the float32 values the network received. */
+export function encodingNorm(encoding, offset, d) {
+  let sum = 0.0;
+  for (let j = 0; j < d; j++) sum += encoding[offset + j] * encoding[offset + j];
+  return Math.sqrt(sum);
+}
+
+/** ᾱ_k, √ᾱ_k and √(1−ᾱ_k) (Ho et al. eq. 4's coefficients). */
+export function coefficients(alphaBar, k) {
+  return {
+    alphaBar: alphaBar[k],
+    sqrtAlphaBar: Math.sqrt(alphaBar[k]),
+    sqrtOneMinusAlphaBar: Math.sqrt(1.0 - alphaBar[k]),
+  };
+}
+
+/** Python's f"{x:.{digits}f}": the exact decimal value rounded, ties to even (toFixed sends them up). */
+export function fixed(x, digits) {
+  if (Object.is(x, -0)) return `-${(0).toFixed(digits)}`;
+  const text = x.toFixed(digits);
+  if (!Number.isFinite(x) || Math.abs(x) >= 1e20) return text;
+  const exact = Math.abs(x).toFixed(100); // every digit of a double of this size
+  const rest = exact.slice(exact.indexOf(".") + 1 + digits);
+  if (!/^50*$/.test(rest)) return text;
+  const truncated = (x < 0 ? "-" : "") + exact.slice(0, exact.indexOf(".") + (digits ? 1 + digits : 0));
+  const last = Number(truncated[truncated.length - 1]);
+  return last % 2 === 0 ? truncated : text; // a tie: keep the even last digit
+}
+
+/** Python's f"{x:g}": 6 significant digits, trailing zeros dropped, e-notation outside 1e-4 … 1e6. */
+export function formatG(x) {
+  if (x === 0) return Object.is(x, -0) ? "-0" : "0";
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? "nan" : x > 0 ? "inf" : "-inf";
+  const [mantissa, exponentText] = x.toExponential(5).split("e");
+  const exponent = Number(exponentText);
+  const strip = (s) => (s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s);
+  if (exponent < -4 || exponent >= 6) {
+    const sign = exponent < 0 ? "-" : "+";
+    return `${strip(mantissa)}e${sign}${String(Math.abs(exponent)).padStart(2, "0")}`;
+  }
+  return strip(x.toFixed(5 - exponent));
+}
+
+/** The frame whose k is nearest to `k` (the first of equals). */
+export function nearestFrame(ks, k) {
+  let best = 0;
+  for (let f = 1; f < ks.length; f++) if (Math.abs(ks[f] - k) < Math.abs(ks[best] - k)) best = f;
+  return best;
+}
+
+/** A run's arrays from the data Python sent (decoded once per run). */
+export function unpack(data) {
+  const run = { data, frames: data.frames, shape: data.xk.shape, d: data.encoding.shape[1] };
+  for (const name of ["index", "k", "kTold", "encoding", "timesteps", "alphaBar"]) run[name] = decode(data[name]);
+  run.pictures = { xk: decode(data.xk), eps: decode(data.eps), x0: decode(data.x0) };
+  run.truth = data.truth ? decode(data.truth) : null;
+  run.T = run.alphaBar.length;
+  return run;
+}
+
+/** Everything the view prints for one frame, each number as the page printed it in Python. */
+export function readouts(s, frame) {
+  const k = s.k[frame], kTold = s.kTold[frame];
+  const c = coefficients(s.alphaBar, k);
+  const norm = encodingNorm(s.encoding, frame * s.d, s.d);
+  const told = formatG(kTold);
+  return {
+    ...c,
+    k,
+    kTold,
+    norm,
+    index: s.index[frame],
+    metrics: {
+      step: `${s.index[frame] + 1} of ${s.timesteps.length}`,
+      k: String(k),
+      told,
+      alphaBar: fixed(c.alphaBar, 5),
+    },
+    xkTitle: `x_k at k = ${k}`,
+    caption:
+      `At k = ${k}, x_k = ${fixed(c.sqrtAlphaBar, 3)}·x₀ + ${fixed(c.sqrtOneMinusAlphaBar, 3)}·ε. ` +
+      `The network received P(${told}): ${s.d} values, ${s.data.convention} layout, as in ` +
+      `training; length ${fixed(norm, 3)}. Its time MLP turns them into ${s.data.embDim} numbers.`,
+  };
+}
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+const instances = new WeakMap();
+const PICTURES = [["xk", ""], ["eps", ""], ["x0", ""]];
+const METRICS = [["step", "Sampler step"], ["k", "Timestep k"], ["told", "k told to the network"], ["alphaBar", "ᾱ_k, signal left"]];
+
+function build(root) {
+  const s = { frame: 0, playing: false };
+  const wrap = el("div", "tl-view");
+  wrap.tabIndex = 0;
+  wrap.setAttribute("role", "group");
+  wrap.setAttribute("aria-label", "the denoiser step by step: x_k, ε̂, x̂₀, P(k told) and ᾱ_k");
+  const bar = el("div", "tl-bar");
+  s.play = el("button", "tl-play", "▶ Play");
+  s.play.type = "button";
+  s.range = el("input", "tl-range");
+  s.range.type = "range";
+  s.range.min = "0";
+  s.range.setAttribute("aria-label", "sampler step");
+  s.label = el("span", "tl-k");
+  bar.append(s.play, s.range, s.label);
+  s.metrics = el("div", "tl-metrics");
+  s.cells = {};
+  for (const [name, label] of METRICS) {
+    const cell = el("div", "tl-metric");
+    cell.append(el("div", "tl-metric-label", label));
+    s.cells[name] = el("div", "tl-metric-value");
+    cell.append(s.cells[name]);
+    s.metrics.append(cell);
+  }
+  const row = el("div", "tl-images");
+  s.canvases = {};
+  s.titles = {};
+  for (const [name] of PICTURES) {
+    const figure = el("figure", "tl-figure");
+    const canvas = el("canvas", "tl-image");
+    canvas.dataset.picture = name;
+    s.canvases[name] = canvas;
+    s.titles[name] = el("figcaption", "");
+    figure.append(canvas, s.titles[name]);
+    row.append(figure);
+  }
+  const plots = el("div", "tl-plots");
+  s.curve = el("canvas", "tl-canvas");
+  s.curve.setAttribute("aria-label", "ᾱ_k against k: drag to pick a step");
+  s.bars = el("canvas", "tl-canvas");
+  s.bars.setAttribute("aria-label", "P(k told), the vector the network received");
+  plots.append(s.curve, s.bars);
+  s.out = el("div", "tl-readout");
+  wrap.append(bar, s.metrics, row, plots, s.out);
+  root.append(wrap);
+  s.wrap = wrap;
+
+  s.setFrame = (frame, commit) => {
+    const next = Math.max(0, Math.min(s.frames - 1, Math.round(frame)));
+    if (next !== s.frame) {
+      s.frame = next;
+      request(s);
+    }
+    if (commit) send(s);
+  };
+  const commitSoon = (delay) => {
+    clearTimeout(s.timer);
+    s.timer = setTimeout(() => send(s), delay);
+  };
+  s.range.addEventListener("input", () => {
+    if (s.playing) stop(s, false);
+    s.setFrame(Number(s.range.value), false);
+  });
+  s.range.addEventListener("change", () => commitSoon(250));
+  s.play.addEventListener("click", () => (s.playing ? stop(s) : start(s)));
+  wrap.addEventListener("keydown", (event) => {
+    const steps = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1, PageUp: 5, PageDown: -5 };
+    let frame = null;
+    if (event.key in steps) frame = s.frame + steps[event.key];
+    else if (event.key === "Home") frame = 0;
+    else if (event.key === "End") frame = s.frames - 1;
+    if (frame === null || event.target === s.range) return; // the range handles its own keys
+    event.preventDefault();
+    if (s.playing) stop(s, false);
+    s.setFrame(frame, false);
+    commitSoon(350);
+  });
+  let dragging = false;
+  const frameAt = (event) => {
+    const rect = s.curve.getBoundingClientRect();
+    const box = s.box(rect.width, rect.height);
+    const k = ((event.clientX - rect.left - box.x) / box.w) * (s.T - 1);
+    return nearestFrame(s.k, k);
+  };
+  s.curve.addEventListener("pointerdown", (event) => {
+    dragging = true;
+    s.curve.setPointerCapture(event.pointerId);
+    if (s.playing) stop(s, false);
+    s.setFrame(frameAt(event), false);
+  });
+  s.curve.addEventListener("pointermove", (event) => dragging && s.setFrame(frameAt(event), false));
+  const release = () => {
+    if (dragging) send(s);
+    dragging = false;
+  };
+  s.curve.addEventListener("pointerup", release);
+  s.curve.addEventListener("pointercancel", release);
+  s.box = (w, h) => ({ x: 3.6 * s.font + 10, y: 10, w: w - 3.6 * s.font - 24, h: h - 2.8 * s.font - 12 });
+  s.resize = new ResizeObserver(() => request(s));
+  s.resize.observe(wrap);
+  return s;
+}
+
+/** The gesture ended: the sampler step shown goes to Python (once per new step). */
+function send(s) {
+  clearTimeout(s.timer);
+  const index = s.index[s.frame];
+  if (index === s.committed) return;
+  s.committed = index;
+  s.send("frame", index);
+}
+
+function start(s) {
+  if (s.frame >= s.frames - 1) s.setFrame(0, false);
+  s.playing = true;
+  s.play.textContent = "❚❚ Pause";
+  let last = performance.now();
+  const tick = (now) => {
+    if (!s.playing) return;
+    if (now - last >= PLAY_MS) {
+      last = now;
+      s.setFrame(s.frame + 1, false);
+      if (s.frame >= s.frames - 1) return stop(s);
+    }
+    s.animation = requestAnimationFrame(tick);
+  };
+  s.animation = requestAnimationFrame(tick);
+}
+
+function stop(s, commit = true) {
+  s.playing = false;
+  cancelAnimationFrame(s.animation);
+  s.play.textContent = "▶ Play";
+  if (commit) send(s);
+}
+
+function request(s) {
+  if (s.pending) return;
+  s.pending = requestAnimationFrame(() => {
+    s.pending = 0;
+    draw(s);
+  });
+}
+
+function prepare(canvas, height) {
+  const width = canvas.clientWidth || 400;
+  const ratio = window.devicePixelRatio || 1;
+  canvas.width = Math.round(width * ratio);
+  canvas.height = Math.round(height * ratio);
+  canvas.style.height = `${height}px`;
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  return { ctx, width };
+}
+
+function frameBox(s, ctx, box) {
+  ctx.strokeStyle = "#bbb";
+  ctx.lineWidth = 1;
+  ctx.strokeRect(box.x, box.y, box.w, box.h);
+  ctx.font = `${s.font}px sans-serif`;
+  ctx.fillStyle = "#444";
+}
+
+// ᾱ_k against k, the sampler's timesteps as grey dots, this step's k circled (alpha_bar_figure)
+function drawCurve(s, r) {
+  const { ctx, width } = prepare(s.curve, s.plotHeight);
+  const box = s.box(width, s.plotHeight);
+  const X = (k) => box.x + (k / Math.max(1, s.T - 1)) * box.w;
+  const Y = (v) => box.y + (1 - v) * box.h;
+  frameBox(s, ctx, box);
+  ctx.strokeStyle = "#009E73";
+  ctx.lineWidth = 2;
+  ctx.beginPath();
+  for (let k = 0; k < s.T; k++) ctx[k ? "lineTo" : "moveTo"](X(k), Y(s.alphaBar[k]));
+  ctx.stroke();
+  ctx.fillStyle = "#999999";
+  for (const k of s.timesteps) {
+    ctx.beginPath();
+    ctx.arc(X(k), Y(s.alphaBar[k]), 2, 0, 2 * Math.PI);
+    ctx.fill();
+  }
+  if (r.kTold !== r.k) {
+    const told = Math.max(0, Math.min(s.T - 1, roundHalfEven(r.kTold)));
+    const [x, y] = [X(told), Y(s.alphaBar[told])];
+    ctx.strokeStyle = "#D55E00";
+    ctx.lineWidth = 2.5;
+    ctx.beginPath();
+    ctx.moveTo(x - 5, y - 5);
+    ctx.lineTo(x + 5, y + 5);
+    ctx.moveTo(x + 5, y - 5);
+    ctx.lineTo(x - 5, y + 5);
+    ctx.stroke();
+  }
+  ctx.strokeStyle = "#000";
+  ctx.lineWidth = 2.5;
+  ctx.beginPath();
+  ctx.arc(X(r.k), Y(r.alphaBar), 7, 0, 2 * Math.PI);
+  ctx.stroke();
+  ctx.fillStyle = "#444";
+  ctx.textAlign = "center";
+  ctx.fillText("timestep k (grey: the sampler's steps; circled: this step)", box.x + box.w / 2, box.y + box.h + 2.3 * s.font);
+  ctx.fillText("0", X(0), box.y + box.h + 1.1 * s.font);
+  ctx.fillText(String(s.T - 1), X(s.T - 1), box.y + box.h + 1.1 * s.font);
+  ctx.textAlign = "right";
+  ctx.fillText("ᾱ_k 1", box.x - 4, Y(1) + 0.4 * s.font);
+  ctx.fillText("0", box.x - 4, Y(0) + 0.4 * s.font);
+}
+
+// P(k told, j) as one bar per column j, coloured sin / cos (encoding_figure's colours)
+function drawBars(s, r) {
+  const { ctx, width } = prepare(s.bars, s.plotHeight);
+  const box = s.box(width, s.plotHeight);
+  const offset = s.frame * s.d;
+  let low = -1.0, high = 1.0;
+  for (let j = 0; j < s.d; j++) {
+    low = Math.min(low, s.encoding[offset + j]);
+    high = Math.max(high, s.encoding[offset + j]);
+  }
+  const pad = 0.08 * (high - low);
+  low -= pad;
+  high += pad;
+  const Y = (v) => box.y + ((high - v) / (high - low)) * box.h;
+  frameBox(s, ctx, box);
+  const step = box.w / s.d;
+  for (let j = 0; j < s.d; j++) {
+    const v = s.encoding[offset + j];
+    ctx.fillStyle = s.data.kindColours[s.data.columnKind[j]] || "#0072B2";
+    const [y0, y1] = [Y(0), Y(v)];
+    ctx.fillRect(box.x + j * step + 0.1 * step, Math.min(y0, y1), Math.max(1, 0.8 * step), Math.max(1, Math.abs(y1 - y0)));
+  }
+  ctx.strokeStyle = "#777";
+  ctx.beginPath();
+  ctx.moveTo(box.x, Y(0));
+  ctx.lineTo(box.x + box.w, Y(0));
+  ctx.stroke();
+  ctx.fillStyle = "#444";
+  ctx.textAlign = "center";
+  ctx.fillText(`column j of P(${r.metrics.told}, j)`, box.x + box.w / 2, box.y + box.h + 2.3 * s.font);
+  ctx.fillText("0", box.x + step / 2, box.y + box.h + 1.1 * s.font);
+  ctx.fillText(String(s.d - 1), box.x + box.w - step / 2, box.y + box.h + 1.1 * s.font);
+  ctx.textAlign = "right";
+  ctx.fillText("1", box.x - 4, Y(1) + 0.4 * s.font);
+  ctx.fillText("−1", box.x - 4, Y(-1) + 0.4 * s.font);
+  ctx.textAlign = "left";
+  let x = box.x + 8;
+  for (const [name, colour] of Object.entries(s.data.kindColours)) {
+    ctx.fillStyle = colour;
+    ctx.fillRect(x, box.y + 6, 12, 12);
+    ctx.fillStyle = "#333";
+    ctx.fillText(name, x + 16, box.y + 6 + 0.85 * s.font);
+    x += 30 + ctx.measureText(name).width;
+  }
+}
+
+function paintPicture(s, name) {
+  const canvas = s.canvases[name];
+  const data = s.data;
+  let image;
+  if (data.kind === "digits") {
+    const [, num, height, width] = s.shape;
+    const valueRange = name === "eps" ? data.epsRange : DIGIT_RANGE;
+    const scale = gridScale(data.width, data.columns, width, data.gap);
+    const grid = gridPixels(s.pictures[name], s.frame * num * height * width, num, height, width, {
+      valueRange,
+      scale,
+      columns: data.columns,
+      gap: data.gap,
+      background: data.background,
+    });
+    image = new ImageData(grid.width, grid.height);
+    for (let p = 0; p < grid.pixels.length; p++) {
+      image.data.fill(grid.pixels[p], 4 * p, 4 * p + 3);
+      image.data[4 * p + 3] = 255;
+    }
+  } else {
+    const num = s.shape[1], size = data.width;
+    const truth = name === "eps" ? null : s.truth; // as the page drew ε̂: without the shape
+    const rgb = pointsPixels(s.pictures[name], s.frame * num * 2, num, truth, size, data);
+    image = new ImageData(size, size);
+    for (let p = 0; p < size * size; p++) {
+      image.data.set(rgb.subarray(3 * p, 3 * p + 3), 4 * p);
+      image.data[4 * p + 3] = 255;
+    }
+  }
+  if (canvas.width !== image.width || canvas.height !== image.height) {
+    canvas.width = image.width;
+    canvas.height = image.height;
+  }
+  canvas.style.width = `${Math.round(image.width * (data.presenter ? 1.4 : 1))}px`;
+  canvas.getContext("2d").putImageData(image, 0, 0);
+}
+
+function draw(s) {
+  const started = performance.now();
+  const r = readouts(s, s.frame);
+  s.range.max = String(s.frames - 1);
+  s.range.value = String(s.frame);
+  s.label.textContent = `step ${r.index + 1} (k = ${r.k})`;
+  for (const [name] of METRICS) s.cells[name].textContent = r.metrics[name];
+  for (const [name] of PICTURES) paintPicture(s, name);
+  s.titles.xk.textContent = r.xkTitle;
+  s.titles.eps.textContent = s.data.titles.eps;
+  s.titles.x0.textContent = s.data.titles.x0;
+  drawCurve(s, r);
+  drawBars(s, r);
+  s.out.textContent = r.caption;
+  s.wrap.dataset.frame = String(s.frame);
+  s.wrap.dataset.index = String(r.index);
+  s.wrap.dataset.k = String(r.k);
+  s.wrap.dataset.paintMs = (performance.now() - started).toFixed(2);
+  s.wrap.dataset.painted = String(performance.now());
+}
+
+export default function ({ data, parentElement, setStateValue }) {
+  let s = instances.get(parentElement);
+  if (!s) {
+    s = build(parentElement);
+    instances.set(parentElement, s);
+  }
+  s.send = setStateValue;
+  const fresh = !s.data || s.data.token !== data.token;
+  const moved = !s.data || s.data.frame !== data.frame;
+  s.data = data;
+  s.font = data.presenter ? 17 : 13;
+  s.plotHeight = data.presenter ? 280 : 220;
+  s.wrap.classList.toggle("presenter", Boolean(data.presenter));
+  if (fresh) {
+    if (s.playing) stop(s, false);
+    Object.assign(s, unpack(data));
+  }
+  if (fresh || moved) {
+    // Python's frame: the step it drew last (a new run starts at its first step)
+    s.frame = Math.max(0, Math.min(s.frames - 1, data.frame));
+    s.committed = s.index[s.frame];
+  }
+  request(s);
+  return () => {
+    stop(s, false);
+    clearTimeout(s.timer);
+    s.resize.disconnect();
+    instances.delete(parentElement);
+  };
+}
