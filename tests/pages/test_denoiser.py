@@ -8,11 +8,15 @@ samples) so the file stays quick on a small CPU.
 import json
 import shutil
 
+import numpy as np
 import pytest
 import streamlit as st
+from streamlit.proto.WidgetStates_pb2 import WidgetStates
 
 from tests.conftest import open_page, warnings_text
+from timestep_lab.figures import denoiser as fig
 from timestep_lab.models import pretrained
+from timestep_lab.ui.components import denoise_views, read_typed_array
 from timestep_lab.ui.jobs import MAX_COST
 
 PAGE = "app_pages/denoiser.py"
@@ -60,8 +64,35 @@ def image_captions(at) -> list[str]:
     return [c for image in at.image for c in image.captions]
 
 
-def metric(at, label):
-    return next(m.value for m in at.metric if m.label == label)
+def step_views(at) -> list[dict]:
+    """What the browser's step-by-step view was sent (none without a run)."""
+    views = [
+        c for c in at.get("bidi_component") if c.proto.component_name.endswith("denoise_views")
+    ]
+    return [json.loads(c.proto.json) for c in views]
+
+
+def step_view(at) -> dict:
+    (data,) = step_views(at)
+    return data
+
+
+def commit_step(at, index: int):
+    """What the view does when a gesture ends: it sends the sampler step shown (setStateValue)."""
+    (view,) = [
+        c for c in at.get("bidi_component") if c.proto.component_name.endswith("denoise_views")
+    ]
+    states = WidgetStates()
+    states.CopyFrom(at._tree.get_widget_states())
+    state = states.widgets.add()
+    state.id = view.proto.id
+    state.json_value = json.dumps({"frame": index})
+    return at._run(states)
+
+
+def diagram_k(at) -> str:
+    (chart,) = at.get("graphviz_chart")
+    return next(line for line in chart.proto.spec.splitlines() if line.strip().startswith("k ["))
 
 
 def test_a_link_with_settings_invites_a_run(weights_dir):
@@ -70,7 +101,8 @@ def test_a_link_with_settings_invites_a_run(weights_dir):
     assert at.title[0].value == "Watch it denoise"
     assert [s.value[:2] for s in at.subheader] == ["1 ", "4 ", "5 ", "6 ", "7 ", "8 "]
     assert "Press **Generate**" in infos(at)
-    assert not at.get("plotly_chart")
+    assert not at.get("plotly_chart") and not step_views(at)
+    assert 'label="k"' in diagram_k(at)
 
 
 def test_the_first_view_shows_the_default_run_shared_by_every_session(weights_dir):
@@ -89,30 +121,69 @@ def test_generate_with_defaults_shows_every_view(weights_dir):
     done = at.success[0].value
     assert done.startswith("Done: 50 steps, k = 999 down to ")
     charts = {c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")}
-    assert charts == {"animation", "step_alpha", "step_encoding"}
+    assert charts == {"animation"}  # the step by step view is drawn by the browser
     shown = image_captions(at)
     assert shown[0] == "x₀: the finished samples"
     assert shown[1].startswith("x̂₀ halfway, at k = ")
-    assert shown[2:5] == ["x_k at k = 999", "ε̂, the noise it predicts (drawn over ±3)",
-                          "x̂₀, its estimate (guided, w = 2)"]  # fmt: skip
     assert len(at.get("download_button")) == 2  # PNG grid, GIF
-    assert at.get("graphviz_chart")
-    assert metric(at, "Timestep k") == "999"
+    data = step_view(at)
+    assert data["frames"] == 50 and data["frame"] == 0 and data["kind"] == "digits"
+    assert data["titles"] == {"eps": "ε̂, the noise it predicts (drawn over ±3)",
+                              "x0": "x̂₀, its estimate (guided, w = 2)"}  # fmt: skip
+    assert read_typed_array(data["k"])[0] == 999 and read_typed_array(data["xk"]).shape[1] == 16
+    assert (data["convention"], data["embDim"]) == ("transformer", 128)
+    assert 'label="k = 999"' in diagram_k(at)
 
 
-def test_the_scrubber_at_the_first_and_the_last_step(weights_dir):
+def test_the_view_gets_the_run_and_the_schedule_exactly(weights_dir):
+    from timestep_lab.encodings import sampling_timesteps
+    from timestep_lab.models import load_pretrained, model_schedule
+
+    at = generate({**QUICK, "spacing": "linspace", "w": "1"})
+    assert clean(at)
+    data = step_view(at)
+    _, card = load_pretrained("digits")
+    np.testing.assert_array_equal(
+        read_typed_array(data["alphaBar"]), model_schedule(card).alpha_bar
+    )
+    timesteps = sampling_timesteps(1000, 6, "linspace")
+    np.testing.assert_array_equal(read_typed_array(data["timesteps"]), timesteps)
+    np.testing.assert_array_equal(read_typed_array(data["k"]), timesteps)  # all 6 steps kept
+    np.testing.assert_array_equal(read_typed_array(data["kTold"]), timesteps)  # honest run
+    np.testing.assert_array_equal(read_typed_array(data["index"]), range(6))
+    assert read_typed_array(data["xk"]).shape == (6, 4, 8, 8)
+    assert data["titles"]["x0"] == "x̂₀ ≈ E[x₀ | x_k, c], its estimate"
+
+
+def test_a_committed_step_reruns_only_the_network_diagram(weights_dir, monkeypatch):
     at = generate({**QUICK, "spacing": "linspace"})
-    assert clean(at)
-    frame = at.select_slider(key="frame")
-    assert metric(at, "Sampler step") == "1 of 6"
-    assert metric(at, "Timestep k") == "999"
-    assert float(metric(at, "ᾱ_k, signal left")) < 1e-3
-    frame.set_value(5).run()
-    assert clean(at)
-    assert metric(at, "Sampler step") == "6 of 6"
-    assert metric(at, "Timestep k") == "0"
-    assert metric(at, "k told to the network") == "0"
-    assert "received P(0): 64 values, transformer layout" in captions(at)
+    assert clean(at) and 'label="k = 999"' in diagram_k(at)
+    calls = {"diagram": 0, "view": 0}
+    diagram, view = fig.network_dot, denoise_views.denoise_step_view
+
+    def counted(name, function):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return function(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(fig, "network_dot", counted("diagram", diagram))
+    monkeypatch.setattr(denoise_views, "denoise_step_view", counted("view", view))
+    commit_step(at, 5)  # the learner let go at the last step, k = 0
+    assert not at.exception
+    assert calls == {"diagram": 1, "view": 0}  # the fragment reran; the page (and its frames) not
+    assert 'label="k = 0"' in diagram_k(at)
+    at.run()  # any later rerun of the page starts the view where the learner left it
+    assert calls == {"diagram": 2, "view": 1}
+    assert step_view(at)["frame"] == 5 and 'label="k = 0"' in diagram_k(at)
+    commit_step(at, 99)  # not a step of this run (a tampered message): the first step
+    assert 'label="k = 999"' in diagram_k(at)
+    commit_step(at.run(), 3)
+    assert 'label="k = 400"' in diagram_k(at)
+    at.run().slider(key="steps").set_value(3).run()
+    at.button(key="generate").click().run()  # a run without step 4 starts at its first step
+    assert step_view(at)["frame"] == 0 and 'label="k = 999"' in diagram_k(at)
 
 
 @pytest.mark.parametrize(
@@ -148,6 +219,9 @@ def test_toy2d_draws_points_over_the_true_shape(weights_dir):
     assert "DDPM-1000: energy distance 0.0050, 1.25× that between two true samples." in text
     assert at.slider(key="num").value == 300
     assert "Points" in [s.label for s in at.slider]
+    data = step_view(at)  # points as their dots' pixels, over the true shape's
+    assert data["kind"] == "points" and read_typed_array(data["xk"]).shape == (8, 300, 2)
+    assert read_typed_array(data["truth"]).shape == (1500, 2) and data["width"] == 230
     assert "The twins are digit models" in infos(at)
     at.button(key="strip_run").click().run()
     assert clean(at)
@@ -177,7 +251,8 @@ def test_each_lie_runs_beside_the_honest_run(weights_dir, lie, extra, told):
     assert "differ from the honest ones by RMS" in infos(at)
     if lie == "fixed":
         at.button(key="generate").click().run()
-        assert metric(at, "k told to the network") == "999"  # the main run stays honest
+        data = step_view(at)  # the main run stays honest: told k at every step
+        np.testing.assert_array_equal(read_typed_array(data["kTold"]), read_typed_array(data["k"]))
 
 
 def test_twins_run_and_quote_their_model_cards(weights_dir):
