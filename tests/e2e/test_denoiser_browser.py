@@ -1,8 +1,19 @@
-"""The denoiser page in real Chromium: Generate streams frames and ends on finished samples."""
+"""The denoiser page in real Chromium: Generate streams frames and ends on finished samples;
+the step-by-step view is driven like a hand (keys, a drag, play)."""
 
+import base64
+import math
 import re
 
+import numpy as np
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
 from tests.e2e.conftest import open_app, wait_for_rerun
+from timestep_lab.encodings import noise_schedule, sampling_timesteps
+from timestep_lab.figures import denoiser as fig
+from timestep_lab.models.pretrained import SCHEDULE
+
+T = SCHEDULE["num_timesteps"]
 
 
 def test_generate_streams_progress_then_finished_samples(page, app_url):
@@ -35,29 +46,126 @@ def test_hostile_links_get_notes_and_the_page_still_generates(page, app_url):
     assert page.errors == [], page.errors
 
 
-def test_scrubbing_a_run_updates_the_step_figures(page, app_url):
+class Messages:
+    """The websocket messages of a page, decoded (Streamlit's ForwardMsg), and bytes each way."""
+
+    def __init__(self, page) -> None:
+        self.received: list[ForwardMsg] = []
+        self.bytes_received = self.bytes_sent = 0
+        session = page.context.new_cdp_session(page)
+        session.send("Network.enable")
+        session.on("Network.webSocketFrameReceived", self._received)
+        session.on("Network.webSocketFrameSent", self._sent)
+
+    def _received(self, event: dict) -> None:
+        response = event["response"]
+        if response["opcode"] == 2:  # binary: a ForwardMsg
+            data = base64.b64decode(response["payloadData"])
+            self.bytes_received += len(data)
+            self.received.append(ForwardMsg.FromString(data))
+
+    def _sent(self, event: dict) -> None:
+        self.bytes_sent += len(event["response"]["payloadData"])
+
+    def reset(self) -> None:
+        self.received.clear()
+        self.bytes_received = self.bytes_sent = 0
+
+    def finished(self) -> list[int]:
+        """How each script run since the reset ended (ForwardMsg.ScriptFinishedStatus)."""
+        return [
+            m.script_finished for m in self.received if m.WhichOneof("type") == "script_finished"
+        ]
+
+
+def diagram_shows(page, k: int) -> None:
+    """Wait until the network diagram (Graphviz's SVG) prints k = ``k``."""
+    page.wait_for_function(
+        "(text) => [...document.querySelectorAll('[data-testid=stGraphVizChart] svg text')]"
+        ".some(t => t.textContent === text)",
+        arg=f"k = {k}",
+        timeout=60_000,
+    )
+
+
+def test_the_step_view_scrubs_in_the_browser_and_only_the_diagram_follows(page, app_url):
+    messages = Messages(page)
     open_app(page, f"{app_url}/denoiser?sampler=ddim&steps=20&seed=4343")
+    messages.reset()
     page.get_by_role("button", name="Generate").click()
     wait_for_rerun(page, timeout=180_000)
-    scrubber = page.locator(".st-key-frame").get_by_role("slider")
-    assert scrubber.get_attribute("aria-valuetext").startswith("1 (k = ")
-    encoding_title = page.locator(".st-key-step_encoding .ytitle")
-    alpha_marker = page.locator(".st-key-step_alpha .scatterlayer .trace").last
-    before_title = encoding_title.text_content()
-    before_marker = alpha_marker.inner_html()
-    scrubber.focus()
-    for _ in range(4):  # faster than the reruns, like a drag: no picture may break on the way
-        scrubber.press("ArrowRight")
-    wait_for_rerun(page)
-    label = scrubber.get_attribute("aria-valuetext")
-    k = int(re.fullmatch(r"5 \(k = (\d+)\)", label).group(1))
-    # The figures were redrawn for the new step: the vector P(k) received, and k on the curve.
+    generated = messages.bytes_received  # the page with every kept frame in it
+    view = page.locator(".tl-view")
+    view.first.wait_for(timeout=60_000)  # the component mounts once its module has loaded
+    assert view.count() == 1
+    timesteps = sampling_timesteps(T, 20, "trailing")
+    schedule = noise_schedule(SCHEDULE["name"], T, zero_terminal_snr=SCHEDULE["zero_terminal_snr"])
+    assert view.get_attribute("data-k") == str(timesteps[0])
+    xk = view.locator('canvas[data-picture="xk"]')
+    empty = np.zeros((16, 8, 8))  # the default 16 digits: the PNG grid's size, in pixels
+    height, width = fig.sample_picture(empty, width=230).shape
+    assert xk.evaluate("c => [c.height, c.width]") == [height, width]
+    before = xk.evaluate("c => c.toDataURL()")
+
+    # arrow keys: the frames change in the browser; when the keys rest, the step goes back
+    messages.reset()
+    view.focus()
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
+    k = int(timesteps[4])
     page.wait_for_function(
-        "title => document.querySelector('.st-key-step_encoding .ytitle')?.textContent === title",
-        arg=f"P({k}, j)",
+        "() => [...document.querySelectorAll('*')]"
+        ".filter(e => e.shadowRoot).flatMap(e => [...e.shadowRoot.querySelectorAll('.tl-view')])"
+        ".some(v => v.dataset.index === '4')"
     )
-    assert encoding_title.text_content() != before_title
-    assert alpha_marker.inner_html() != before_marker
+    assert xk.evaluate("c => c.toDataURL()") != before
+    ab = float(schedule.alpha_bar[k])
+    text = view.inner_text()
+    for shown in ("5 of 20", f"{ab:.5f}", f"x_k at k = {k}",
+                  f"At k = {k}, x_k = {math.sqrt(ab):.3f}·x₀ + {math.sqrt(1 - ab):.3f}·ε. "
+                  f"The network received P({k}): 64 values, transformer layout"):  # fmt: skip
+        assert shown in text, shown
+    diagram_shows(page, k)
+    wait_for_rerun(page)
+    ok, fragment = ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
+    # One fragment run (the callback's keyed rerun replaces the interaction's own run, which
+    # stops before the page's body, FINISHED_EARLY_FOR_RERUN); never a run of the whole page.
+    assert messages.finished().count(fragment) == 1 and ok not in messages.finished()
+    assert messages.bytes_received < generated / 10  # the frames were not sent again
+
+    # a drag along the ᾱ curve: nothing is sent while the pointer is down
+    curve = view.locator("canvas.tl-canvas").first
+    curve.scroll_into_view_if_needed()
+    box = curve.bounding_box()
+    y = box["y"] + box["height"] / 2
+    messages.reset()
+    page.mouse.move(box["x"] + 0.9 * box["width"], y)
+    page.mouse.down()
+    for fraction in (0.8, 0.6, 0.4, 0.3):
+        page.mouse.move(box["x"] + fraction * box["width"], y)
+    page.wait_for_timeout(500)
+    dragged = int(view.get_attribute("data-k"))
+    assert dragged < k and messages.bytes_sent == 0 and messages.bytes_received == 0
+    page.mouse.up()
+    diagram_shows(page, dragged)
+    wait_for_rerun(page)
+    assert messages.finished().count(fragment) == 1 and ok not in messages.finished()
+
+    # play: the frames advance on their own; pause sends the step shown
+    messages.reset()
+    view.get_by_role("button", name="▶ Play").click()
+    page.wait_for_function(
+        "(k) => [...document.querySelectorAll('*')].filter(e => e.shadowRoot)"
+        ".flatMap(e => [...e.shadowRoot.querySelectorAll('.tl-view')])"
+        ".some(v => Number(v.dataset.k) < k)",
+        arg=dragged,
+    )
+    view.get_by_role("button", name="❚❚ Pause").click()
+    played = int(view.get_attribute("data-k"))
+    assert played in timesteps and played < dragged
+    diagram_shows(page, played)
+    wait_for_rerun(page)
+    assert ok not in messages.finished()
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.errors == [], page.errors
 
