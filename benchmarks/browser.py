@@ -8,6 +8,7 @@ and the server's memory after start, after each page and after 30 extra sessions
 
     python -m benchmarks.browser            # everything
     python -m benchmarks.browser --views    # only the browser views: key → paint, scrub, fps
+                                            # (encoding, noise, the denoiser's step view)
 
 Prints a table and merges its figures into benchmarks/results.json under "browser".
 """
@@ -201,6 +202,95 @@ def measure_views(page, url: str) -> dict:
     return out
 
 
+DENOISE_PAINTED = """(frame) => window.__views.every(v => v.dataset.frame === String(frame))
+    && [Number(window.__views[0].dataset.painted) - window.__keyAt,
+        Number(window.__views[0].dataset.paintMs)]"""
+
+
+def step_view_payload_bytes() -> dict:
+    """JSON bytes the denoiser's step view is sent once per run (its size follows the shapes).
+
+    The default digits run keeps all 50 steps of 16 digits; the largest runs keep 60
+    (``MAX_KEPT``) steps of 64 digits, or of 4,000 points over 1,500 true ones (the most the
+    page allows).
+    """
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from timestep_lab.encodings import column_roles, noise_schedule
+    from timestep_lab.ui.components.denoise_views import denoise_data
+
+    alpha_bar = noise_schedule("cosine", 1000).alpha_bar
+    kind = column_roles(64)[1].tolist()
+    rng = np.random.default_rng(0)
+
+    def size(frames: int, shape: tuple, truth=None) -> int:
+        steps = []
+        for i in range(frames):
+            arrays = {
+                f: rng.standard_normal(shape).astype("f4") for f in ("xk", "eps_pred", "x0_pred")
+            }
+            steps.append(SimpleNamespace(index=i, k=999 - i, k_told=999.0 - i, **arrays,
+                                         encoding=np.zeros(64, "f4")))  # fmt: skip
+        timesteps = np.arange(999, 999 - frames, -1)
+        options = dict(kind=kind, convention="transformer", emb_dim=128, x0_title="x̂₀")
+        data = denoise_data(steps, timesteps, alpha_bar, width=230, truth=truth, **options)
+        return len(json.dumps(data))
+
+    return {
+        "digits_default": size(50, (16, 8, 8)),
+        "digits_largest": size(60, (64, 8, 8)),
+        "toy2d_largest": size(60, (4000, 2), np.zeros((1500, 2))),
+    }
+
+
+def measure_denoise_view(page, url: str) -> dict:
+    """The denoiser's step view (default run): key → painted frame, scrub bytes, play fps.
+
+    Run after ``first_digits``: opening /denoiser starts the default run if nobody has.
+    """
+    page.goto(f"{url}/denoiser")
+    page.get_by_text("x₀: the finished samples").wait_for(timeout=180_000)
+    wait_for_rerun(page, timeout=180_000)
+    view = page.locator(".tl-view").first
+    view.wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+    view.focus()
+    frames = int(view.locator("input").get_attribute("max")) + 1
+    page.meter.take_both()
+    latencies, paints = [], []
+    for frame in range(1, frames):  # every kept step, faster than the pause that ends a gesture
+        page.evaluate(ARM_KEY)
+        page.keyboard.press("ArrowRight")
+        handle = page.wait_for_function(DENOISE_PAINTED, arg=frame, timeout=120_000)
+        latency, paint = handle.json_value()
+        latencies.append(latency)
+        paints.append(paint)
+    during = page.meter.take_both()
+    page.wait_for_timeout(2000)  # the gesture ends: the step goes back to Python once
+    wait_for_rerun(page)
+    after = page.meter.take_both()
+    page.get_by_role("button", name="▶ Play").first.click()  # from the end: starts over
+    fps = page.evaluate(FPS, 3)
+    page.get_by_role("button", name="❚❚ Pause").first.click()
+    wait_for_rerun(page)
+    return {
+        "link": "/denoiser (the default run)",
+        "views": page.locator(".tl-view").count(),
+        "key_to_paint_ms_p50": round(percentile(latencies, 50), 1),
+        "key_to_paint_ms_p95": round(percentile(latencies, 95), 1),
+        "draw_ms_p95": round(percentile(paints, 95), 1),
+        "scrub_steps": frames - 1,
+        "scrub_ws_bytes_received": during[0],
+        "scrub_ws_bytes_sent": during[1],
+        "after_scrub_ws_bytes_received": after[0],
+        "after_scrub_ws_bytes_sent": after[1],
+        "play_fps": round(fps, 1),  # paced: one kept step every 120 ms (denoise_views.js)
+        "payload_bytes": step_view_payload_bytes(),
+    }
+
+
 def first_digits(browser, url: str) -> list[float]:
     """Seconds from opening /denoiser (no link settings) to finished digits on screen.
 
@@ -238,6 +328,15 @@ def print_views(views: dict) -> None:
             f"{row['after_scrub_ws_bytes_received']:>7,} / {row['after_scrub_ws_bytes_sent']:<6,}"
             f"{row['play_fps']:>9}"
         )
+    step = views.get("denoiser")
+    if isinstance(step, dict):
+        payload = step["payload_bytes"]
+        print(
+            f"denoiser step view: draw p95 {step['draw_ms_p95']} ms a frame; sent once per run: "
+            f"{payload['digits_default']:,} bytes (default digits run), "
+            f"{payload['digits_largest']:,} (largest digits run), {payload['toy2d_largest']:,} "
+            "(largest toy2d run); play is paced at 120 ms a step"
+        )
 
 
 def measure_views_only() -> dict:
@@ -251,6 +350,7 @@ def measure_views_only() -> dict:
             page.meter = FrameMeter(page)
             report = measure_views(page, url)
             report["denoiser_first_digits_s"] = first_digits(browser, url)
+            report["denoiser"] = measure_denoise_view(page, url)
             browser.close()
     finally:
         process.terminate()
@@ -293,6 +393,7 @@ def measure() -> dict:
             report["views"] = measure_views(page, url)
             report["torch_loaded_before_model_page"] = torch_loaded(process.pid)
             report["views"]["denoiser_first_digits_s"] = first_digits(browser, url)
+            report["views"]["denoiser"] = measure_denoise_view(page, url)
             page.goto(f"{url}/denoiser")
             wait_for_rerun(page)
             timings, sizes = [], []

@@ -1,7 +1,8 @@
 """The browser's step view (denoise_views.js) draws and prints what the page drew in Python.
 
-Its pictures equal the PNGs of ``figures.denoiser.sample_picture`` pixel for pixel, its
-readouts equal the formulas and the f-strings the page used, on the data Python sends.
+Its pictures equal the PNGs of ``figures.denoiser.sample_picture`` pixel for pixel (values
+beyond the drawn range included), its readouts equal the formulas and the f-strings the page
+used, on the data Python sends.
 """
 
 import io
@@ -15,6 +16,7 @@ from PIL import Image
 from tests.ui.components.conftest import module_url
 from timestep_lab.encodings import column_roles, noise_schedule
 from timestep_lab.figures import denoiser as fig
+from timestep_lab.images import to_uint8
 from timestep_lab.ui.components import read_typed_array
 from timestep_lab.ui.components.denoise_views import denoise_data, denoise_step_view
 
@@ -32,8 +34,8 @@ BROWSER_PICTURES = """async ([url, data, frames]) => {
             if (data.kind === "digits") {
                 const scale = m.gridScale(data.width, data.columns, width, data.gap);
                 const grid = m.gridPixels(run.pictures[name], frame * num * height * width, num,
-                    height, width, {valueRange: name === "eps" ? data.epsRange : 1.0, scale,
-                    columns: data.columns, gap: data.gap, background: data.background});
+                    height, width, {scale, columns: data.columns, gap: data.gap,
+                    background: data.background});
                 out.push({shape: [grid.height, grid.width], pixels: Array.from(grid.pixels)});
             } else {
                 const truth = name === "eps" ? null : run.truth;
@@ -182,9 +184,10 @@ def test_denoise_data_sends_each_frame_once_exactly():
     np.testing.assert_array_equal(read_typed_array(data["kTold"]), [999.5, 500, 0])
     np.testing.assert_array_equal(read_typed_array(data["alphaBar"]), ALPHA_BAR)
     np.testing.assert_array_equal(read_typed_array(data["timesteps"]), [999, 750, 500, 250, 0])
-    for name, field in (("xk", "xk"), ("eps", "eps_pred"), ("x0", "x0_pred")):
-        sent = read_typed_array(data[name])
-        np.testing.assert_array_equal(sent, np.stack([getattr(s, field) for s in steps]))
+    for name, field, value_range in (("xk", "xk", 1), ("eps", "eps_pred", 3), ("x0", "x0_pred", 1)):
+        sent = read_typed_array(data[name])  # the PNG's grey levels: one byte a pixel
+        values = np.stack([getattr(s, field) for s in steps]).astype(np.float64)
+        np.testing.assert_array_equal(sent, to_uint8(values / value_range))
     assert data["kindColours"] == {"sin": "#0072B2", "cos": "#D55E00"}
     # the browser decodes the arrays again only when the run changes
     assert step_data(steps, [999, 750, 500, 250, 0])["token"] == data["token"]

@@ -9,18 +9,17 @@
 //   alphaBar[k]            — ᾱ_k, the signal's variance left          (alpha_bar)
 //   sqrtAlphaBar           — √ᾱ_k                                      (sqrt_alpha_bar)
 //   sqrtOneMinusAlphaBar   — √(1−ᾱ_k)                                  (sqrt_one_minus_alpha_bar)
-//   xk, eps, x0            — x_k, ε̂ (drawn over ±epsRange), x̂₀ = (x_k − √(1−ᾱ_k)·ε̂)/√ᾱ_k
+//   xk, eps, x0            — x_k, ε̂ (drawn over ±3), x̂₀ = (x_k − √(1−ᾱ_k)·ε̂)/√ᾱ_k
 //   encoding               — P(kTold), the row the time MLP received; columnKind: sin/cos/pad
 //   timesteps              — every k the sampler visits
 //
-// Python sends every kept frame once, as base64 typed arrays. Digits are float32 values
-// drawn as figures.denoiser.image_grid draws them (divided by the value range, clipped to
-// [−1, 1], rounded half to even like NumPy, tiled with a white gap, upscaled nearest-
-// neighbour); points arrive as their dots' canvas pixels (figures.denoiser.point_pixels).
+// Python sends every kept frame once, as base64 typed arrays. Digits arrive as the grey
+// levels of their PNG (to_uint8 of the value over its range) and are tiled with a white gap
+// and upscaled nearest-neighbour as figures.denoiser.image_grid does; points arrive as their
+// dots' canvas pixels (figures.denoiser.point_pixels), drawn as points_canvas draws them.
 // Moving the frame sends nothing; when a gesture ends the sampler step goes back to Python
 // (setStateValue "frame").
 
-const DIGIT_RANGE = 1.0; // x_k and x̂₀ are drawn over [−1, 1]
 const OUTSIDE = 255; // a point whose dot is off the canvas
 const PLAY_MS = 120; // one frame every 120 ms while playing, the pace of the playback above
 
@@ -38,18 +37,13 @@ export function roundHalfEven(x) {
   return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-/** to_uint8: clip to [−1, 1], then 0 … 255. */
-export function toUint8(x) {
-  return roundHalfEven((Math.min(1.0, Math.max(-1.0, x)) + 1.0) * 127.5);
-}
-
 /** sample_picture's upscale for digits: the largest whole factor that fits `width`. */
 export function gridScale(width, columns, tileWidth, gap) {
   return Math.max(1, Math.floor((width + gap) / (columns * (tileWidth + gap))));
 }
 
-/** image_grid: `num` tiles (height × width, from `offset`) as one grey uint8 picture. */
-export function gridPixels(values, offset, num, height, width, { valueRange, scale, columns, gap, background }) {
+/** image_grid: `num` tiles of grey levels (height × width, from `offset`) as one picture. */
+export function gridPixels(levels, offset, num, height, width, { scale, columns, gap, background }) {
   const rows = Math.ceil(num / columns);
   const th = height * scale, tw = width * scale, g = gap * scale;
   const gridHeight = rows * th + (rows - 1) * g, gridWidth = columns * tw + (columns - 1) * g;
@@ -58,7 +52,7 @@ export function gridPixels(values, offset, num, height, width, { valueRange, sca
     const top = Math.floor(n / columns) * (th + g), left = (n % columns) * (tw + g);
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {
-        const v = toUint8(values[offset + (n * height + y) * width + x] / valueRange);
+        const v = levels[offset + (n * height + y) * width + x];
         for (let dy = 0; dy < scale; dy++) {
           const start = (top + y * scale + dy) * gridWidth + left + x * scale;
           pixels.fill(v, start, start + scale);
@@ -442,10 +436,8 @@ function paintPicture(s, name) {
   let image;
   if (data.kind === "digits") {
     const [, num, height, width] = s.shape;
-    const valueRange = name === "eps" ? data.epsRange : DIGIT_RANGE;
     const scale = gridScale(data.width, data.columns, width, data.gap);
     const grid = gridPixels(s.pictures[name], s.frame * num * height * width, num, height, width, {
-      valueRange,
       scale,
       columns: data.columns,
       gap: data.gap,

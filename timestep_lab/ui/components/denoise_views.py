@@ -5,13 +5,16 @@ Notation (shared NOTATION.md): ``xk`` x_k, ``eps_pred`` ε̂, ``x0_pred`` x̂₀
 P(k told) its time MLP received, ``timesteps`` every k the sampler visits (S of them).
 
 Python sends a finished run's kept frames once: for each kept sampler step its index, k,
-k told (exact: int32 and float64), x_k, ε̂, x̂₀ and P(k told), the ᾱ table (float64) and the
-sampler's timesteps. Digits travel as float32 values that the browser clips and scales the
-way ``figures.denoiser.sample_picture`` does; a point travels as the canvas pixel of its dot
-(``figures.denoiser.point_pixels``, one byte a coordinate: a 4,000-point run would otherwise
-cost 8 MB), so every picture equals the PNG the server used to draw. Scrubbing, the arrow
-keys and play then cost no server round trip; when a gesture ends the sampler step goes back
-to Python (``frame``) and only the fragments named in ``rerun`` run again.
+k told (exact: int32 and float64), x_k, ε̂, x̂₀ and P(k told) (float32, as the network got
+it), the ᾱ table (float64) and the sampler's timesteps. A picture travels as what its PNG
+is made of, one byte a value: a digit pixel as its grey level (``to_uint8`` of the value
+over its range, ±1 or ±3 for ε̂), which the browser tiles and upscales as
+``figures.denoiser.image_grid`` does; a point as the canvas pixel of its dot
+(``figures.denoiser.point_pixels``). So every picture equals the PNG the page drew before,
+and the payload is a quarter of float32's (its size per run: ``python -m benchmarks.browser
+--views``). Scrubbing, the arrow keys and play then cost no server
+round trip; when a gesture ends the sampler step goes back to Python (``frame``) and only
+the fragments named in ``rerun`` run again.
 ``tests/ui/components/test_denoise_views.py`` runs the JavaScript against these functions.
 """
 
@@ -35,6 +38,7 @@ from timestep_lab.figures.denoiser import (
     point_pixels,
 )
 from timestep_lab.figures.style import KIND_COLOURS
+from timestep_lab.images.pixels import to_uint8
 from timestep_lab.ui.components import define, typed_array
 from timestep_lab.ui.page import presenter_mode
 
@@ -83,16 +87,18 @@ def denoise_data(
         name: np.stack([np.asarray(getattr(s, field)) for s in steps])
         for name, field in (("xk", "xk"), ("eps", "eps_pred"), ("x0", "x0_pred"))
     }
-    digits = stacked["xk"].ndim == 4
-    if digits:
-        pictures = {name: typed_array(v, "float32") for name, v in stacked.items()}
+    # ε̂ is drawn over ±EPS_RANGE: divided by it first, as sample_picture does
+    ranges = {"xk": 1.0, "eps": EPS_RANGE, "x0": 1.0}
+    if stacked["xk"].ndim == 4:
+        pictures = {  # image_grid's grey levels, before tiling and upscaling
+            name: typed_array(to_uint8(np.asarray(v, dtype=np.float64) / ranges[name]), "uint8")
+            for name, v in stacked.items()
+        }
         picture = {"kind": "digits", "columns": grid_columns(stacked["xk"].shape[1])}
         picture |= {"gap": GRID_GAP, "background": BACKGROUND}
     else:
         if not 2 <= width <= OUTSIDE:
             raise ValueError(f"width={width} must be in 2 … {OUTSIDE} for points")
-        # ε̂ is drawn over ±EPS_RANGE: divided by it first, as sample_picture does
-        ranges = {"xk": 1.0, "eps": EPS_RANGE, "x0": 1.0}
         pictures = {
             name: typed_array(
                 _dots(v.reshape(-1, 2) / ranges[name], width).reshape(v.shape), "uint8"
@@ -121,7 +127,6 @@ def denoise_data(
         **picture,
         "frames": len(steps),
         "width": int(width),
-        "epsRange": EPS_RANGE,
         "columnKind": list(kind),
         "kindColours": {name: KIND_COLOURS[name] for name in dict.fromkeys(kind)},
         "convention": convention,
