@@ -332,7 +332,8 @@ def print_views(views: dict) -> None:
     if isinstance(step, dict):
         payload = step["payload_bytes"]
         print(
-            f"denoiser step view: draw p95 {step['draw_ms_p95']} ms a frame; sent once per run: "
+            f"denoiser step view: {step['scrub_steps']} steps scrubbed (all the run keeps); draw "
+            f"p95 {step['draw_ms_p95']} ms a frame; sent once per run: "
             f"{payload['digits_default']:,} bytes (default digits run), "
             f"{payload['digits_largest']:,} (largest digits run), {payload['toy2d_largest']:,} "
             "(largest toy2d run); play is paced at 120 ms a step"
