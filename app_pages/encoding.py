@@ -35,6 +35,7 @@ from timestep_lab.ui import (
 )
 from timestep_lab.ui.arrays import shared_arrays
 from timestep_lab.ui.components.encoding_views import encoding_view
+from timestep_lab.ui.components.k_sync import followed_k, k_follower
 from timestep_lab.ui.downloads import MAX_CSV_CELLS, csv_text, npz_download
 from timestep_lab.ui.shared import timestep_controls
 
@@ -188,13 +189,22 @@ st.caption(
 )
 left, middle, right, _ = st.columns([1, 1, 1, 1])
 stem = f"encoding_{layout}_d{dim}_n{base:g}_T{num_timesteps}"
-with left:
+
+
+@k_follower("encoding:heatmap_png")
+def heatmap_png(embedding: np.ndarray, layout: str, dim: int, base: float, stem: str) -> None:
+    """The heatmap as a PNG, with the row k outlined: it follows k."""
+    k = followed_k()
     png_download(
         "Heatmap (PNG)",
         lambda: heatmap_png_figure(embedding, k, title=f"P, {layout}, d={dim}, n={base:g}"),
-        f"{stem}.png",
+        f"{stem}_k{k}.png",
         key="heatmap_png",
     )
+
+
+with left:
+    heatmap_png(embedding, layout, dim, base, stem)
 with middle:
     npz_download(
         "P as .npz (float32)",
@@ -320,6 +330,32 @@ else:
     )
 encoding_view("formula", key="formula", i=i, **setting)
 
+
+@k_follower("encoding:fraction")
+def fraction_caption(num_timesteps: int) -> None:
+    """What k/T means at k under two schedules and two T: it follows k."""
+    k = followed_k()
+    other = 4 * num_timesteps if 4 * num_timesteps <= 4000 else max(10, num_timesteps // 4)
+    change = length_change(min(k, other - 1), num_timesteps, other)
+    linear = length_change(min(k, other - 1), num_timesteps, other, "linear")
+    st.caption(
+        "Bounded. Whether it keeps its meaning when T changes depends on the schedule. The "
+        "cosine schedule defines ᾱ from k/T (Nichol & Dhariwal 2021, eq. 17): k = "
+        f"{change.k} has ᾱ = {change.alpha_bar:.3f} at T = {num_timesteps} but "
+        f"{change.same_k_alpha_bar:.3f} at T = {other}, while the same k/T (k = "
+        f"{change.same_fraction_k} at T = {other}) has ᾱ = "
+        f"{change.same_fraction_alpha_bar:.3f}. Linear β does not: there the same k has "
+        f"ᾱ = {linear.alpha_bar:.3f} at T = {num_timesteps}, {linear.same_k_alpha_bar:.3f} at "
+        f"T = {other} and the same k/T {linear.same_fraction_alpha_bar:.3f} (unless β is "
+        "scaled by 1000/T, as improved DDPM's code does). Continuous-time models feed t or "
+        "the noise level itself (score SDE: 999·t, Song et al. 2021; VDM: −log-SNR rescaled "
+        "to [0, 1], Kingma et al. 2021; see “Index or noise level?” below). The case against "
+        "k/T in the seed article comes from transformers, where a position means the same "
+        "thing in a short and a long sentence. What remains: neighbours differ by only 1/T = "
+        f"{1 / num_timesteps:.4g}."
+    )
+
+
 # 7 ─ the naive alternatives ──────────────────────────────────────────────────────
 st.subheader("7 · Why not just give the network k?")
 st.write(
@@ -347,25 +383,7 @@ with c1:
 with c2:
     st.markdown("**Index divided by T**")
     plot(k_free["naive_norm"], key="naive_norm")
-    other = 4 * num_timesteps if 4 * num_timesteps <= 4000 else max(10, num_timesteps // 4)
-    change = length_change(min(k, other - 1), num_timesteps, other)
-    linear = length_change(min(k, other - 1), num_timesteps, other, "linear")
-    st.caption(
-        "Bounded. Whether it keeps its meaning when T changes depends on the schedule. The "
-        "cosine schedule defines ᾱ from k/T (Nichol & Dhariwal 2021, eq. 17): k = "
-        f"{change.k} has ᾱ = {change.alpha_bar:.3f} at T = {num_timesteps} but "
-        f"{change.same_k_alpha_bar:.3f} at T = {other}, while the same k/T (k = "
-        f"{change.same_fraction_k} at T = {other}) has ᾱ = "
-        f"{change.same_fraction_alpha_bar:.3f}. Linear β does not: there the same k has "
-        f"ᾱ = {linear.alpha_bar:.3f} at T = {num_timesteps}, {linear.same_k_alpha_bar:.3f} at "
-        f"T = {other} and the same k/T {linear.same_fraction_alpha_bar:.3f} (unless β is "
-        "scaled by 1000/T, as improved DDPM's code does). Continuous-time models feed t or "
-        "the noise level itself (score SDE: 999·t, Song et al. 2021; VDM: −log-SNR rescaled "
-        "to [0, 1], Kingma et al. 2021; see “Index or noise level?” below). The case against "
-        "k/T in the seed article comes from transformers, where a position means the same "
-        "thing in a short and a long sentence. What remains: neighbours differ by only 1/T = "
-        f"{1 / num_timesteps:.4g}."
-    )
+    fraction_caption(num_timesteps)
 with c3:
     st.markdown("**Sinusoidal P(k)**")
     plot(k_free["naive_sin"], key="naive_sin")
@@ -379,6 +397,23 @@ with c3:
 show_code(raw_index_encoding, normalized_index_encoding, length_change)
 spectral_bias_section(num_timesteps, dim, base, layout)
 time_input_section(num_timesteps, dim, base, layout)
+
+
+@k_follower("encoding:layouts")
+def layout_check(comparison_dim: int, base: float) -> None:
+    """The transformer vector P(k) reordered equals Stable Diffusion's: it follows k."""
+    k = followed_k()
+    p_tr = timestep_embedding([k], comparison_dim, base=base, convention="transformer")[0]
+    p_ldm = timestep_embedding([k], comparison_dim, base=base, convention="ldm")[0]
+    reordered = np.concatenate([p_tr[1::2], p_tr[0::2]])  # all cos, then all sin
+    st.info(
+        f"Reorder the transformer vector P({k}) as [all cos | all sin] and it equals the Stable "
+        f"Diffusion vector: largest difference {np.abs(reordered - p_ldm).max():.1e}. DDPM's "
+        f"slowest pair has ω = 1/n = {1 / base:.3g} instead of n^(−(d/2−1)/(d/2)) = "
+        f"{base ** (-(comparison_dim // 2 - 1) / (comparison_dim // 2)):.3g}.",
+        icon=":material/compare_arrows:",
+    )
+
 
 # 8 ─ layouts ─────────────────────────────────────────────────────────────────────
 st.subheader("8 · Three layouts, one idea")
@@ -394,16 +429,7 @@ st.caption(
     "pairs, and two descending ramps (one sin, one cos) for DDPM and Stable Diffusion."
 )
 if comparison_dim % 2 == 0:
-    p_tr = timestep_embedding([k], comparison_dim, base=base, convention="transformer")[0]
-    p_ldm = timestep_embedding([k], comparison_dim, base=base, convention="ldm")[0]
-    reordered = np.concatenate([p_tr[1::2], p_tr[0::2]])  # all cos, then all sin
-    st.info(
-        f"Reorder the transformer vector P({k}) as [all cos | all sin] and it equals the Stable "
-        f"Diffusion vector: largest difference {np.abs(reordered - p_ldm).max():.1e}. DDPM's "
-        f"slowest pair has ω = 1/n = {1 / base:.3g} instead of n^(−(d/2−1)/(d/2)) = "
-        f"{base ** (-(comparison_dim // 2 - 1) / (comparison_dim // 2)):.3g}.",
-        icon=":material/compare_arrows:",
-    )
+    layout_check(comparison_dim, base)
 show_code(frequencies, column_roles)
 
 with st.sidebar:

@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from app_pages.sections.noise_level import noise_level_section
+from app_pages.sections.noise_level import noise_level_links, noise_level_section
 from app_pages.sections.targets import prediction_targets_section
 from timestep_lab.encodings import (
     SCHEDULES,
@@ -43,6 +43,7 @@ from timestep_lab.ui import (
     png_download,
     show_code,
 )
+from timestep_lab.ui.components.k_sync import followed_k, k_follower
 from timestep_lab.ui.components.noise_views import noise_step_view
 from timestep_lab.ui.downloads import csv_text
 from timestep_lab.ui.pictures import show_picture
@@ -57,6 +58,8 @@ SCHEDULE_NAMES = {
 }
 EMBEDDING_DIM, EMBEDDING_BASE = 128, 10_000.0  # the encoding page's defaults
 FILMSTRIP_SIZE = 64  # px per filmstrip tile: 32 tiles stay one small PNG
+# The encoding explorer as app.py routes it (a Page is found by its url_path).
+ENCODING_PAGE = st.Page("app_pages/encoding.py", title="Encoding explorer", url_path="encoding")
 UPLOAD_STATE = "noise_upload"  # session-only: (file_id, DecodedImage or error message)
 
 
@@ -179,6 +182,72 @@ def listed(timesteps: np.ndarray) -> str:
     return shown + (f", …, {timesteps[-1]}" if timesteps.size > 4 else "")
 
 
+@k_follower("noise:curves")
+def schedule_curves(schedules: dict[str, NoiseSchedule], schedule_name: str, tail: str) -> None:
+    """The schedules against k with the marker at k, and the values there: they follow k."""
+    k = followed_k()
+    schedule = schedules[schedule_name]
+    num_timesteps = schedule.num_timesteps
+    plot(fig.schedule_curves_figure(list(schedules.values()), k, schedule_name), key="curves")
+    st.caption(
+        f"Curves of β_k, ᾱ_k, √ᾱ_k, √(1−ᾱ_k) and SNR_k for T = {num_timesteps}; the dotted "
+        f"line and circles mark k = {k} on {schedule_name}: β_k = {schedule.betas[k]:.4g}, "
+        f"ᾱ_k = {schedule.alpha_bar[k]:.4f}. The nominal SNR falls below 0 dB (ᾱ_k < ½) from "
+        f"{tail}"
+    )
+
+
+@k_follower("noise:told")
+def what_the_network_is_told(schedule: NoiseSchedule, x0: np.ndarray, noise: np.ndarray) -> None:
+    """x_k beside P(k), and what this k means under this schedule: they follow k."""
+    k = followed_k()
+    schedule_name, num_timesteps = schedule.name, schedule.num_timesteps
+    xk = schedule.q_sample(x0, k, noise)
+    st.write(
+        f"The network sees x_k and, beside it, the vector P(k): the timestep encoding of k = {k}. "
+        "P(k) names the noise level outright. x_k carries it too, since noise and image look "
+        "different: blind denoisers remove noise of unknown level, and many diffusion models "
+        "trained without noise conditioning degrade only mildly, though some samplers fail "
+        "without it (Sun et al. 2025; our digits-none twin on Watch it denoise)."
+    )
+    left, right = st.columns([1, 3])
+    with left:
+        show_picture(fig.png_data_uri(to_uint8(xk)), f"x_k, k = {k}", width=160)
+    with right:
+        row = timestep_embedding([k], EMBEDDING_DIM, base=EMBEDDING_BASE)[0]
+        _, kind = column_roles(EMBEDDING_DIM)
+        plot(vector_figure(row, kind, k, height=220), key="embedding_row")
+    st.caption(
+        f"P({k}) with d = {EMBEDDING_DIM}, n = {EMBEDDING_BASE:g}, transformer layout: "
+        f"{EMBEDDING_DIM} values in [−1, 1]. Under {schedule_name} with T = {num_timesteps}, this "
+        f"k means ᾱ_k = {schedule.alpha_bar[k]:.4f}; under another schedule or T the same P(k) "
+        "would mean another noise level: a network learns what P(k) means from the schedule it "
+        "was trained with."
+    )
+    st.page_link(  # a Page, not a path: a follower's rerun has no page list to look it up in
+        ENCODING_PAGE,
+        label=f"Open the encoding explorer at k = {k}",
+        icon=":material/grid_on:",
+        query_params={"T": num_timesteps, "k": k},
+    )
+
+
+@k_follower("noise:level")
+def noise_level_at_k(
+    pixels: np.ndarray, seed: int, schedule: NoiseSchedule, x0: np.ndarray, noise: np.ndarray
+) -> None:
+    """§6 reads x_k at k: σ̂ from the image alone."""
+    k = followed_k()
+    noise_level_section(pixels, seed, schedule, k, schedule.q_sample(x0, k, noise))
+
+
+@k_follower("noise:targets")
+def targets_at_k(schedule: NoiseSchedule, x0: np.ndarray, noise: np.ndarray) -> None:
+    """§7 at k: the three prediction targets and their conversions."""
+    k = followed_k()
+    prediction_targets_section(schedule, k, x0, noise, schedule.q_sample(x0, k, noise))
+
+
 st.title("Noise levels")
 st.write(
     "Each timestep k stands for a noise level. The forward process mixes a clean image x₀ "
@@ -223,7 +292,6 @@ else:
 x0 = to_signed(pixels)
 mean_square = float(np.mean(x0**2))  # E[x₀²] of this image, for its actual share of x_k
 noise = np.random.default_rng(seed).standard_normal(x0.shape)
-xk = schedule.q_sample(x0, k, noise)
 
 # 1 ─ the schedules ───────────────────────────────────────────────────────────────
 st.subheader("1 · The schedule against k")
@@ -243,7 +311,6 @@ st.write(
     "lines cross, √ᾱ_k = √(1−ᾱ_k): the nominal SNR is 0 dB, where noise would outweigh "
     "signal for data of unit variance."
 )
-plot(fig.schedule_curves_figure(list(schedules.values()), k, schedule_name), key="curves")
 crossings = []
 for name, each in schedules.items():
     step = half_signal_step(each)
@@ -272,12 +339,7 @@ if schedule_name != "cosine" and num_timesteps != 1000:
         "T = 1000. (Improved DDPM's code scales β by 1000/T to keep the process; diffusers and "
         "this page do not. Cosine defines ᾱ from k/T, so for it T only changes the resolution.)"
     )
-st.caption(
-    f"Curves of β_k, ᾱ_k, √ᾱ_k, √(1−ᾱ_k) and SNR_k for T = {num_timesteps}; the dotted line "
-    f"and circles mark k = {k} on {schedule_name}: β_k = {schedule.betas[k]:.4g}, "
-    f"ᾱ_k = {schedule.alpha_bar[k]:.4f}. The nominal SNR falls below 0 dB (ᾱ_k < ½) from "
-    f"{', '.join(crossings)}. {image_note} {end_note}"
-)
+schedule_curves(schedules, schedule_name, f"{', '.join(crossings)}. {image_note} {end_note}")
 csv_download(
     f"Schedule table: {schedule_name} (CSV)",
     lambda: csv_text(
@@ -365,33 +427,7 @@ show_code(fig.filmstrip_frames)
 
 # 4 ─ back to the encoding ────────────────────────────────────────────────────────
 st.subheader("4 · What the network is told")
-st.write(
-    f"The network sees x_k and, beside it, the vector P(k): the timestep encoding of k = {k}. "
-    "P(k) names the noise level outright. x_k carries it too, since noise and image look "
-    "different: blind denoisers remove noise of unknown level, and many diffusion models "
-    "trained without noise conditioning degrade only mildly, though some samplers fail "
-    "without it (Sun et al. 2025; our digits-none twin on Watch it denoise)."
-)
-left, right = st.columns([1, 3])
-with left:
-    show_picture(fig.png_data_uri(to_uint8(xk)), f"x_k, k = {k}", width=160)
-with right:
-    row = timestep_embedding([k], EMBEDDING_DIM, base=EMBEDDING_BASE)[0]
-    _, kind = column_roles(EMBEDDING_DIM)
-    plot(vector_figure(row, kind, k, height=220), key="embedding_row")
-st.caption(
-    f"P({k}) with d = {EMBEDDING_DIM}, n = {EMBEDDING_BASE:g}, transformer layout: "
-    f"{EMBEDDING_DIM} values in [−1, 1]. Under {schedule_name} with T = {num_timesteps}, this "
-    f"k means ᾱ_k = {schedule.alpha_bar[k]:.4f}; under another schedule or T the same P(k) "
-    "would mean another noise level: a network learns what P(k) means from the schedule it "
-    "was trained with."
-)
-st.page_link(
-    "app_pages/encoding.py",
-    label=f"Open the encoding explorer at k = {k}",
-    icon=":material/grid_on:",
-    query_params={"T": num_timesteps, "k": k},
-)
+what_the_network_is_told(schedule, x0, noise)
 show_code(timestep_embedding)
 
 # 5 ─ sampler spacing ─────────────────────────────────────────────────────────────
@@ -428,8 +464,9 @@ st.caption(
 )
 show_code(sampling_timesteps)
 
-noise_level_section(pixels, seed, schedule, k, xk)
-prediction_targets_section(schedule, k, x0, noise, xk)
+noise_level_at_k(pixels, seed, schedule, x0, noise)
+noise_level_links()
+targets_at_k(schedule, x0, noise)
 
 with st.sidebar:
     link_to_view()

@@ -98,6 +98,15 @@ def noise_level_section(
     blind = blind_model_sentence()
     if blind is not None:
         st.markdown(f"**A network can learn this too.** {blind}")
+    show_code(haar_diagonal, estimate_sigma, timestep_from_sigma, noise_level_sweep)
+
+
+def noise_level_links() -> None:
+    """Where to go from §6: the k-blind twin, and the dimension view of the training lab.
+
+    Apart from ``noise_level_section``, which reruns alone when k moves: a page link can
+    only be drawn in a run that has the app's page list.
+    """
     left, right = st.columns(2)
     with left:
         st.page_link(
@@ -112,4 +121,3 @@ def noise_level_section(
             label="How well k can be read from x_k as the dimension grows (Train)",
             icon=":material/model_training:",
         )
-    show_code(haar_diagonal, estimate_sigma, timestep_from_sigma, noise_level_sweep)

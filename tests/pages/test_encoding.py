@@ -61,6 +61,8 @@ def test_every_control_moves_without_error():
         at.slider(key=key).set_value(value).run()
         assert not at.exception, (key, value)
         assert at.slider(key=key).value == value
+        if key == "k":  # k reran only its followers; a full run brings back the whole tree
+            at.run()
     for base in (2, 1_000_000, 10_000):
         at.select_slider(key="n").set_value(base).run()
         assert not at.exception
@@ -73,6 +75,7 @@ def test_every_control_moves_without_error():
 def test_shrinking_T_below_k_moves_k_inside_the_range():
     at = open_page(PAGE)
     at.slider(key="k").set_value(900).run()
+    at.run()
     at.slider(key="T").set_value(100).run()
     assert not at.exception
     assert at.slider(key="k").value == 99
@@ -231,3 +234,20 @@ def test_time_input_link_with_a_bad_scale_gets_a_note():
     at = open_page(PAGE, {"input": "t", "s": "-3"})
     assert not at.exception
     assert "s=-3" in warnings_text(at)
+
+
+def test_moving_k_reruns_only_what_python_draws_from_k():
+    """A k move (the slider, or a view's committed k) reruns the k control's fragment and the
+    followers, not the page: the browser views and the k-free figures are not sent again."""
+    at = open_page(PAGE, {"T": "300", "k": "100"})
+    full = len(at.main.children)
+    at.slider(key="k").set_value(9).run()
+    assert not at.exception
+    assert at.slider(key="k").value == 9
+    assert view_data(at) == {} and chart_keys(at) == set()  # nothing k-free came again
+    assert len(at.main.children) < full / 4
+    assert "k = 9 has ᾱ" in "\n".join(c.value for c in at.caption)
+    assert "P(9) as [all cos | all sin]" in at.info[0].value
+    assert "&k=9&" in next(c.value for c in at.code if "?" in c.value)
+    at.run()  # a full run draws the same k everywhere
+    assert {d["k"] for d in view_data(at).values()} == {9}

@@ -63,6 +63,8 @@ def test_every_control_moves_without_error():
         at.slider(key=key).set_value(value).run()
         assert not at.exception and not at.error, (key, value)
         assert at.slider(key=key).value == value
+        if key == "k":  # k reran only its followers; a full run brings back the whole tree
+            at.run()
     at.toggle(key="zsnr").set_value(True).run()
     assert not at.exception and not at.error
     assert chart_keys(at) == CHARTS
@@ -79,6 +81,7 @@ def test_zero_terminal_snr_at_the_last_step_is_pure_noise():
 def test_shrinking_T_below_k_moves_k_inside_the_range():
     at = open_page(PAGE)
     at.slider(key="k").set_value(900).run()
+    at.run()
     at.slider(key="T").set_value(100).run()
     assert not at.exception
     assert at.slider(key="k").value == 99
@@ -208,3 +211,17 @@ def test_prediction_targets_view_reports_the_library_gains():
             assert "ε-prediction ∞ (no x̂₀ at all)" in caption
         else:
             assert f"{tg.x0_error_gain('epsilon', schedule.alpha_bar[999]):.3g}" in caption
+
+
+def test_moving_k_reruns_only_what_python_draws_from_k():
+    """A k move reruns the followers of k, not the page: x₀, ε and ᾱ are not sent again."""
+    at = open_page(PAGE, {"T": "300", "k": "20", "image": "digit"})
+    at.slider(key="k").set_value(50).run()
+    assert not at.exception and not at.error
+    assert not [c for c in at.get("bidi_component") if c.proto.component_name.endswith("views")]
+    assert chart_keys(at) == {"curves", "embedding_row", "noise_level", "targets"}
+    text = captions(at) + "\n".join(m.value for m in at.markdown)
+    for sentence in ("mark k = 50 on", "the timestep encoding of k = 50.", "At k = 50: σ_k"):
+        assert sentence in text, sentence
+    at.run()
+    assert step_view(at)["k"] == 50

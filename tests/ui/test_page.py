@@ -33,6 +33,7 @@ def test_hidden_controls_vanish_and_keep_the_link_value():
     assert "d = 48" in at.caption[0].value
     # the value survives reruns caused by other controls
     at.slider(key="k").set_value(8).run()
+    at.run()
     assert "d = 48" in at.caption[0].value
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, Literal, TypeVar
 
@@ -140,8 +140,12 @@ def int_control(
     *,
     help: str | None = None,
     step: int = 1,
+    on_change: Callable[[], None] | None = None,
 ) -> int:
-    """A URL-bound integer slider on [lo, hi]; bad URL values become the nearest valid one."""
+    """A URL-bound integer slider on [lo, hi]; bad URL values become the nearest valid one.
+
+    ``on_change``: the slider's callback (the k control reruns what follows k with it).
+    """
     default = min(max(default, lo), hi)
     hidden = is_hidden(key)
     raw = _raw_url_value(key, hidden=hidden, label=label)
@@ -172,7 +176,17 @@ def int_control(
         st.session_state.pop(key, None)
         st.caption(f"{label}: {lo} (the only valid value here)")
         return register_control(key, lo)
-    value = st.slider(label, lo, hi, default, step=step, key=key, help=help, bind="query-params")
+    value = st.slider(
+        label,
+        lo,
+        hi,
+        default,
+        step=step,
+        key=key,
+        help=help,
+        on_change=on_change,
+        bind="query-params",
+    )
     return register_control(key, int(value))
 
 

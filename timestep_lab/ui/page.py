@@ -118,6 +118,9 @@ def page_setup() -> bool:
     presenter, hidden, notes = read_classroom_settings()
     st.session_state[_CLASSROOM] = (presenter, hidden)
     st.session_state[_CONTROLS] = {}
+    from timestep_lab.ui.components.k_sync import reset_followers  # it imports this module
+
+    reset_followers()
     for note in notes:
         st.warning(note, icon=":material/link_off:")
     if presenter:
@@ -138,6 +141,11 @@ def register_control(key: str, value: Any) -> Any:
     """Record a control's current value for the link to this view; returns the value."""
     st.session_state.setdefault(_CONTROLS, {})[key] = value
     return value
+
+
+def control_value(key: str) -> Any:
+    """A control's value as this run drew it (None when the page has no such control)."""
+    return st.session_state.get(_CONTROLS, {}).get(key)
 
 
 def url_text(value: Any) -> str:
@@ -163,21 +171,15 @@ def view_query() -> dict[str, str]:
 def link_to_view() -> None:
     """A "Copy link to this view" popover holding the full URL of what is on screen.
 
-    On a page whose browser views move k, the link lives in a fragment with a bridge
-    (``ui/components/k_sync.py``) that reruns it when a drag ends, so it carries that k.
+    On a page with a k control, the link follows k (``ui/components/k_sync.py``): it reruns
+    after the k control's fragment when the slider or a browser view moves k.
     """
     if "k" in st.session_state.get(_CONTROLS, {}):
-        _link_following_k()
+        from timestep_lab.ui.components.k_sync import k_follower  # it imports this module
+
+        k_follower("link")(_link)()
     else:
         _link()
-
-
-@st.fragment
-def _link_following_k() -> None:
-    from timestep_lab.ui.components.k_sync import link_bridge  # it imports this module
-
-    link_bridge(st.session_state[_CONTROLS]["k"])
-    _link()
 
 
 def _link() -> None:

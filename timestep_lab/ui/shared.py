@@ -28,13 +28,14 @@ def timestep_controls() -> tuple[int, int]:
         help="How many noise levels the diffusion process has (1000 in DDPM and Stable Diffusion).",
     )
     k = synced_k_control(
-        lambda: int_control(
+        lambda on_change: int_control(
             "k, timestep",
             "k",
             0,
             num_timesteps - 1,
             min(K_DEFAULT, num_timesteps - 1),
             help="The timestep being encoded: 0 is the first noising step, T−1 the last.",
+            on_change=on_change,
         )
     )
     return num_timesteps, k

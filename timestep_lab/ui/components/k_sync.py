@@ -2,52 +2,92 @@
 
 Views drawn in the browser move k themselves (a drag, the arrow keys, play) and announce it
 on the page; only when the gesture ends does k come back to Python, through a hidden bridge
-beside the k slider. Both live in one fragment, so the rerun that follows redraws the slider
-and writes the URL (``k``), and nothing else on the page is sent again.
+beside the k slider.
+
+What reruns then is only what Python draws from k, never the whole page: the k control sits
+in a keyed fragment, and every part of a page that Python draws from k (a caption, a
+thumbnail, "Copy link") is a *follower*, a keyed fragment declared with ``k_follower`` that
+reads k with ``followed_k()``. A committed k (from a view or from the slider itself) reruns
+the k control's fragment and then the followers drawn in the page's last full run, in one
+script run (``st.rerun`` with fragment keys, Streamlit ≥ 1.55). The browser views keep the
+data they were sent (x₀, ε, ᾱ; d, n, T) and are not sent again.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from timestep_lab.ui.components import define
 from timestep_lab.ui.controls import set_control
-from timestep_lab.ui.page import is_hidden, register_control
+from timestep_lab.ui.page import control_value, is_hidden
 
 _mount = define("k_sync")
 BRIDGE_KEY = "_tl_k_sync"  # the bridge's widget state (session-only)
-SEEN = "_tl_k_seen"  # k as the last run drew it
+K_FRAGMENT = "tl:k"  # the k control's fragment
+FOLLOWERS = "_tl_k_followers"  # keys of the followers drawn in the page's last full run
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-def _committed() -> None:
-    """on_k_change: the browser committed k; set the control before the slider is drawn."""
-    state = st.session_state.get(BRIDGE_KEY) or {}
-    k = state.get("k") if hasattr(state, "get") else None
-    if isinstance(k, int) and not isinstance(k, bool):
-        set_control("k", k)
+def reset_followers() -> None:
+    """Forget the followers of the previous page (``page_setup`` calls this on a full run)."""
+    st.session_state[FOLLOWERS] = []
 
 
-LINK_BRIDGE_KEY = "_tl_k_sync_link"  # a second bridge, in the fragment of "Copy link"
+def followers() -> list[str]:
+    """The fragment keys that a committed k reruns, the k control's first."""
+    return [K_FRAGMENT, *st.session_state.get(FOLLOWERS, [])]
 
 
-def _committed_for_link() -> None:
-    """on_k_change of the link's bridge: the link to this view carries the committed k."""
-    state = st.session_state.get(LINK_BRIDGE_KEY) or {}
-    k = state.get("k") if hasattr(state, "get") else None
-    if isinstance(k, int) and not isinstance(k, bool):
-        register_control("k", k)
+def k_follower(name: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Declare a part of a page that Python draws from k: it reruns, alone, when k moves.
 
-
-def link_bridge(k: int) -> None:
-    """Mount a bridge beside the link to the view, so a k committed in the browser reaches it.
-
-    The link is drawn at the end of the sidebar, outside the k control's fragment; this
-    bridge reruns the link's own fragment when a gesture ends.
+    The decorated function is a keyed fragment (``tl:NAME``). On its reruns Streamlit calls it
+    with the arguments of the last full run, so it must take k from ``followed_k()``, not from
+    an argument; everything else it is given (the schedule, x₀, ε, d, n) only changes in a
+    full run.
     """
-    data = {"k": int(k), "role": "link"}
-    _mount(key=LINK_BRIDGE_KEY, data=data, on_k_change=_committed_for_link, height=0)
+    key = f"tl:{name}"
+
+    def decorate(draw: Callable[P, R]) -> Callable[P, R]:
+        fragment = st.fragment(draw, key=key)
+
+        @functools.wraps(draw)
+        def drawn(*args: P.args, **kwargs: P.kwargs) -> R:
+            keys = st.session_state.setdefault(FOLLOWERS, [])
+            if key not in keys:
+                keys.append(key)
+            return fragment(*args, **kwargs)
+
+        return drawn
+
+    return decorate
+
+
+def followed_k() -> int:
+    """k as the k control has it now (its fragment runs before every follower)."""
+    k = control_value("k")
+    if not isinstance(k, int):
+        raise ValueError("followed_k() needs the page's k control (timestep_controls) first")
+    return k
+
+
+def rerun_followers() -> None:
+    """From a callback: rerun the k control's fragment and the followers, not the page.
+
+    A key Streamlit does not know (a follower of a page not drawn to the end) falls back to
+    a whole-page rerun, which is always right, only slower.
+    """
+    try:
+        st.rerun(followers())
+    except StreamlitAPIException:
+        st.rerun()
 
 
 def in_fragment_rerun() -> bool:
@@ -58,33 +98,30 @@ def in_fragment_rerun() -> bool:
     return bool(ctx and ctx.fragment_ids_this_run)
 
 
+def _committed() -> None:
+    """on_k_change: the browser committed k; set the control, rerun what follows k."""
+    state = st.session_state.get(BRIDGE_KEY) or {}
+    k = state.get("k") if hasattr(state, "get") else None
+    if isinstance(k, int) and not isinstance(k, bool):
+        set_control("k", k)
+        rerun_followers()
+
+
 def k_bridge(k: int) -> None:
     """Mount the hidden bridge that carries a committed k from the browser to Python."""
     _mount(key=BRIDGE_KEY, data={"k": int(k)}, on_k_change=_committed, height=0)
 
 
-@st.fragment
-def _k_fragment(draw: Callable[[], int]) -> int:
-    k = draw()
-    if in_fragment_rerun():
-        if is_hidden("k"):  # a shown slider is bound to the URL and writes it itself
-            st.query_params["k"] = str(k)
-        if k != st.session_state.get(SEEN):
-            st.session_state[SEEN] = k
-            # The page also draws from k in Python (captions, x_k thumbnails, notes): once a
-            # gesture has ended (or the slider moved), rerun it so no sentence shows an
-            # older k than the views. During a drag nothing reaches the server.
-            st.rerun()
-    st.session_state[SEEN] = k
+def _k_fragment(draw: Callable[[Callable[[], None]], int]) -> int:
+    k = draw(rerun_followers)
+    if in_fragment_rerun() and is_hidden("k"):
+        st.query_params["k"] = str(k)  # a shown slider is bound to the URL and writes it
     k_bridge(k)
     return k
 
 
-def synced_k_control(draw: Callable[[], int]) -> int:
-    """Run ``draw`` (which draws the URL-bound k control and returns k) in a fragment.
-
-    A k committed by a browser view (at the end of a gesture) reaches this fragment first:
-    the slider moves to it and the URL follows; then the page reruns once, like a move of
-    the slider itself, so everything Python draws from k stays right.
+def synced_k_control(draw: Callable[[Callable[[], None]], int]) -> int:
+    """Run ``draw(on_change)`` (which draws the URL-bound k control and returns k) in the
+    k fragment; the control's ``on_change`` reruns the followers when the slider moves.
     """
-    return _k_fragment(draw)
+    return st.fragment(_k_fragment, key=K_FRAGMENT)(draw)
