@@ -77,26 +77,29 @@ class FrameMeter:
 # "running" to anything else, window.__runs grows and window.__lastDone records the time.
 RUN_OBSERVER = """
 window.__runs = 0; window.__lastDone = 0;
-(() => {
-  let previous = null;
-  new MutationObserver(() => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    const state = app && app.getAttribute('data-test-script-state');
-    if (previous === 'running' && state !== 'running') {
+// Each record's old value, not the attribute read in the callback: a fragment's rerun can go
+// from running to done before the observer's callback runs.
+new MutationObserver((records) => {
+  for (const r of records) {
+    if (r.oldValue === 'running' && r.target.getAttribute(r.attributeName) !== 'running') {
       window.__runs += 1; window.__lastDone = performance.now();
     }
-    previous = state;
-  }).observe(document, {subtree: true, attributes: true,
-                        attributeFilter: ['data-test-script-state']});
-})();
+  }
+}).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
+                      attributeFilter: ['data-test-script-state']});
 // When the page last sent and last got a websocket message, to split a key press → paint into
 // the frontend's wait before it asks for a rerun, the rerun until its last message arrives
 // (server, loopback, and the page handling earlier messages), and the drawing after it.
-window.__lastSent = 0; window.__lastMessage = 0;
+window.__lastSent = 0; window.__lastMessage = 0; window.__paintedAfterMessage = 0;
 window.WebSocket = class extends window.WebSocket {
   constructor(...args) {
     super(...args);
-    this.addEventListener('message', () => { window.__lastMessage = performance.now(); });
+    this.addEventListener('message', () => {
+      window.__lastMessage = performance.now();
+      requestAnimationFrame(() => requestAnimationFrame(() => {
+        window.__paintedAfterMessage = performance.now();
+      }));
+    });
   }
   send(data) { window.__lastSent = performance.now(); return super.send(data); }
 };
@@ -106,28 +109,42 @@ PAINTED = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFr
 PAINTED += "r(performance.now()))))"
 
 
+# The k bridge (k_sync.js) marks its host element with the k Python last drew (data-k).
+BRIDGE_K = "() => document.querySelector('[data-k]')?.getAttribute('data-k')"
+QUIET_MS = 250  # a rerun is over when no websocket message has come for this long
+
+
 def press_and_time(
     page, slider_name: str, presses: int
 ) -> tuple[list[float], list[float], list[float], list[int]]:
     """Press → on a slider repeatedly; time each key press to the painted rerun, in seconds.
 
     Returns (press → painted, press → rerun asked, press → its last websocket message, bytes).
+
+    A k step reruns only the k control's fragment and what follows k, often within one
+    animation frame, so the app's script state may never show "running" in the DOM: the
+    rerun is recognised by the bridge drawing the new k, then no message for ``QUIET_MS``.
+    "Painted" is two animation frames after the last message.
     """
     meter = page.meter
     thumb = page.get_by_role("slider", name=slider_name)
     times, asked, served, sizes = [], [], [], []
     for _ in range(presses):
         wait_for_rerun(page)
+        page.wait_for_function(f"() => performance.now() - window.__lastMessage > {QUIET_MS}")
         meter.take()
-        runs = page.evaluate("window.__runs")
+        before = page.evaluate(BRIDGE_K)
         thumb.focus()
         start = page.evaluate("performance.now()")
         thumb.press("ArrowRight")
-        page.wait_for_function(f"window.__runs > {runs}", timeout=60_000)
-        painted = page.evaluate(PAINTED)
-        wait_for_rerun(page)
+        page.wait_for_function(f"() => ({BRIDGE_K})() !== {before!r}", timeout=60_000)
+        page.wait_for_function(
+            f"() => performance.now() - window.__lastMessage > {QUIET_MS}", timeout=60_000
+        )
+        sent, last, painted = page.evaluate(
+            "[window.__lastSent, window.__lastMessage, window.__paintedAfterMessage]"
+        )
         times.append((painted - start) / 1000)
-        sent, last = page.evaluate("[window.__lastSent, window.__lastMessage]")
         asked.append((sent - start) / 1000)
         served.append((last - start) / 1000)
         sizes.append(meter.take())
