@@ -34,6 +34,10 @@ from benchmarks.streamlit_client import Session, cpu_seconds, rss_mb, start_serv
 RESULTS = Path(__file__).with_name("results.json")
 
 # What a student does on each page: (page, query, [(widget key, values to pick from)]).
+# "component:k_sync" is a gesture ending in a browser view (a drag, keys or play): the k it
+# stopped at reaches Python through the k bridge; everything before it happened in the
+# browser and cost the server nothing. "k" is the sidebar slider.
+K_COMMITS = [{"k": k} for k in range(0, 1000)]
 SCENARIO = [
     ("", "", []),
     (
@@ -41,11 +45,20 @@ SCENARIO = [
         "d=256",
         [
             ("k", range(0, 1000)),
+            ("component:k_sync", K_COMMITS),
             ("d", (64, 128, 256, 512, 1024)),
             ("layout", ("transformer", "ddpm", "ldm")),
         ],
     ),
-    ("noise", "", [("k", range(0, 1000)), ("schedule", ("linear", "cosine", "scaled_linear"))]),
+    (
+        "noise",
+        "",
+        [
+            ("k", range(0, 1000)),
+            ("component:k_sync", K_COMMITS),
+            ("schedule", ("linear", "cosine", "scaled_linear")),
+        ],
+    ),
     ("denoiser", "", [("generate", (True,))]),
 ]
 
@@ -133,6 +146,15 @@ async def run(sessions: int, seconds: float, think: tuple[float, float], linger:
         "latency_s": {
             "all": summary(every),
             "encoding_noise_interactions": summary(interactive),
+            "k_moves_both_pages": summary(
+                [
+                    t
+                    for name, times in reruns.items()
+                    if name.split(":", 1)[0] in ("encoding", "noise")
+                    and name.split(":", 1)[1] in ("k", "component:k_sync")
+                    for t in times
+                ]
+            ),
             **{name: summary(times) for name, times in sorted(reruns.items())},
         },
         "rss_mb": {

@@ -9,6 +9,7 @@ measure the browser, not the server. Loopback only.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import subprocess
@@ -25,6 +26,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 ROOT = Path(__file__).resolve().parents[1]
 WIDGET_KINDS = ("slider", "select_slider", "selectbox", "button", "toggle", "radio")
+COMPONENT_PREFIX = "timestep_lab_"  # timestep_lab.ui.components.PREFIX
 
 
 @dataclass
@@ -45,6 +47,10 @@ class Session:
     timeout: float = 120.0
     widgets: dict[str, tuple[str, str]] = field(default_factory=dict)  # key → (kind, id)
     states: dict[str, object] = field(default_factory=dict)  # id → value sent each rerun
+    # The fragment each widget was drawn in (id → fragment id): the frontend names it when
+    # that widget changes, and the server then reruns only that fragment (or what the
+    # widget's callback asks for).
+    fragments: dict[str, str] = field(default_factory=dict)
     page: str = ""
     query: str = ""
     page_script_hash: str = ""
@@ -65,14 +71,19 @@ class Session:
         self.page, self.query, self.page_script_hash = page, query, ""
         self.widgets.clear()
         self.states.clear()
+        self.fragments.clear()
         return await self._rerun()
 
     async def set(self, key: str, value: object) -> RunResult:
-        """Change the widget whose key is ``key`` and rerun, as a drag or a click does."""
+        """Change the widget whose key is ``key`` and rerun, as a drag or a click does.
+
+        A browser component (``component:NAME``) takes its whole state, e.g. ``{"k": 5}``
+        for the k bridge when a gesture ends.
+        """
         kind, widget_id = self.widgets[key]
         self.states[widget_id] = (kind, value)
         try:
-            return await self._rerun()
+            return await self._rerun(self.fragments.get(widget_id, ""), auto=False)
         finally:
             if kind == "button":  # a click is a trigger: it lasts one run
                 self.states.pop(widget_id, None)
@@ -81,7 +92,7 @@ class Session:
         """Rerun one fragment, as the frontend does every ``run_every`` seconds."""
         return await self._rerun(fragment_id)
 
-    async def _rerun(self, fragment_id: str = "") -> RunResult:
+    async def _rerun(self, fragment_id: str = "", *, auto: bool = True) -> RunResult:
         msg = BackMsg()
         msg.rerun_script.query_string = self.query
         msg.rerun_script.page_name = self.page
@@ -90,7 +101,7 @@ class Session:
         msg.rerun_script.page_script_hash = self.page_script_hash
         if fragment_id:
             msg.rerun_script.fragment_id = fragment_id
-            msg.rerun_script.is_auto_rerun = True
+            msg.rerun_script.is_auto_rerun = auto
         for widget_id, (kind, value) in self.states.items():
             state = msg.rerun_script.widget_states.widgets.add()
             state.id = widget_id
@@ -104,6 +115,8 @@ class Session:
                 state.bool_value = bool(value)
             elif kind == "button":
                 state.trigger_value = True
+            elif kind == "component":
+                state.json_value = json.dumps(value)
         start = time.perf_counter()
         await self.ws.send(msg.SerializeToString())
         received, exceptions, texts = 0, [], []
@@ -114,7 +127,9 @@ class Session:
             forward.ParseFromString(data)
             kind = forward.WhichOneof("type")
             if kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
-                self._note_element(forward.delta.new_element, exceptions, texts)
+                self._note_element(
+                    forward.delta.new_element, exceptions, texts, forward.delta.fragment_id
+                )
             elif kind == "new_session" and not forward.metadata.run.fragment_ids:
                 self.auto_reruns.clear()  # a full run registers its timed fragments anew
             elif kind == "navigation":  # st.navigation says which page this run showed
@@ -131,19 +146,30 @@ class Session:
                     continue  # st.rerun(): the server starts the next run itself
                 return RunResult(time.perf_counter() - start, received, exceptions, texts)
 
-    def _note_element(self, element, exceptions: list[str], texts: list[str]) -> None:
+    def _note_element(
+        self, element, exceptions: list[str], texts: list[str], fragment_id: str = ""
+    ) -> None:
         element_kind = element.WhichOneof("type")
+        widget_id = ""
         if element_kind in ("markdown", "heading", "alert"):
             texts.append(getattr(element, element_kind).body)
         elif element_kind == "exception":
             exceptions.append(element.exception.message)
         elif element_kind == "checkbox":  # st.toggle is a checkbox proto
-            self.widgets[element.checkbox.id.rsplit("-", 1)[-1]] = ("toggle", element.checkbox.id)
+            widget_id = element.checkbox.id
+            self.widgets[widget_id.rsplit("-", 1)[-1]] = ("toggle", widget_id)
+        elif element_kind == "bidi_component":  # a browser component (custom components v2)
+            widget_id = element.bidi_component.id
+            name = element.bidi_component.component_name.removeprefix(COMPONENT_PREFIX)
+            self.widgets[f"component:{name}"] = ("component", widget_id)
         elif element_kind in WIDGET_KINDS:
             widget = getattr(element, element_kind)
             if element_kind == "slider" and widget.type == widget.SELECT_SLIDER:
                 element_kind = "select_slider"  # one proto for both; values differ
-            self.widgets[widget.id.rsplit("-", 1)[-1]] = (element_kind, widget.id)
+            widget_id = widget.id
+            self.widgets[widget_id.rsplit("-", 1)[-1]] = (element_kind, widget_id)
+        if widget_id and fragment_id:
+            self.fragments[widget_id] = fragment_id
 
 
 def free_port() -> int:
