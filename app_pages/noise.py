@@ -241,13 +241,6 @@ def noise_level_at_k(
     noise_level_section(pixels, seed, schedule, k, schedule.q_sample(x0, k, noise))
 
 
-@k_follower("noise:targets")
-def targets_at_k(schedule: NoiseSchedule, x0: np.ndarray, noise: np.ndarray) -> None:
-    """§7 at k: the three prediction targets and their conversions."""
-    k = followed_k()
-    prediction_targets_section(schedule, k, x0, noise, schedule.q_sample(x0, k, noise))
-
-
 st.title("Noise levels")
 st.write(
     "Each timestep k stands for a noise level. The forward process mixes a clean image x₀ "
@@ -466,7 +459,7 @@ show_code(sampling_timesteps)
 
 noise_level_at_k(pixels, seed, schedule, x0, noise)
 noise_level_links()
-targets_at_k(schedule, x0, noise)
+prediction_targets_section(schedule, x0, noise)
 
 with st.sidebar:
     link_to_view()

@@ -220,6 +220,7 @@ def test_moving_k_reruns_only_what_python_draws_from_k():
     assert not at.exception and not at.error
     assert not [c for c in at.get("bidi_component") if c.proto.component_name.endswith("views")]
     assert chart_keys(at) == {"curves", "embedding_row", "noise_level", "targets"}
+    assert len(at.get("image")) == 2  # x_k (§4) and v (§7); x₀ and ε (§7) are not sent again
     text = captions(at) + "\n".join(m.value for m in at.markdown)
     for sentence in ("mark k = 50 on", "the timestep encoding of k = 50.", "At k = 50: σ_k"):
         assert sentence in text, sentence
