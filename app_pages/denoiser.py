@@ -44,7 +44,7 @@ NUM_RANGES = {"digits": (1, 64, 16), "toy2d": (100, 4000, 2000)}  # lo, hi, defa
 T = SCHEDULE["num_timesteps"]
 EXPERIMENT_POINTS = 1000  # toy2d experiments sample at most this many points (5 runs a strip)
 BIG, SMALL, STRIP = 300, 230, 180  # px: the widest a picture of samples is drawn
-MAX_KEPT = 60  # steps kept per run for the scrubber, the animation and the GIF
+MAX_KEPT = 60  # steps kept per run for the step view, the animation and the GIF
 LIVE_EVERY_S = 0.25  # the live pictures are redrawn at most this often while a run goes
 STRIP_W = (0.0, 1.0, 2.0, 4.0, 8.0)
 SETTLED = 0.1  # RMS distance to the finished samples that counts as "already there"
@@ -184,7 +184,7 @@ def cached_truth(dataset: str) -> np.ndarray:
 def cached_animation(key: tuple, _run: Trajectory, _alpha_bar: np.ndarray, _truth) -> go.Figure:
     """The playback animation of the run stored under ``key`` (what ``run_key`` returns).
 
-    Built once per run, not on every rerun: 40 frames cost ~40 ms, half of a scrubber move.
+    Built once per run, not on every rerun: 40 frames cost ~40 ms of the server's time.
     The arguments after ``key`` follow from it (model, settings), so only ``key`` is hashed.
     Shared read-only between sessions, like the run itself.
     """

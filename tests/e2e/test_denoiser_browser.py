@@ -2,10 +2,12 @@
 the step-by-step view is driven like a hand (keys, a drag, play)."""
 
 import base64
+import io
 import math
 import re
 
 import numpy as np
+from PIL import Image
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from tests.e2e.conftest import open_app, wait_for_rerun
@@ -145,7 +147,8 @@ def test_the_step_view_scrubs_in_the_browser_and_only_the_diagram_follows(page, 
         page.mouse.move(box["x"] + fraction * box["width"], y)
     page.wait_for_timeout(500)
     dragged = int(view.get_attribute("data-k"))
-    assert dragged < k and messages.bytes_sent == 0 and messages.bytes_received == 0
+    assert dragged < k
+    assert (messages.bytes_sent, messages.bytes_received) == (0, 0), messages.received
     page.mouse.up()
     diagram_shows(page, dragged)
     wait_for_rerun(page)
@@ -160,14 +163,56 @@ def test_the_step_view_scrubs_in_the_browser_and_only_the_diagram_follows(page, 
         ".some(v => Number(v.dataset.k) < k)",
         arg=dragged,
     )
-    view.get_by_role("button", name="❚❚ Pause").click()
-    played = int(view.get_attribute("data-k"))
+    # Pause, unless the last step came first (play then stops and sends it by itself)
+    page.evaluate(
+        "() => [...document.querySelectorAll('*')].filter(e => e.shadowRoot)"
+        ".flatMap(e => [...e.shadowRoot.querySelectorAll('.tl-play')])"
+        ".forEach(b => b.textContent.startsWith('❚❚') && b.click())"
+    )
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    played = int(view.get_attribute("data-k"))  # the step painted last is the one sent
     assert played in timesteps and played < dragged
     diagram_shows(page, played)
     wait_for_rerun(page)
     assert ok not in messages.finished()
+
+    # the browser's x̂₀ halfway is the server's picture of it (section 1, drawn wider)
+    caption = page.get_by_text(re.compile(r"x̂₀ halfway, at k = \d+"))
+    halfway_k = int(re.search(r"k = (\d+)", caption.text_content()).group(1))
+    view.focus()
+    page.keyboard.press("Home")
+    for _ in range(list(timesteps).index(halfway_k)):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "(k) => [...document.querySelectorAll('*')].filter(e => e.shadowRoot)"
+        ".flatMap(e => [...e.shadowRoot.querySelectorAll('.tl-view')])"
+        ".some(v => v.dataset.k === k)",
+        arg=str(halfway_k),
+    )
+    x0 = view.locator('canvas[data-picture="x0"]')
+    drawn = x0.evaluate(
+        "c => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)"
+        ".filter((_, i) => i % 4 === 0)"
+    )
+    drawn = np.array(drawn, dtype=np.uint8).reshape(height, width)
+    image = page.locator('[data-testid="stImage"]').filter(has_text="x̂₀ halfway").locator("img")
+    source = image.get_attribute("src")
+    served = np.asarray(Image.open(io.BytesIO(base64.b64decode(source.split(",", 1)[1]))))
+    np.testing.assert_array_equal(grey_levels(drawn, 16), grey_levels(served, 16))
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.errors == [], page.errors
+
+
+def grey_levels(picture: np.ndarray, num: int) -> np.ndarray:
+    """The 8×8 grey levels of each digit in a grid picture, whatever its upscale (image_grid)."""
+    columns = fig.grid_columns(num)
+    scale = picture.shape[1] // (columns * (8 + fig.GRID_GAP) - fig.GRID_GAP)
+    step = (8 + fig.GRID_GAP) * scale
+    tiles = [
+        picture[r * step : r * step + 8 * scale : scale, c * step : c * step + 8 * scale : scale]
+        for r, c in (divmod(n, columns) for n in range(num))
+    ]
+    return np.stack(tiles)
 
 
 def test_the_first_view_shows_finished_digits_without_generate(page, app_url):
