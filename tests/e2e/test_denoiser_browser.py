@@ -203,6 +203,40 @@ def test_the_step_view_scrubs_in_the_browser_and_only_the_diagram_follows(page, 
     assert page.errors == [], page.errors
 
 
+def test_a_finger_moves_the_step_view_along_the_curve(browser, app_url):
+    context = browser.new_context(viewport={"width": 900, "height": 1000}, has_touch=True)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        open_app(page, f"{app_url}/denoiser?sampler=ddim&steps=20&seed=4444")
+        page.get_by_role("button", name="Generate").click()
+        wait_for_rerun(page, timeout=180_000)
+        view = page.locator(".tl-view")
+        view.wait_for(timeout=60_000)
+        curve = view.locator("canvas.tl-canvas").first
+        curve.scroll_into_view_if_needed()
+        box = curve.bounding_box()
+        y = box["y"] + box["height"] / 2
+        touch = page.context.new_cdp_session(page)
+
+        def finger(kind: str, fraction: float | None = None) -> None:
+            points = [] if fraction is None else [{"x": box["x"] + fraction * box["width"], "y": y}]
+            touch.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+        finger("touchStart", 0.85)
+        for fraction in (0.7, 0.5, 0.35):
+            finger("touchMove", fraction)
+        page.wait_for_timeout(300)
+        k = int(view.get_attribute("data-k"))
+        assert k < 999 and k in sampling_timesteps(T, 20, "trailing")
+        finger("touchEnd")
+        diagram_shows(page, k)  # the finger lifted: the step went back to Python
+        assert errors == []
+    finally:
+        context.close()
+
+
 def grey_levels(picture: np.ndarray, num: int) -> np.ndarray:
     """The 8×8 grey levels of each digit in a grid picture, whatever its upscale (image_grid)."""
     columns = fig.grid_columns(num)
