@@ -173,7 +173,7 @@ function el(tag, className, text) {
 }
 
 const instances = new WeakMap();
-const PICTURES = [["xk", ""], ["eps", ""], ["x0", ""]];
+const PICTURES = ["xk", "eps", "x0"];
 const METRICS = [["step", "Sampler step"], ["k", "Timestep k"], ["told", "k told to the network"], ["alphaBar", "ᾱ_k, signal left"]];
 
 function build(root) {
@@ -203,7 +203,7 @@ function build(root) {
   const row = el("div", "tl-images");
   s.canvases = {};
   s.titles = {};
-  for (const [name] of PICTURES) {
+  for (const name of PICTURES) {
     const figure = el("figure", "tl-figure");
     const canvas = el("canvas", "tl-image");
     canvas.dataset.picture = name;
@@ -223,13 +223,12 @@ function build(root) {
   root.append(wrap);
   s.wrap = wrap;
 
-  s.setFrame = (frame, commit) => {
+  s.setFrame = (frame) => {
     const next = Math.max(0, Math.min(s.frames - 1, Math.round(frame)));
     if (next !== s.frame) {
       s.frame = next;
       request(s);
     }
-    if (commit) send(s);
   };
   const commitSoon = (delay) => {
     clearTimeout(s.timer);
@@ -237,7 +236,7 @@ function build(root) {
   };
   s.range.addEventListener("input", () => {
     if (s.playing) stop(s, false);
-    s.setFrame(Number(s.range.value), false);
+    s.setFrame(Number(s.range.value));
   });
   s.range.addEventListener("change", () => commitSoon(250));
   s.play.addEventListener("click", () => (s.playing ? stop(s) : start(s)));
@@ -250,7 +249,7 @@ function build(root) {
     if (frame === null || event.target === s.range) return; // the range handles its own keys
     event.preventDefault();
     if (s.playing) stop(s, false);
-    s.setFrame(frame, false);
+    s.setFrame(frame);
     commitSoon(350);
   });
   let dragging = false;
@@ -264,9 +263,9 @@ function build(root) {
     dragging = true;
     s.curve.setPointerCapture(event.pointerId);
     if (s.playing) stop(s, false);
-    s.setFrame(frameAt(event), false);
+    s.setFrame(frameAt(event));
   });
-  s.curve.addEventListener("pointermove", (event) => dragging && s.setFrame(frameAt(event), false));
+  s.curve.addEventListener("pointermove", (event) => dragging && s.setFrame(frameAt(event)));
   const release = () => {
     if (dragging) send(s);
     dragging = false;
@@ -289,7 +288,7 @@ function send(s) {
 }
 
 function start(s) {
-  if (s.frame >= s.frames - 1) s.setFrame(0, false);
+  if (s.frame >= s.frames - 1) s.setFrame(0);
   s.playing = true;
   s.play.textContent = "❚❚ Pause";
   let last = performance.now();
@@ -297,7 +296,7 @@ function start(s) {
     if (!s.playing) return;
     if (now - last >= PLAY_MS) {
       last = now;
-      s.setFrame(s.frame + 1, false);
+      s.setFrame(s.frame + 1);
       if (s.frame >= s.frames - 1) return stop(s);
     }
     s.animation = requestAnimationFrame(tick);
@@ -473,7 +472,7 @@ function draw(s) {
   s.range.value = String(s.frame);
   s.label.textContent = `step ${r.index + 1} (k = ${r.k})`;
   for (const [name] of METRICS) s.cells[name].textContent = r.metrics[name];
-  for (const [name] of PICTURES) paintPicture(s, name);
+  for (const name of PICTURES) paintPicture(s, name);
   s.titles.xk.textContent = r.xkTitle;
   s.titles.eps.textContent = s.data.titles.eps;
   s.titles.x0.textContent = s.data.titles.x0;
