@@ -149,7 +149,8 @@ def denoise_step_view(
     """Mount the step view on ``data`` (``denoise_data``), showing kept frame ``frame`` first.
 
     When a gesture ends, the sampler step shown goes to ``st.session_state[frame_key]`` (as
-    sent: the reader checks it) and only the fragments keyed ``rerun`` run again, not the page.
+    sent: the reader checks it) and only the fragments keyed ``rerun`` run again, not the page
+    (with none named, the page reruns: its frames are sent again).
     """
     if not 0 <= frame < data["frames"]:
         raise ValueError(f"frame={frame} must be in 0 … {data['frames'] - 1}")
@@ -158,7 +159,8 @@ def denoise_step_view(
         sent = committed_frame(key)
         if sent is not None:
             st.session_state[frame_key] = sent
-        st.rerun(list(rerun))  # only these fragments; a plain return would rerun the page
+        if rerun:
+            st.rerun(list(rerun))  # only these fragments; a plain return reruns the page
 
     _mount(
         key=key,
