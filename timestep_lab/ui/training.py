@@ -2,9 +2,9 @@
 
 - Each training (one conditioning, one seed) is a job of the scheduler's ``TRAINING`` group
   (``timestep_lab.ui.jobs``): at most ``training_slots()`` run at once per process (one on a
-  2-core server), each to the end, earliest first; the rest wait in line and see their place;
-  a waiting one whose session left is dropped. Two requests for the same settings join one
-  job (its key).
+  2-core server), each to the end; the rest wait in line, taking turns between sessions
+  (``timestep_lab.jobs``: group), and see their place; a waiting one whose session left is
+  dropped. Two requests for the same settings join one job (its key).
 - A finished run is deterministic, so it is kept in a process-wide store (``RESULTS_MAX``
   entries, least recently used out) keyed by the data and the settings: a class opening one
   link trains once, and everyone else sees the result at once.
@@ -160,6 +160,11 @@ def request_runs(data: LabData, runs: list[lab.LabSettings]) -> list[Request]:
     for i, settings in enumerate(runs):
         key = run_key(data, settings)
         if results().get(key) is not None:
+            # nothing to run, but the session's older request in this slot is over: left in
+            # the slot it would train on (or wait) for nobody, holding the only training slot
+            old = sched.job(owner, (SLOT, i))
+            if old is not None and old.key != key:
+                old.leave(owner)
             requests.append(Request(key, settings, None, data))
             continue
         job = sched.submit(
