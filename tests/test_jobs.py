@@ -11,7 +11,15 @@ import time
 
 import pytest
 
-from timestep_lab.jobs import JobCancelled, JobRefused, Scheduler
+from timestep_lab import jobs as jobs_module
+from timestep_lab.jobs import (
+    JobCancelled,
+    JobRefused,
+    Position,
+    Scheduler,
+    cgroup_cpus,
+    default_workers,
+)
 
 
 def sleeper(units: int, seconds: float = 0.01, log: list | None = None, *, spin: bool = False):
@@ -222,9 +230,69 @@ def test_a_group_job_waits_for_the_slot_while_other_work_runs_on():
     assert log.index(("first", "end")) < log.index(("second", "start"))
 
 
+def wait_for_start(log: list, name: str) -> None:
+    end = time.monotonic() + 5
+    while (name, "start") not in log:
+        assert time.monotonic() < end, f"{name} never started: {log}"
+        time.sleep(0.005)
+
+
+def test_one_learners_nine_trainings_do_not_make_the_next_learner_wait_for_all_nine():
+    sched = Scheduler(workers=1, slice_s=0.01, limits={"train": 1})
+    log: list = []
+    gate = threading.Event()
+    mine = [
+        sched.submit(
+            recorder(f"a{i}", log, gate if i == 0 else None),
+            owner="a",
+            slot=("t", i),
+            cost=1,
+            group="train",
+        )
+        for i in range(9)  # one press: 3 conditionings × 3 seeds
+    ]
+    wait_for_start(log, "a0")
+    other = sched.submit(recorder("b", log), owner="b", slot=("t", 0), cost=1, group="train")
+    assert other.place() == 1, "the second learner waits behind all of the first one's runs"
+    assert [j.place() for j in mine[1:]] == list(range(2, 10))
+    gate.set()
+    for job in (*mine, other):
+        job.result(timeout=10)
+    starts = [name for name, what in log if what == "start"]
+    assert starts == ["a0", "b", *(f"a{i}" for i in range(1, 9))]
+
+
+def test_learners_take_turns_and_a_shared_training_goes_at_its_least_served_owners_turn():
+    # a still clock: the counts of trainings started do not fade during the test
+    sched = Scheduler(workers=1, slice_s=0.01, limits={"train": 1}, clock=lambda: 0.0)
+    log: list = []
+    gate = threading.Event()
+
+    def submit(name: str, owner: str, slot: int, key: str | None = None):
+        job = recorder(name, log, gate if name == "a0" else None)
+        return sched.submit(job, owner=owner, slot=slot, cost=1, group="train", key=key)
+
+    holder = submit("a0", "a", 0)
+    wait_for_start(log, "a0")
+    a1, a2, shared = submit("a1", "a", 1), submit("a2", "a", 2), submit("shared", "a", 3, "k")
+    c1, c2 = submit("c1", "c", 1), submit("c2", "c", 2)
+    # a has had one started: c's turn, then a's, then c's, and a's shared job last
+    assert [j.place() for j in (c1, a1, c2, a2, shared)] == [1, 2, 3, 4, 5]
+    assert submit("b", "b", 0, "k") is shared
+    # b has had none: the job goes first (b's turn; submitted before c's), and counts for a
+    # as well, whose turn then comes after both of c's
+    assert [j.place() for j in (shared, c1, c2, a1, a2)] == [1, 2, 3, 4, 5]
+    gate.set()
+    for job in (holder, a1, a2, shared, c1, c2):
+        job.result(timeout=10)
+    starts = [name for name, what in log if what == "start"]
+    assert starts == ["a0", "shared", "c1", "c2", "a1", "a2"]
+
+
 def test_group_jobs_start_in_submission_order_whoever_has_used_less():
     sched = Scheduler(workers=1, slice_s=0.01, limits={"train": 1})
-    # "heavy" has used the CPU a lot: least-served-first alone would put "light" first
+    # "heavy" has used the CPU a lot: least-served-first alone would put "light" first;
+    # no owner has had a training started, so the line is the order pressed
     sched.submit(sleeper(20, 0.01, spin=True), owner="heavy", slot="warm", cost=1).result(5)
     log: list = []
     gate = threading.Event()
@@ -274,17 +342,21 @@ def test_a_waiting_job_whose_owners_all_left_is_dropped_and_no_longer_ahead():
     assert started.wait(5)
     left = sched.submit(recorder("left", log), owner="b", slot="t", cost=1, group="train")
     shared = sched.submit(recorder("shared", log), owner="c", slot="t", cost=1, group="train")
-    assert sched.submit(sleeper(1), owner="d", slot="t", cost=1, group="train", key=None)
-    joined = sched.submit(recorder("x", log), owner="e", slot="t", cost=1, group="train")
-    assert shared.place() == 2
+    fourth = sched.submit(sleeper(1), owner="d", slot="t", cost=1, group="train")
+    alive["e"] = True
+    last = sched.submit(recorder("x", log), owner="e", slot="t", cost=1, group="train")
+    assert (shared.place(), fourth.place(), last.place()) == (2, 3, 4)
     alive["b"] = False  # b's tab closed while it waited
     assert shared.place() == 1, "a job nobody waits for still counted as ahead"
     assert left.state == "cancelled" and left.done
-    alive["e"] = False  # e's job was never anyone else's either: dropped when a worker looks
+    alive["e"] = False  # e's tab closed too; nothing asks for a place: a worker drops it
+    assert last.state == "queued"
     gate.set()
     assert running.result(timeout=5) == "opened"
     assert shared.result(timeout=5) == "shared"
-    assert joined.wait(5) and joined.state == "cancelled"
+    assert fourth.result(timeout=5) == 1
+    assert last.wait(5) and last.state == "cancelled"
+    assert last.started is None
     assert ("left", "start") not in log and ("x", "start") not in log
     assert sched.queued == 0
 
@@ -319,22 +391,147 @@ def test_a_replaced_or_cancelled_waiting_group_job_gives_its_place_up():
     assert other.result(timeout=5) == 1 and new.result(timeout=5) == 2
 
 
-def test_the_wait_estimate_comes_from_the_costs_ahead_and_the_measured_pace():
-    sched = Scheduler(workers=1, slice_s=0.01, limits={"train": 1})
-    first = sched.submit(sleeper(10, 0.02), owner="a", slot="t", cost=10, group="train")
-    queued = sched.submit(sleeper(1, 0.02), owner="b", slot="t", cost=1, group="train")
+def hold_at(fraction: float, gate: threading.Event, started: threading.Event):
+    """Work that reports ``fraction`` done, then holds its worker until ``gate`` opens."""
+
+    def work(ctx):
+        ctx.progress(fraction)
+        started.set()
+        while not gate.is_set():
+            time.sleep(0.005)
+            yield None
+        return fraction
+
+    return work
+
+
+def test_the_wait_estimate_is_the_work_ahead_in_the_line_over_the_measured_pace():
+    now = [100.0]  # the scheduler's clock, moved by hand: no wall time is measured here
+    sched = Scheduler(workers=1, slice_s=0.01, limits={"train": 1}, clock=lambda: now[0])
+    gate, started = threading.Event(), threading.Event()
+    first = sched.submit(hold_at(0.0, gate, started), owner="a", slot="t", cost=10, group="train")
+    assert started.wait(5)
+    queued = sched.submit(sleeper(1), owner="b", slot="t", cost=1, group="train")
     assert queued.position().wait_s is None  # no training has finished: nothing measured yet
+    now[0] = 105.0  # the first took 5 s for 10 units: 2 units a second
+    gate.set()
     first.result(timeout=5)
-    queued.result(timeout=5)
-    # 11 units of 0.02 s took ≈ 0.22 s: ≈ 50 units a second. Ahead of the last job: the
-    # holder's 20 units and 20 more waiting, ≈ 0.8 s; leaving either out would say ≈ 0.4 s.
-    holder = sched.submit(sleeper(20, 0.02), owner="a", slot="t", cost=20, group="train")
-    ahead = sched.submit(sleeper(20, 0.02), owner="b", slot="t", cost=20, group="train")
+    queued.result(timeout=5)  # 0 s on this clock: no pace to learn from, and none is taken
+    gate, started = threading.Event(), threading.Event()
+    holder = sched.submit(hold_at(0.25, gate, started), owner="a", slot="t", cost=20, group="train")
+    assert started.wait(5)
+    later = sched.submit(sleeper(1), owner="b", slot="t", cost=20, group="train")
     last = sched.submit(sleeper(1), owner="c", slot="t", cost=1, group="train")
-    estimate = last.position().wait_s
-    last.result(timeout=10)
-    assert holder.done and ahead.done
-    assert 0.7 < estimate / last.queued_seconds < 1.4, (estimate, last.queued_seconds)
+    # b has had a training started, c none: c goes first. The holder has 3/4 of 20 units
+    # left (15 units, 7.5 s at 2 units a second); b waits for those and c's 1 unit too.
+    assert last.position() == Position(place=1, ahead=0, running=1, limit=1, wait_s=7.5)
+    assert later.position() == Position(place=2, ahead=1, running=1, limit=1, wait_s=8.0)
+    gate.set()
+    for job in (holder, later, last):
+        job.result(timeout=5)
+    assert last.started <= later.started
+
+
+def test_a_training_with_a_free_slot_gets_no_estimate_while_the_workers_are_busy():
+    now = [0.0]
+    sched = Scheduler(workers=1, slice_s=60, limits={"train": 1}, clock=lambda: now[0])
+    gate, started = threading.Event(), threading.Event()
+    quick = sched.submit(hold_at(0.0, gate, started), owner="a", slot="t", cost=4, group="train")
+    assert started.wait(5)
+    now[0] = 2.0
+    gate.set()
+    quick.result(timeout=5)  # a pace is known: 2 units a second
+    gate, started = threading.Event(), threading.Event()
+    other = sched.submit(gate_work(gate, started), owner="c", slot="gen", cost=1)  # a sampler
+    assert started.wait(5)
+    training = sched.submit(sleeper(1), owner="b", slot="t", cost=4, group="train")
+    assert training.position() == Position(place=1, ahead=0, running=0, limit=1, wait_s=None)
+    gate.set()
+    assert other.result(timeout=5) == "opened" and training.result(timeout=5) == 1
+
+
+def test_a_waiting_job_keeps_its_place_while_its_owner_is_briefly_away():
+    now = [0.0]
+    alive = {"a": True, "b": True, "c": True}
+    sched = Scheduler(
+        workers=1,
+        slice_s=0.01,
+        limits={"train": 1},
+        is_alive=lambda o: alive[o],
+        grace_s=30,
+        clock=lambda: now[0],
+    )
+    gate, started = threading.Event(), threading.Event()
+    holder = sched.submit(gate_work(gate, started), owner="a", slot="t", cost=1, group="train")
+    assert started.wait(5)
+    b = sched.submit(sleeper(1), owner="b", slot="t", cost=1, group="train")
+    c = sched.submit(sleeper(1), owner="c", slot="t", cost=1, group="train")
+    alive["b"] = False  # a Wi-Fi blip
+    assert c.place() == 2
+    now[0] = 29.0
+    assert (b.state, c.place()) == ("queued", 2), "a brief drop cost the place in line"
+    alive["b"] = True  # back: the blip is forgotten
+    now[0] = 45.0
+    assert c.place() == 2
+    alive["b"] = False
+    gate.set()  # the slot frees while b is away: b is passed over, not started, and keeps
+    assert holder.result(timeout=5) == "opened"
+    assert c.result(timeout=5) == 1
+    time.sleep(0.1)
+    assert b.state == "queued" and b.started is None
+    now[0] = 45.0 + 30.0  # away for the whole grace: gone
+    assert b.wait(5) and b.state == "cancelled" and b.started is None
+
+
+def test_a_waiting_job_whose_owner_comes_back_starts_at_its_turn():
+    now = [0.0]
+    alive = {"a": True, "b": True}
+    sched = Scheduler(
+        workers=1,
+        slice_s=0.01,
+        limits={"train": 1},
+        is_alive=lambda o: alive[o],
+        grace_s=30,
+        clock=lambda: now[0],
+    )
+    gate, started = threading.Event(), threading.Event()
+    holder = sched.submit(gate_work(gate, started), owner="a", slot="t", cost=1, group="train")
+    assert started.wait(5)
+    b = sched.submit(sleeper(1), owner="b", slot="t", cost=1, group="train")
+    alive["b"] = False
+    gate.set()
+    assert holder.result(timeout=5) == "opened"
+    now[0] = 20.0
+    time.sleep(0.1)
+    assert b.state == "queued"
+    alive["b"] = True  # reconnected within the grace
+    assert b.result(timeout=5) == 1
+
+
+def test_the_cgroup_cpu_quota_bounds_the_workers(tmp_path, monkeypatch):
+    def root(name: str, files: dict[str, str]):
+        folder = tmp_path / name
+        for path, text in files.items():
+            (folder / path).parent.mkdir(parents=True, exist_ok=True)
+            (folder / path).write_text(text)
+        return folder
+
+    assert cgroup_cpus(root("v2", {"cpu.max": "200000 100000\n"})) == 2
+    assert cgroup_cpus(root("v2-half", {"cpu.max": "150000 100000\n"})) == 2  # 1.5 → 2
+    assert cgroup_cpus(root("v2-none", {"cpu.max": "max 100000\n"})) is None
+    v1 = {"cpu/cpu.cfs_quota_us": "50000\n", "cpu/cpu.cfs_period_us": "100000\n"}
+    assert cgroup_cpus(root("v1", v1)) == 1
+    v1_none = {"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"}
+    assert cgroup_cpus(root("v1-none", v1_none)) is None
+    assert cgroup_cpus(tmp_path / "absent") is None
+    # a pod limited to 2 CPUs on a 16-core node: 2 workers, not 16
+    monkeypatch.setattr(jobs_module.os, "sched_getaffinity", lambda pid: set(range(16)))
+    assert default_workers(tmp_path / "v2") == 2
+    assert default_workers(tmp_path / "v2-none") == 16
+    assert default_workers(tmp_path / "absent") == 16
+    monkeypatch.setattr(jobs_module, "CGROUP_ROOT", tmp_path / "v1")
+    assert default_workers() == 1
+    assert Scheduler(workers=8).workers == 1
 
 
 def test_groups_and_limits_are_checked():

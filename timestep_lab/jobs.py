@@ -24,19 +24,26 @@ API (stable: the denoiser page and the training lab submit through it)
 - ``key``: jobs with the same key compute the same thing; while one is queued or running, a
   second request joins it (as another owner) instead of computing it again. A shared job is
   cancelled only when every owner has left or replaced it.
-- ``is_alive(owner)`` (given to the scheduler) says whether an owner is still there; a job
-  whose owners have all gone stops at its next unit (within a second), and a waiting one is
-  dropped as soon as the scheduler looks at the queue (a worker picking, ``place()``).
+- ``is_alive(owner)`` (given to the scheduler) says whether an owner is still there. A
+  started job whose owners have all gone stops at its next unit (within a second: it holds a
+  core). A job that has not started yet costs nothing while it waits, so it keeps its place
+  for ``grace_s`` seconds after its owners were first seen gone (a brief drop of the
+  connection; it is passed over, not started, meanwhile) and is dropped after that, as soon
+  as the scheduler looks at the queue (a worker picking, ``place()``).
 - ``group``: a kind of job with a concurrency limit (``Scheduler(limits={"train": 1})``). A
   group job takes one of its group's slots at its first unit and keeps it until it finishes,
-  so the group's jobs run to completion, earliest submitted first; the others wait in
-  submission order and are not picked, however little their owners have used. Work outside
-  any group (a sampler, a fit) is not held up by them.
+  so the group's jobs run to completion. When a slot is free, the next to start is the
+  earliest waiting job of the owner who has had the fewest of the group's jobs started lately
+  (a count decaying with ``half_life_s``): owners take turns, each one's jobs in the order
+  submitted, so one owner's nine runs do not make the next owner wait for all nine. A job
+  shared by several owners goes at the turn of the least served of them. ``_line`` computes
+  this order once for both the pick and ``place()``. Work outside any group (a sampler, a
+  fit) is not held up by them.
 
 ``Job``: ``state`` (queued, running, done, failed, cancelled), ``place()`` (1 + the jobs that
-will run before it while queued, 0 once started; for a group job, 1 + the group's jobs
-submitted earlier that still wait), ``position()`` (the place, what is ahead and running, and
-for a group job an estimate of the wait), ``progress``, ``latest``, ``cpu_seconds``,
+will run before it while queued, 0 once started; for a group job, 1 + the group's waiting jobs
+ahead of it in that order), ``position()`` (the place, what is ahead and running, and for a
+group job an estimate of the wait), ``progress``, ``latest``, ``cpu_seconds``,
 ``queued_seconds``, ``wait(timeout)``, ``result(timeout)`` (raises ``JobCancelled`` or the
 work's own exception), ``leave(owner)`` and ``cancel()``.
 
@@ -44,7 +51,10 @@ Fairness: workers are few (at most the cores) and pick, between slices, the wait
 owners have used the least CPU lately (least attained service, decaying with a half-life of
 ``half_life_s``). A student's first short run so goes ahead of another's long one, which only
 slows down while others are served. Group jobs that hold a slot take part in this sharing;
-group jobs waiting for a slot do not.
+group jobs waiting for a slot do not (their turn is the group's own, above).
+
+The workers are at most the cores this process may use: its CPU affinity, and the cgroup's
+CPU quota (a container limited to 2 CPUs still sees all the node's cores).
 
 No Streamlit and no torch here: ``timestep_lab.ui.jobs`` binds owners to Streamlit sessions.
 """
@@ -52,6 +62,7 @@ No Streamlit and no torch here: ``timestep_lab.ui.jobs`` binds owners to Streaml
 from __future__ import annotations
 
 import collections
+import heapq
 import itertools
 import math
 import os
@@ -60,6 +71,7 @@ import threading
 import time
 from collections.abc import Callable, Generator, Hashable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 PACE_JOBS = 5  # a group's wait estimates use the pace of its last 5 finished jobs (median)
@@ -75,12 +87,42 @@ class JobCancelled(Exception):
     """The job was stopped: replaced by a newer request, or every owner left."""
 
 
-def default_workers() -> int:
-    """The cores this process may use (its CPU affinity), at least 1."""
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+
+
+def cgroup_cpus(root: Path | str | None = None) -> int | None:
+    """The CPUs the cgroup's quota allows, ceil(quota / period); None without a quota.
+
+    root: the cgroup file system (default ``CGROUP_ROOT``). cgroup v2: ``cpu.max`` holds
+    "quota period" ("max period" without a quota); cgroup v1: ``cpu/cpu.cfs_quota_us`` (-1
+    without a quota) and ``cpu/cpu.cfs_period_us``. A Kubernetes ``limits.cpu: "2"`` reads
+    "200000 100000" here, while the CPU affinity still lists every core of the node.
+    """
+    root = Path(CGROUP_ROOT if root is None else root)
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        quota, period = (root / "cpu.max").read_text().split()[:2]
+        return None if quota == "max" else max(1, math.ceil(int(quota) / int(period)))
+    except (OSError, ValueError, ZeroDivisionError):
+        pass
+    for folder in (root / "cpu", root / "cpu,cpuacct", root):
+        try:
+            quota = int((folder / "cpu.cfs_quota_us").read_text())
+            period = int((folder / "cpu.cfs_period_us").read_text())
+        except (OSError, ValueError):
+            continue
+        return max(1, math.ceil(quota / period)) if quota > 0 and period > 0 else None
+    return None
+
+
+def default_workers(cgroup_root: Path | str | None = None) -> int:
+    """The cores this process may use: its CPU affinity, capped by the cgroup's CPU quota
+    (``cgroup_cpus``), at least 1."""
+    try:
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+    quota = cgroup_cpus(cgroup_root)
+    return max(1, min(cores, quota) if quota is not None else cores)
 
 
 @dataclass(frozen=True)
@@ -88,7 +130,8 @@ class Position:
     """Where a job stands: ``place`` (0 once started), the jobs waiting ``ahead`` of it, the
     jobs ``running`` (of its group, for a group job), the group's ``limit`` (None outside a
     group) and ``wait_s``: the seconds the group's jobs ahead should take, from their costs
-    and the pace of the group's last finished jobs (None when not derivable)."""
+    and the pace of the group's last finished jobs (None before one has finished, and when a
+    slot is free for it: then it waits for a worker busy with other work, not for them)."""
 
     place: int
     ahead: int
@@ -139,7 +182,7 @@ class Job:
         self.latest: Any = None
         self.units = 0
         self.cpu_seconds = 0.0
-        self.submitted = time.monotonic()
+        self.submitted = scheduler._clock()
         self.started: float | None = None
         self.finished: float | None = None
         self.order = next(scheduler._counter)
@@ -157,7 +200,7 @@ class Job:
     @property
     def queued_seconds(self) -> float:
         """How long the job waited before its first unit (so far, if it still waits)."""
-        end = self.started if self.started is not None else time.monotonic()
+        end = self.started if self.started is not None else self.scheduler._clock()
         return end - self.submitted
 
     def place(self) -> int:
@@ -209,7 +252,7 @@ class Job:
 
     def _finish(self, state: JobState, result: Any = None, error: BaseException | None = None):
         self.state, self._result, self._error = state, result, error
-        self.finished = time.monotonic()
+        self.finished = self.scheduler._clock()
         self._iterator = None  # free what the work held (arrays, a model's activations)
         self._done.set()
 
@@ -226,6 +269,8 @@ class Scheduler:
         slice_s: float = 0.1,
         half_life_s: float = 30.0,
         limits: Mapping[Hashable, int] | None = None,
+        grace_s: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.limits = dict(limits or {})
         for group, limit in self.limits.items():
@@ -234,12 +279,18 @@ class Scheduler:
         self.workers = max(1, min(workers or default_workers(), default_workers()))
         self.max_cost, self.is_alive = max_cost, is_alive
         self.slice_s, self.half_life_s = slice_s, half_life_s
+        if not 0 <= grace_s < math.inf:
+            raise ValueError(f"grace_s is {grace_s!r}; it must be a number of seconds ≥ 0")
+        self.grace_s, self._clock = grace_s, clock
         self._cond = threading.Condition()
         self._waiting: list[Job] = []  # runnable, not on a worker now
         self._running: set[Job] = set()
         self._by_slot: dict[tuple[Hashable, Hashable], Job] = {}
         self._by_key: dict[Hashable, Job] = {}
         self._used: dict[Hashable, tuple[float, float]] = {}  # owner → (CPU s, when)
+        # (group, owner) → (the group's jobs started for the owner, decaying; when)
+        self._starts: dict[tuple[Hashable, Hashable], tuple[float, float]] = {}
+        self._gone_since: dict[Hashable, float] = {}  # owner → when first seen gone
         self._counter = itertools.count()
         self._threads: list[threading.Thread] = []
         # group → (cost, seconds in a slot) of its last PACE_JOBS finished jobs
@@ -308,6 +359,9 @@ class Scheduler:
             for slot in slots:
                 self._leave_locked(self._by_slot.pop(slot), owner)
             self._used.pop(owner, None)
+            self._gone_since.pop(owner, None)
+            for started in [s for s in self._starts if s[1] == owner]:
+                del self._starts[started]
             return len(slots)
 
     @property
@@ -327,9 +381,14 @@ class Scheduler:
         for (owner, slot), job in list(self._by_slot.items()):
             if job.done and not self.is_alive(owner):
                 del self._by_slot[(owner, slot)]
-        now = time.monotonic()
+        now = self._clock()
         for owner in [o for o in self._used if self._used_now(o, now) < 1e-3]:
             del self._used[owner]
+        for started in [s for s in self._starts if self._served(*s, now) < 1e-3]:
+            del self._starts[started]
+        waiting = {o for j in self._waiting for o in j.owners}
+        for owner in [o for o in self._gone_since if o not in waiting]:
+            del self._gone_since[owner]
 
     def _leave_locked(self, job: Job, owner: Hashable) -> None:
         job.owners.discard(owner)
@@ -344,13 +403,30 @@ class Scheduler:
             job._finish("cancelled")
             self._cond.notify_all()  # a group slot it held, or its place in line, is free
 
+    def _here(self, owner: Hashable, now: float) -> bool:  # with self._cond held
+        """Whether ``owner`` is there now; notes when it was first seen gone."""
+        if self.is_alive(owner):
+            self._gone_since.pop(owner, None)
+            return True
+        self._gone_since.setdefault(owner, now)
+        return False
+
     def _drop_abandoned(self) -> None:  # with self._cond held
-        """Drop the waiting jobs that never started and whose owners have all gone: they
-        neither run nor count as ahead of anyone (a started one stops at its next unit)."""
+        """Drop the waiting jobs that never started and whose owners have all been gone for
+        ``grace_s``: they neither run nor count as ahead of anyone (a started one stops at its
+        next unit)."""
+        now = self._clock()
         for job in [j for j in self._waiting if j.started is None]:
-            if not any(self.is_alive(o) for o in list(job.owners)):
+            owners = list(job.owners)
+            if any(self._here(o, now) for o in owners):
+                continue
+            if all(now - self._gone_since[o] >= self.grace_s for o in owners):
                 job._cancel.set()
                 self._drop_if_waiting(job)
+
+    def _startable(self, job: Job) -> bool:  # with self._cond held
+        """A job may start only while one of its owners is there (one away keeps its place)."""
+        return job.started is not None or any(self.is_alive(o) for o in list(job.owners))
 
     def _holding(self, group: Hashable) -> list[Job]:  # with self._cond held
         """The group's jobs that hold a slot: started (picked once) and not finished."""
@@ -360,12 +436,51 @@ class Scheduler:
             if j.group == group and j.started is not None and not j.done
         ]
 
+    def _served(self, group: Hashable, owner: Hashable, now: float) -> float:
+        """How many of ``group``'s jobs started for ``owner`` lately (halving every
+        ``half_life_s``)."""
+        count, when = self._starts.get((group, owner), (0.0, now))
+        return count * 0.5 ** ((now - when) / self.half_life_s)
+
     def _line(self, group: Hashable) -> list[Job]:  # with self._cond held
-        """The group's jobs waiting for a slot, in submission order."""
-        return sorted(
+        """The group's jobs waiting for a slot, in the order they will start: next is always
+        the earliest waiting job of the owner with the fewest of the group's jobs started
+        lately, counting the ones this order puts before it (a turn each, round robin); a
+        shared job goes at the turn of its least-served owner. The workers pick from this
+        order and ``place()`` counts in it."""
+        now = self._clock()
+        waiting = sorted(
             (j for j in self._waiting if j.group == group and j.started is None),
             key=lambda j: j.order,
         )
+        queues: dict[Hashable, collections.deque[Job]] = collections.defaultdict(collections.deque)
+        for job in waiting:
+            for owner in job.owners:
+                queues[owner].append(job)
+        served = {owner: self._served(group, owner, now) for owner in queues}
+        tie = itertools.count()  # owners need not be comparable
+        heap = [(served[o], q[0].order, next(tie), o) for o, q in queues.items()]
+        heapq.heapify(heap)
+        line: list[Job] = []
+        taken: set[int] = set()
+        while heap:
+            count, order, _, owner = heapq.heappop(heap)
+            queue = queues[owner]
+            while queue and id(queue[0]) in taken:  # started at another owner's turn
+                queue.popleft()
+            if not queue:
+                continue
+            if (count, order) != (served[owner], queue[0].order):  # an outdated entry
+                heapq.heappush(heap, (served[owner], queue[0].order, next(tie), owner))
+                continue
+            job = queue.popleft()
+            taken.add(id(job))
+            line.append(job)
+            for o in job.owners:
+                served[o] += 1
+            if queue:
+                heapq.heappush(heap, (served[owner], queue[0].order, next(tie), owner))
+        return line
 
     def _pace(self, group: Hashable) -> float | None:  # with self._cond held
         """Cost units one slot of ``group`` gets through per second: the median over its last
@@ -378,11 +493,15 @@ class Scheduler:
     def _runnable(self) -> list[Job]:  # with self._cond held
         """The waiting jobs a worker may pick: outside any group, holding their group's slot,
         or first in their group's line while a slot is free."""
-        runnable = [j for j in self._waiting if j.group is None or j.started is not None]
+        runnable = [
+            j
+            for j in self._waiting
+            if (j.group is None or j.started is not None) and self._startable(j)
+        ]
         for group, limit in self.limits.items():
             free = limit - len(self._holding(group))
             if free > 0:
-                runnable.extend(self._line(group)[:free])
+                runnable.extend([j for j in self._line(group) if self._startable(j)][:free])
         return runnable
 
     def _forget(self, job: Job) -> None:  # with self._cond held
@@ -405,10 +524,12 @@ class Scheduler:
                 limit = self.limits[job.group]
                 if job.started is not None or job.done:
                     return Position(0, 0, len(holding), limit)
-                ahead = [j for j in self._line(job.group) if j.order < job.order]
+                line = self._line(job.group)
+                ahead = line[: line.index(job)]
                 pace = self._pace(job.group)
                 wait_s = None
-                if pace is not None:
+                # with a slot free for it, it waits for a worker, not for the trainings
+                if pace is not None and len(holding) + len(ahead) >= limit:
                     # the work left in the slots and in the line ahead, shared by the slots
                     work = sum(j.cost * (1.0 - j.progress[0]) for j in holding)
                     work += sum(j.cost for j in ahead)
@@ -416,7 +537,7 @@ class Scheduler:
                 return Position(1 + len(ahead), len(ahead), len(holding), limit, wait_s)
             if job.started is not None or job.done:
                 return Position(0, 0, len(self._running))
-            now = time.monotonic()
+            now = self._clock()
             mine = self._priority(job, now)
             ahead = sum(
                 1 for j in self._runnable() if j is not job and self._priority(j, now) < mine
@@ -440,13 +561,19 @@ class Scheduler:
                 runnable = self._runnable()
                 if runnable:
                     break
-                self._cond.wait()  # woken by a submit, a job back in line or a slot freed
-            now = time.monotonic()
+                # woken by a submit, a job back in line or a slot freed; a waiting job whose
+                # owner is away (or whose grace runs out) is looked at again every half second
+                self._cond.wait(0.5 if self._waiting else None)
+            now = self._clock()
             job = min(runnable, key=lambda j: self._priority(j, now))
             self._waiting.remove(job)
             self._running.add(job)
             if job.started is None:
                 job.started = now  # from here on a group job holds its slot
+                if job.group is not None:
+                    for owner in job.owners:
+                        served = self._served(job.group, owner, now) + 1
+                        self._starts[(job.group, owner)] = (served, now)
             return job
 
     def _work_loop(self) -> None:
@@ -494,7 +621,7 @@ class Scheduler:
         finally:
             spent = time.thread_time() - cpu
             job.cpu_seconds += spent
-            now = time.monotonic()
+            now = self._clock()
             with self._cond:
                 for owner in job.owners:
                     self._used[owner] = (self._used_now(owner, now) + spent, now)

@@ -42,7 +42,9 @@ def app_url() -> Iterator[str]:
     """Start ``streamlit run app.py`` on a free loopback port; stop it afterwards."""
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
     with open(ROOT / "test-artifacts" / "server.log", "wb") as log:
-        process, url, _ = start_server(log=log)
+        # a waiting training keeps its place 2 s (not 30) after its tab loses its connection,
+        # so a test can see a closed tab's place given up without waiting half a minute
+        process, url, _ = start_server(log=log, env={"TIMESTEP_LAB_RECONNECT_GRACE_S": "2"})
         try:
             yield url
         finally:

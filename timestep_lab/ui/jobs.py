@@ -10,8 +10,12 @@ A page hands its heavy work to ``run_job`` instead of doing it in its own script
   in flight in that slot (a rerun while it runs), or returns None.
 - The job's owner is the Streamlit session (``get_script_run_ctx().session_id``). It counts as
   gone when the runtime no longer has it as an active session (``Runtime.is_active_session``:
-  its tab was closed, reloaded or lost its connection), and the job then stops within a
-  second, even while this script thread is still waiting.
+  its tab was closed, reloaded or lost its connection). A running job then stops within a
+  second, even while this script thread is still waiting: it holds a core. A job still
+  waiting keeps its place for ``reconnect_grace_s()`` seconds (30 unless the environment
+  variable ``TIMESTEP_LAB_RECONNECT_GRACE_S`` says otherwise), so a Wi-Fi blip does not cost
+  a learner their place; Streamlit keeps a disconnected session for its reconnect
+  (``server.disconnectedSessionTTL``, 120 s), but cannot tell a blip from a closed tab.
 - While the job waits or runs, ``draw(job)`` is called every ``POLL_S`` seconds (to show its
   place in the queue, ``job.progress`` or ``job.latest``); each call is also where Streamlit
   can interrupt this script for a newer run. A job whose key differs from what the page now
@@ -27,6 +31,8 @@ in line (``timestep_lab.jobs``: group).
 
 from __future__ import annotations
 
+import math
+import os
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -55,6 +61,18 @@ MAX_COST = 32_000
 POLL_S = 0.15
 TRAINING = "train"  # the scheduler's group of the training lab's runs
 COUNT_WORDS = {1: "one", 2: "two"}
+GRACE_ENV, GRACE_S, GRACE_MAX_S = "TIMESTEP_LAB_RECONNECT_GRACE_S", 30.0, 120.0
+
+
+def reconnect_grace_s() -> float:
+    """How long a waiting job keeps its place after its session lost its connection: the
+    environment's ``TIMESTEP_LAB_RECONNECT_GRACE_S`` (0 … 120 s, e.g. short in a test server),
+    else 30 s."""
+    try:
+        seconds = float(os.environ.get(GRACE_ENV, GRACE_S))
+    except ValueError:
+        return GRACE_S
+    return seconds if math.isfinite(seconds) and 0 <= seconds <= GRACE_MAX_S else GRACE_S
 
 
 def training_slots(cores: int | None = None) -> int:
@@ -73,11 +91,22 @@ def session_alive(owner: Hashable) -> bool:
     return bool(Runtime.instance().is_active_session(owner.removeprefix("session:")))
 
 
+def make_scheduler() -> Scheduler:
+    """A scheduler as this process runs it: at most one worker per core, ``training_slots()``
+    trainings at once, a waiting job kept ``reconnect_grace_s()`` for a session that lost its
+    connection."""
+    return Scheduler(
+        max_cost=MAX_COST,
+        is_alive=session_alive,
+        limits={TRAINING: training_slots()},
+        grace_s=reconnect_grace_s(),
+    )
+
+
 @st.cache_resource(show_spinner=False)
 def scheduler() -> Scheduler:
-    """The one scheduler of this process (at most one worker per core, ``training_slots()``
-    trainings at once)."""
-    return Scheduler(max_cost=MAX_COST, is_alive=session_alive, limits={TRAINING: training_slots()})
+    """The one scheduler of this process (``make_scheduler``)."""
+    return make_scheduler()
 
 
 def session_owner() -> str:
@@ -86,7 +115,9 @@ def session_owner() -> str:
 
 
 def about(seconds: float) -> str:
-    """A duration rounded for a learner: "about 40 s", "about 3 min"."""
+    """A duration rounded for a learner: "less than a second", "about 40 s", "about 3 min"."""
+    if seconds < 0.5:
+        return "less than a second"
     if seconds < 90:
         return f"about {max(1, round(seconds))} s"
     return f"about {round(seconds / 60)} min"
@@ -98,6 +129,12 @@ def status_text(job: Job) -> str:
     if where.place and where.limit is not None:  # a training waiting for its turn
         at_once = COUNT_WORDS.get(where.limit, str(where.limit))
         n = where.ahead
+        if n + where.running < where.limit:  # a slot is free: the workers are busy elsewhere
+            return (
+                f"Queued: place {where.place} (a training slot is free, but the server's "
+                f"workers are busy with other requests; this server trains {at_once} at a "
+                "time)…"
+            )
         waiting = (
             "no training waits" if n == 0 else f"{n} training{'s' * (n != 1)} wait{'s' * (n == 1)}"
         )
