@@ -37,7 +37,14 @@ RESULTS = Path(__file__).with_name("results.json")
 # "component:k_sync" is a gesture ending in a browser view (a drag, keys or play): the k it
 # stopped at reaches Python through the k bridge; everything before it happened in the
 # browser and cost the server nothing. "k" is the sidebar slider.
-K_COMMITS = [{"k": k} for k in range(0, 1000)]
+K_COMMITS = range(0, 1000)
+
+
+def widget_value(key: str, value: object, n: int) -> object:
+    """What the widget is sent: the k bridge takes {"k": {"k": k, "n": a fresh tag}}."""
+    return {"k": {"k": value, "n": str(n)}} if key == "component:k_sync" else value
+
+
 SCENARIO = [
     ("", "", []),
     (
@@ -74,6 +81,7 @@ async def student(
     number: int, url: str, deadline: float, log: dict, think: tuple[float, float]
 ) -> None:
     rng = random.Random(number)
+    moves_made = 0
     await asyncio.sleep(rng.uniform(0, 5))  # students arrive over five seconds
     try:
         async with Session(url, timeout=120) as session:
@@ -89,7 +97,9 @@ async def student(
                         if not available or time.monotonic() >= deadline:
                             break
                         key, values = rng.choice(available)
-                        result = await session.set(key, rng.choice(list(values)))
+                        moves_made += 1
+                        value = widget_value(key, rng.choice(values), moves_made)
+                        result = await session.set(key, value)
                         log[f"{page}:{key}"].append(result.seconds)
                         log["errors"].extend(result.exceptions)
                         await asyncio.sleep(rng.uniform(*think))  # a student looks first

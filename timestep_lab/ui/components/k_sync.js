@@ -17,13 +17,15 @@ export default function ({ data, parentElement, setStateValue }) {
   let state = instances.get(parentElement);
   if (!state) {
     // sent: committed values Python has not drawn yet (oldest first)
-    state = { k: data.k, send: setStateValue, sent: [] };
+    state = { k: data.k, send: setStateValue, sent: [], count: 0 };
     state.listener = (event) => {
       const { k, commit } = event.detail;
       if (!commit || !Number.isInteger(k) || k === state.k) return;
       state.k = k;
       state.sent.push(k);
-      state.send("k", k);
+      // a new value on every commit (n), so the same k committed twice still reaches Python
+      state.count += 1;
+      state.send("k", { k, n: `${Date.now()}-${state.count}` });
     };
     window.addEventListener(K_EVENT, state.listener);
     instances.set(parentElement, state);
@@ -33,7 +35,10 @@ export default function ({ data, parentElement, setStateValue }) {
   if (echo >= 0) {
     // Python drew a k this bridge sent; the views are there already, or at a newer one.
     state.sent.splice(0, echo + 1);
-  } else if (data.k !== state.k) {
+  } else {
+    state.sent = []; // Python moved k itself: older commits will not come back
+  }
+  if (echo < 0 && data.k !== state.k) {
     // Python moved k (the slider, a link): tell the views, which follow without a rerun.
     state.k = data.k;
     window.dispatchEvent(

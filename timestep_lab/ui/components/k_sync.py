@@ -21,6 +21,7 @@ from typing import ParamSpec, TypeVar
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from timestep_lab.ui.components import define
 from timestep_lab.ui.controls import set_control
@@ -79,11 +80,17 @@ def followed_k() -> int:
 
 
 def rerun_followers() -> None:
-    """From a callback: rerun the k control's fragment and the followers, not the page.
+    """From the k control's callbacks: rerun its fragment and the followers, not the page.
 
-    A key Streamlit does not know (a follower of a page not drawn to the end) falls back to
-    a whole-page rerun, which is always right, only slower.
+    Only when the interaction already reruns just the k control's fragment: when another
+    control changed in the same request (T, a schedule: Streamlit merges requests that arrive
+    while a run is busy), the whole page reruns anyway and must, or that change would not be
+    drawn. A key Streamlit does not know (a follower of a page not drawn to the end) falls back
+    to a whole-page rerun, which is always right, only slower.
     """
+    ctx = get_script_run_ctx()
+    if ctx is None or not ctx.fragment_ids_this_run:
+        return  # a whole-page run follows: it draws k everywhere
     try:
         st.rerun(followers())
     except StreamlitAPIException:
@@ -92,17 +99,22 @@ def rerun_followers() -> None:
 
 def in_fragment_rerun() -> bool:
     """Whether this script run reruns only fragments (not the whole page)."""
-    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
-
     ctx = get_script_run_ctx()
     return bool(ctx and ctx.fragment_ids_this_run)
 
 
+def committed_k(state: object) -> int | None:
+    """The k a bridge state carries: ``{"k": {"k": 105, "n": "…"}}`` (``n`` makes every
+    commit a new value, so committing the same k twice still reaches the callback)."""
+    value = state.get("k") if hasattr(state, "get") else None
+    k = value.get("k") if isinstance(value, dict) else None
+    return k if isinstance(k, int) and not isinstance(k, bool) else None
+
+
 def _committed() -> None:
     """on_k_change: the browser committed k; set the control, rerun what follows k."""
-    state = st.session_state.get(BRIDGE_KEY) or {}
-    k = state.get("k") if hasattr(state, "get") else None
-    if isinstance(k, int) and not isinstance(k, bool):
+    k = committed_k(st.session_state.get(BRIDGE_KEY) or {})
+    if k is not None:
         set_control("k", k)
         rerun_followers()
 
