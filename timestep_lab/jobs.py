@@ -54,7 +54,9 @@ slows down while others are served. Group jobs that hold a slot take part in thi
 group jobs waiting for a slot do not (their turn is the group's own, above).
 
 The workers are at most the cores this process may use: its CPU affinity, and the cgroup's
-CPU quota (a container limited to 2 CPUs still sees all the node's cores).
+CPU quota (a container limited to 2 CPUs still sees all the node's cores). Times (waits,
+paces, what was used or started lately, how long an owner has been away) are read from
+``clock`` (``time.monotonic``; a test can move one by hand); slices are timed on the wall.
 
 No Streamlit and no torch here: ``timestep_lab.ui.jobs`` binds owners to Streamlit sessions.
 """
@@ -500,8 +502,9 @@ class Scheduler:
         ]
         for group, limit in self.limits.items():
             free = limit - len(self._holding(group))
-            if free > 0:
-                runnable.extend([j for j in self._line(group) if self._startable(j)][:free])
+            if free > 0:  # the first of the line whose owners are there (one away keeps its place)
+                startable = (j for j in self._line(group) if self._startable(j))
+                runnable.extend(itertools.islice(startable, free))
         return runnable
 
     def _forget(self, job: Job) -> None:  # with self._cond held
