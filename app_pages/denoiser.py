@@ -60,6 +60,7 @@ LAST_MODEL = "_denoiser_model"
 STEP_VIEW = "step_view"  # the step-by-step view's component state (session-only)
 FRAME = "_denoiser_frame"  # session-only: the sampler step the step view committed last
 NETWORK = "denoiser:network"  # the fragment of the network diagram, rerun when a step is chosen
+STEP = "denoiser:step"  # the step view's fragment
 
 
 def model_controls() -> tuple[str, str | None, str | None]:
@@ -418,8 +419,12 @@ def shown_step(kept: dict[int, int]) -> int | None:
     return frame if frame in kept else next(iter(kept), None)
 
 
+@st.fragment(key=STEP)
 def step_view(run, name, options, description, schedule, truth) -> None:
-    """Section 3: every kept step drawn by the browser from data sent once per run."""
+    """Section 3: every kept step drawn by the browser from data sent once per run.
+
+    A fragment, so that a committed step is a fragment's request and only the diagram reruns.
+    """
     x0_title = (
         "x̂₀ ≈ E[x₀ | x_k, c], its estimate"
         if options["guidance"] == 1

@@ -5,6 +5,8 @@ cards or corrupt files without touching the real ones. Runs are kept short (few 
 samples) so the file stays quick on a small CPU.
 """
 
+import functools
+import itertools
 import json
 import shutil
 
@@ -12,6 +14,8 @@ import numpy as np
 import pytest
 import streamlit as st
 from streamlit.proto.WidgetStates_pb2 import WidgetStates
+from streamlit.runtime.scriptrunner import RerunData
+from streamlit.testing.v1 import local_script_runner
 
 from tests.conftest import open_page, warnings_text
 from timestep_lab.figures import denoiser as fig
@@ -20,6 +24,7 @@ from timestep_lab.ui.components import denoise_views, read_typed_array
 from timestep_lab.ui.jobs import MAX_COST
 
 PAGE = "app_pages/denoiser.py"
+COMMITS = itertools.count()
 QUICK = {"steps": "6", "num": "4"}
 
 
@@ -64,12 +69,13 @@ def image_captions(at) -> list[str]:
     return [c for image in at.image for c in image.captions]
 
 
+def view_elements(at) -> list:
+    return [c for c in at.get("bidi_component") if c.proto.component_name.endswith("denoise_views")]
+
+
 def step_views(at) -> list[dict]:
     """What the browser's step-by-step view was sent (none without a run)."""
-    views = [
-        c for c in at.get("bidi_component") if c.proto.component_name.endswith("denoise_views")
-    ]
-    return [json.loads(c.proto.json) for c in views]
+    return [json.loads(c.proto.json) for c in view_elements(at)]
 
 
 def step_view(at) -> dict:
@@ -77,17 +83,24 @@ def step_view(at) -> dict:
     return data
 
 
-def commit_step(at, index: int):
-    """What the view does when a gesture ends: it sends the sampler step shown (setStateValue)."""
-    (view,) = [
-        c for c in at.get("bidi_component") if c.proto.component_name.endswith("denoise_views")
-    ]
+def commit_step(at, index: int, *, from_view: bool = True):
+    """What the view does when a gesture ends: it sends the sampler step shown (setStateValue),
+    a new value each time. A browser sends it as the request of the view's fragment (with that
+    fragment's id); AppTest sends no fragment ids, so ``from_view`` adds them as a browser
+    would. ``from_view=False``: the request was merged with a whole-page one."""
+    (view,) = view_elements(at)
     states = WidgetStates()
     states.CopyFrom(at._tree.get_widget_states())
     state = states.widgets.add()
     state.id = view.proto.id
-    state.json_value = json.dumps({"frame": index})
-    return at._run(states)
+    state.json_value = json.dumps({"frame": {"index": index, "n": str(next(COMMITS))}})
+    if not from_view:
+        return at._run(states)
+    fragment_ids = at._fragment_storage.resolve_target("denoiser:step")
+    as_fragment = functools.partial(RerunData, fragment_id_queue=fragment_ids)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(local_script_runner, "RerunData", as_fragment)
+        return at._run(states)
 
 
 def diagram_k(at) -> str:
@@ -184,6 +197,18 @@ def test_a_committed_step_reruns_only_the_network_diagram(weights_dir, monkeypat
     at.run().slider(key="steps").set_value(3).run()
     at.button(key="generate").click().run()  # a run without step 4 starts at its first step
     assert step_view(at)["frame"] == 0 and 'label="k = 999"' in diagram_k(at)
+
+
+def test_a_step_committed_in_one_request_with_another_change_redraws_the_page(weights_dir):
+    """Requests that reach a busy server together are merged into a whole-page run: the view's
+    callback must not narrow it to the diagram, or the other change would not be drawn."""
+    at = generate({**QUICK, "spacing": "linspace"})
+    at.slider(key="delta").set_value(100)
+    commit_step(at, 5, from_view=False)
+    assert not at.exception
+    assert at.slider(key="delta").value == 100  # the whole page ran
+    assert [s.value[:2] for s in at.subheader] == ["1 ", "2 ", "3 ", "4 ", "5 ", "6 ", "7 ", "8 "]
+    assert step_view(at)["frame"] == 5 and 'label="k = 0"' in diagram_k(at)
 
 
 @pytest.mark.parametrize(

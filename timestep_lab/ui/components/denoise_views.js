@@ -18,7 +18,7 @@
 // and upscaled nearest-neighbour as figures.denoiser.image_grid does; points arrive as their
 // dots' canvas pixels (figures.denoiser.point_pixels), drawn as points_canvas draws them.
 // Moving the frame sends nothing; when a gesture ends the sampler step goes back to Python
-// (setStateValue "frame").
+// (setStateValue "frame": {index, n}).
 
 const OUTSIDE = 255; // a point whose dot is off the canvas
 const PLAY_MS = 120; // one frame every 120 ms while playing, the pace of the playback above
@@ -284,7 +284,9 @@ function send(s) {
   const index = s.index[s.frame];
   if (index === s.committed) return;
   s.committed = index;
-  s.send("frame", index);
+  // a new value on every commit (n): a step Python has seen before still reaches it
+  s.count = (s.count || 0) + 1;
+  s.send("frame", { index, n: `${Date.now()}-${s.count}` });
 }
 
 function start(s) {

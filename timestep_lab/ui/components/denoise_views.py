@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 from numpy.typing import ArrayLike
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from timestep_lab.figures.denoiser import (
     BACKGROUND,
@@ -137,10 +138,13 @@ def denoise_data(
 
 
 def committed_frame(key: str) -> int | None:
-    """The sampler step the view ``key`` sent last (None if none, or not an int)."""
+    """The sampler step the view ``key`` sent last: its state is ``{"frame": {"index": 4,
+    "n": "…"}}`` (``n`` makes every commit a new value, so the same step committed again
+    still reaches Python). None if there is none, or it is not an int."""
     state = st.session_state.get(key) or {}
-    frame = state.get("frame") if hasattr(state, "get") else None
-    return frame if isinstance(frame, int) and not isinstance(frame, bool) else None
+    value = state.get("frame") if hasattr(state, "get") else None
+    index = value.get("index") if isinstance(value, dict) else None
+    return index if isinstance(index, int) and not isinstance(index, bool) else None
 
 
 def denoise_step_view(
@@ -148,9 +152,11 @@ def denoise_step_view(
 ) -> None:
     """Mount the step view on ``data`` (``denoise_data``), showing kept frame ``frame`` first.
 
-    When a gesture ends, the sampler step shown goes to ``st.session_state[frame_key]`` (as
-    sent: the reader checks it) and only the fragments keyed ``rerun`` run again, not the page
-    (with none named, the page reruns: its frames are sent again).
+    Call it inside a fragment of its own. When a gesture ends, the sampler step shown goes to
+    ``st.session_state[frame_key]`` (as sent: the reader checks it) and only the fragments
+    keyed ``rerun`` run again, neither the page nor the view's fragment (which would send the
+    frames again). When the commit reached a busy server together with a change that reruns
+    the whole page (Streamlit merges such requests), the whole page runs, as it must.
     """
     if not 0 <= frame < data["frames"]:
         raise ValueError(f"frame={frame} must be in 0 … {data['frames'] - 1}")
@@ -159,8 +165,9 @@ def denoise_step_view(
         sent = committed_frame(key)
         if sent is not None:
             st.session_state[frame_key] = sent
-        if rerun:
-            st.rerun(list(rerun))  # only these fragments; a plain return reruns the page
+        ctx = get_script_run_ctx()
+        if rerun and ctx is not None and ctx.fragment_ids_this_run:
+            st.rerun(list(rerun))  # instead of the view's own fragment
 
     _mount(
         key=key,
