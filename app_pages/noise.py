@@ -1,6 +1,7 @@
 """Noise levels: what a timestep k stands for, as a schedule and as a noised image."""
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
@@ -182,18 +183,24 @@ def listed(timesteps: np.ndarray) -> str:
     return shown + (f", …, {timesteps[-1]}" if timesteps.size > 4 else "")
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def cached_curves(num_timesteps: int, zsnr: bool, schedule_name: str) -> go.Figure:
+    """§1's curves: the same for every k, so built once per setting and sent once (a k move
+    reruns only the readout below them; the step view in §2 marks k on ᾱ as you drag)."""
+    schedules = [noise_schedule(name, num_timesteps, zero_terminal_snr=zsnr) for name in SCHEDULES]
+    return fig.schedule_curves_figure(schedules, None, schedule_name)
+
+
 @k_follower("noise:curves")
-def schedule_curves(schedules: dict[str, NoiseSchedule], schedule_name: str, tail: str) -> None:
-    """The schedules against k with the marker at k, and the values there: they follow k."""
+def schedule_readout(schedule: NoiseSchedule, tail: str) -> None:
+    """The selected schedule's values at k: they follow k."""
     k = followed_k()
-    schedule = schedules[schedule_name]
-    num_timesteps = schedule.num_timesteps
-    plot(fig.schedule_curves_figure(list(schedules.values()), k, schedule_name), key="curves")
     st.caption(
-        f"Curves of β_k, ᾱ_k, √ᾱ_k, √(1−ᾱ_k) and SNR_k for T = {num_timesteps}; the dotted "
-        f"line and circles mark k = {k} on {schedule_name}: β_k = {schedule.betas[k]:.4g}, "
-        f"ᾱ_k = {schedule.alpha_bar[k]:.4f}. The nominal SNR falls below 0 dB (ᾱ_k < ½) from "
-        f"{tail}"
+        f"Curves of β_k, ᾱ_k, √ᾱ_k, √(1−ᾱ_k) and SNR_k for T = {schedule.num_timesteps}. At "
+        f"k = {k}, {schedule.name} has β_k = {schedule.betas[k]:.4g}, ᾱ_k = "
+        f"{schedule.alpha_bar[k]:.4f}, √ᾱ_k = {schedule.sqrt_alpha_bar[k]:.4f}, √(1−ᾱ_k) = "
+        f"{schedule.sqrt_one_minus_alpha_bar[k]:.4f} (the step view below marks k on ᾱ). "
+        f"The nominal SNR falls below 0 dB (ᾱ_k < ½) from {tail}"
     )
 
 
@@ -332,7 +339,8 @@ if schedule_name != "cosine" and num_timesteps != 1000:
         "T = 1000. (Improved DDPM's code scales β by 1000/T to keep the process; diffusers and "
         "this page do not. Cosine defines ᾱ from k/T, so for it T only changes the resolution.)"
     )
-schedule_curves(schedules, schedule_name, f"{', '.join(crossings)}. {image_note} {end_note}")
+plot(cached_curves(num_timesteps, zsnr, schedule_name), key="curves")
+schedule_readout(schedule, f"{', '.join(crossings)}. {image_note} {end_note}")
 csv_download(
     f"Schedule table: {schedule_name} (CSV)",
     lambda: csv_text(

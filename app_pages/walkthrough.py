@@ -234,7 +234,7 @@ def noise_level_view():
     from timestep_lab.images import WORKING_SIZE
 
     schedule = noise_schedule("linear", 1000)
-    sweep = cached_sweep(bundled_image("hopper", WORKING_SIZE), SEED, "linear", 1000, False, K)
+    sweep = cached_sweep(bundled_image("hopper", WORKING_SIZE), SEED, "linear", 1000, False)
     plot(
         noise_level_figure(sweep.timesteps, sweep.sigma, sweep.sigma_hat, sweep.k_hat, K),
         key="lesson_noise_level",

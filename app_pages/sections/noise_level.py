@@ -25,13 +25,14 @@ TOLERANCE = 0.10  # "within 10 %" of the true σ
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def cached_sweep(
-    pixels: np.ndarray, seed: int, name: str, num_timesteps: int, zsnr: bool, k: int
+    pixels: np.ndarray, seed: int, name: str, num_timesteps: int, zsnr: bool
 ) -> NoiseLevelSweep:
-    """σ̂ and k̂ at evenly spaced timesteps (and k itself) for this image and noise draw."""
+    """σ̂ and k̂ at evenly spaced timesteps for this image and noise draw (the same for every
+    k: a k move reads only x_k itself)."""
     schedule = noise_schedule(name, num_timesteps, zero_terminal_snr=zsnr)
     x0 = to_signed(pixels)
     noise = np.random.default_rng(seed).standard_normal(x0.shape)
-    timesteps = np.union1d(evenly_spaced(num_timesteps, SWEEP_POINTS), [k])
+    timesteps = evenly_spaced(num_timesteps, SWEEP_POINTS)
     return noise_level_sweep(
         x0, noise, schedule.sqrt_alpha_bar, schedule.sqrt_one_minus_alpha_bar, timesteps
     )
@@ -58,7 +59,7 @@ def noise_level_section(
     )
     try:
         sweep = cached_sweep(
-            pixels, seed, schedule.name, schedule.num_timesteps, schedule.zero_terminal_snr, k
+            pixels, seed, schedule.name, schedule.num_timesteps, schedule.zero_terminal_snr
         )
     except ValueError as error:  # e.g. an upload one pixel high has no 2 × 2 blocks
         st.info(f"This view cannot read this image: {error}.", icon=":material/info:")

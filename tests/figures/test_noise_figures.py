@@ -93,3 +93,11 @@ def test_spacing_figure_names_the_last_step_by_its_alpha_bar_not_as_the_noisiest
     ]
     assert any("last training step" in t and f"ᾱ = {last:.2g}" in t for t in texts)
     assert not any("noisiest" in t for t in texts)
+
+
+def test_curves_without_k_mark_nothing_and_are_the_same_for_every_k():
+    plain = fig.schedule_curves_figure(schedules(1000, False), None, "cosine")
+    marked = fig.schedule_curves_figure(schedules(1000, False), 250, "cosine")
+    assert not plain.layout.shapes and len(marked.layout.shapes) == 4
+    assert len(marked.data) - len(plain.data) == 5  # the circles at k, one per panel
+    assert all(trace.mode == "lines" for trace in plain.data)

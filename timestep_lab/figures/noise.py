@@ -53,11 +53,12 @@ def finite_or_nan(values: ArrayLike) -> NDArray[np.float64]:
 
 
 def schedule_curves_figure(
-    schedules: Sequence[NoiseSchedule], k: int, selected: str, *, height: int = 560
+    schedules: Sequence[NoiseSchedule], k: int | None, selected: str, *, height: int = 560
 ) -> go.Figure:
     """β_k, ᾱ_k, √ᾱ_k with √(1−ᾱ_k), and SNR_k in dB against k, one colour per schedule.
 
-    The ``selected`` schedule is drawn thicker and its exact values at k are marked.
+    The ``selected`` schedule is drawn thicker and, unless ``k`` is None, its exact values at
+    k are marked (a figure without k is the same for every k: built once, sent once).
     """
     cells, layout = subplots(
         2,
@@ -103,7 +104,7 @@ def schedule_curves_figure(
                     "<extra></extra>",
                 )
             )
-        if chosen:
+        if chosen and k is not None:
             for cell, values, _, symbol in panels:
                 value = float(values[k])
                 if not np.isfinite(value):
@@ -129,7 +130,9 @@ def schedule_curves_figure(
         traces,
         height=height,
         **layout,
-        shapes=[vline(k, axes=cell, color="#555555", width=1, dash="dot") for cell in cells],
+        shapes=[]
+        if k is None
+        else [vline(k, axes=cell, color="#555555", width=1, dash="dot") for cell in cells],
         margin=dict(l=10, r=10, t=70, b=10),
         legend=dict(orientation="h", yanchor="bottom", y=1.07, x=0),
         hovermode="closest",
