@@ -63,6 +63,23 @@ def time_input_controls() -> tuple[str, float, str]:
     return kind, scale, schedule
 
 
+@st.cache_resource(show_spinner=False, max_entries=32)
+def cached_measures(
+    num_timesteps: int, dim: int, base: float, layout: str, kind: str, scale: float, schedule: str
+):
+    """The inputs fed, each pair's turns, the end similarity and the figure, once per setting
+    (one process serves a class: a full rerun of the page reuses them)."""
+    alpha_bar = noise_schedule(schedule, num_timesteps).alpha_bar
+    inputs = ti.encoding_input(kind, np.arange(num_timesteps), alpha_bar, scale=scale)
+    embedding = timestep_embedding(inputs, dim, base=base, convention=layout)
+    turns = ti.pair_turns(inputs, dim, base=base, convention=layout)
+    rows = evenly_spaced(num_timesteps, 150)
+    columns = paired_columns(dim, 64, layout)
+    cells = embedding[np.ix_(rows, columns)]
+    figure = time_input_figure(rows, inputs[rows], columns, cells, input_title=INPUT_TITLES[kind])
+    return inputs, turns, float(ti.end_similarity(embedding)), figure
+
+
 def time_input_section(num_timesteps: int, dim: int, base: float, layout: str) -> None:
     """Feed the page's encoding k, s·t, log-SNR or c_noise, and measure how much it moves."""
     st.subheader("Index or noise level? What the sinusoids are fed")
@@ -82,25 +99,12 @@ def time_input_section(num_timesteps: int, dim: int, base: float, layout: str) -
     )
     kind, scale, schedule_name = time_input_controls()
     try:
-        schedule = noise_schedule(schedule_name, num_timesteps)
-        inputs = ti.encoding_input(kind, np.arange(num_timesteps), schedule.alpha_bar, scale=scale)
+        measured = cached_measures(num_timesteps, dim, base, layout, kind, scale, schedule_name)
     except ValueError as error:
         st.error(f"This input cannot be computed here: {error}", icon=":material/error:")
         return
-    embedding = timestep_embedding(inputs, dim, base=base, convention=layout)
-    turns = ti.pair_turns(inputs, dim, base=base, convention=layout)
-    rows = evenly_spaced(num_timesteps, 150)
-    columns = paired_columns(dim, 64, layout)
-    plot(
-        time_input_figure(
-            rows,
-            inputs[rows],
-            columns,
-            embedding[np.ix_(rows, columns)],
-            input_title=INPUT_TITLES[kind],
-        ),
-        key="time_input",
-    )
+    inputs, turns, similarity, figure = measured
+    plot(figure, key="time_input")
     fed = INPUT_TITLES[kind] + (f" with s = {scale:g}" if kind == "t" else "")
     noise = f" under {schedule_name}" if kind in ("logsnr", "cnoise") else ""
     st.caption(
@@ -108,7 +112,6 @@ def time_input_section(num_timesteps: int, dim: int, base: float, layout: str) -
         f"(k = {num_timesteps - 1}). Across that range the fastest pair turns {turns.max():.3g} "
         f"times; {ti.still_pairs(turns)} of {turns.size} pairs turn less than "
         f"{ti.STILL_TURNS:.0%} of a circle. P at the first and the last step have cosine "
-        f"similarity {ti.end_similarity(embedding):.3f} (1 = the same vector). "
-        + INPUT_SOURCES[kind]
+        f"similarity {similarity:.3f} (1 = the same vector). " + INPUT_SOURCES[kind]
     )
     show_code(ti.encoding_input, ti.pair_turns)
