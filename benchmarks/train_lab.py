@@ -143,10 +143,10 @@ def progress_session(url: str):
     from benchmarks.streamlit_client import Session
 
     class ProgressSession(Session):
-        def _note_element(self, element, exceptions, texts):
+        def _note_element(self, element, exceptions, texts, *rest):
             if element.WhichOneof("type") == "progress":
                 texts.append(element.progress.text)
-            super()._note_element(element, exceptions, texts)
+            super()._note_element(element, exceptions, texts, *rest)
 
     return ProgressSession(url, timeout=300)
 

@@ -417,6 +417,18 @@ def test_the_wait_estimate_is_the_work_ahead_in_the_line_over_the_measured_pace(
     gate.set()
     first.result(timeout=5)
     queued.result(timeout=5)  # 0 s on this clock: no pace to learn from, and none is taken
+    for finished in (1, 2):  # two more at 2 units a second: the estimate waits for three
+        gate, started = threading.Event(), threading.Event()
+        more = sched.submit(
+            hold_at(0.0, gate, started), owner="a", slot="t", cost=10, group="train"
+        )
+        assert started.wait(5)
+        probe = sched.submit(sleeper(1), owner="p", slot=finished, cost=1, group="train")
+        assert probe.position().wait_s is None, f"an estimate from {finished} finished"
+        now[0] += 5.0
+        gate.set()
+        more.result(timeout=5)
+        probe.result(timeout=5)
     gate, started = threading.Event(), threading.Event()
     holder = sched.submit(hold_at(0.25, gate, started), owner="a", slot="t", cost=20, group="train")
     assert started.wait(5)
@@ -435,12 +447,15 @@ def test_the_wait_estimate_is_the_work_ahead_in_the_line_over_the_measured_pace(
 def test_a_training_with_a_free_slot_gets_no_estimate_while_the_workers_are_busy():
     now = [0.0]
     sched = Scheduler(workers=1, slice_s=60, limits={"train": 1}, clock=lambda: now[0])
-    gate, started = threading.Event(), threading.Event()
-    quick = sched.submit(hold_at(0.0, gate, started), owner="a", slot="t", cost=4, group="train")
-    assert started.wait(5)
-    now[0] = 2.0
-    gate.set()
-    quick.result(timeout=5)  # a pace is known: 2 units a second
+    for _ in range(3):  # a pace is known: 2 units a second
+        gate, started = threading.Event(), threading.Event()
+        quick = sched.submit(
+            hold_at(0.0, gate, started), owner="a", slot="t", cost=4, group="train"
+        )
+        assert started.wait(5)
+        now[0] += 2.0
+        gate.set()
+        quick.result(timeout=5)
     gate, started = threading.Event(), threading.Event()
     other = sched.submit(gate_work(gate, started), owner="c", slot="gen", cost=1)  # a sampler
     assert started.wait(5)

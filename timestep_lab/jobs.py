@@ -76,7 +76,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-PACE_JOBS = 5  # a group's wait estimates use the pace of its last 5 finished jobs (median)
+# A group's wait estimate uses the median pace of its last 5 finished jobs, once 3 have
+# finished: a first training also loads what the later ones reuse, and in the class benchmark
+# (benchmarks/train_lab.py queue) an estimate from it alone was 3× the wait that followed.
+PACE_JOBS, PACE_MIN = 5, 3
 JobState = Literal["queued", "running", "done", "failed", "cancelled"]
 Work = Callable[["JobContext"], Generator[Any, None, Any]]
 
@@ -132,7 +135,7 @@ class Position:
     """Where a job stands: ``place`` (0 once started), the jobs waiting ``ahead`` of it, the
     jobs ``running`` (of its group, for a group job), the group's ``limit`` (None outside a
     group) and ``wait_s``: the seconds the group's jobs ahead should take, from their costs
-    and the pace of the group's last finished jobs (None before one has finished, and when a
+    and the pace of the group's last finished jobs (None before ``PACE_MIN`` have, and when a
     slot is free for it: then it waits for a worker busy with other work, not for them)."""
 
     place: int
@@ -487,9 +490,9 @@ class Scheduler:
     def _pace(self, group: Hashable) -> float | None:  # with self._cond held
         """Cost units one slot of ``group`` gets through per second: the median over its last
         ``PACE_JOBS`` finished jobs (one slow first job, which loaded what the others reuse,
-        does not set it), None before one has finished."""
+        does not set it), None before ``PACE_MIN`` have finished."""
         paces = [cost / seconds for cost, seconds in self._paces.get(group, ()) if seconds > 0]
-        pace = statistics.median(paces) if paces else 0.0
+        pace = statistics.median(paces) if len(paces) >= PACE_MIN else 0.0
         return pace if pace > 0 else None
 
     def _runnable(self) -> list[Job]:  # with self._cond held
@@ -594,7 +597,7 @@ class Scheduler:
                         if job.key is not None:
                             self._forget(job)
                         if job.group is not None:
-                            if job.state == "done":
+                            if job.state == "done" and job.finished > job.started:
                                 paces = self._paces.setdefault(
                                     job.group, collections.deque(maxlen=PACE_JOBS)
                                 )
