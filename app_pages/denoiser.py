@@ -529,6 +529,11 @@ def show_live(job) -> None:
 
 run = None
 first_view = not st.session_state.get(SHOWN) and not GENERATE_KEYS & set(st.query_params)
+if first_view and trajectory_store().get(run_key(name, options, "")) is not None:
+    # The default run is already sampled in this process: show it without queueing a job
+    # (the scheduler's workers may be busy with other learners' work).
+    st.session_state.setdefault(SHOWN, set()).add(run_key(name, options, ""))
+    first_view = False
 try:
     made = scheduled_runs(
         "denoiser:generate",

@@ -481,3 +481,25 @@ def test_time_mlp_table_puts_the_live_model_beside_the_cited_ones(weights_dir):
     assert ours["MLP parameters"] == f"{model.describe()['params_time_embedding']:,}"
     assert list(table["model"][1:]) == [r.model for r in reference_rows()]
     assert len(at.get("latex")) >= 3  # the three ways a block reads e
+
+
+def test_a_later_first_view_shows_the_stored_default_run_without_a_job(monkeypatch, weights_dir):
+    """The default run is sampled once per process; the next learner's first view takes it
+    from the store at once instead of queueing behind other learners' jobs."""
+    import timestep_lab.ui.jobs as jobs
+
+    first = open_page(PAGE)
+    assert clean(first)
+    started = []
+    real = jobs.run_job
+
+    def counting(slot, work, **kwargs):
+        started.append((slot, kwargs["start"]))
+        return real(slot, work, **kwargs)
+
+    monkeypatch.setattr(jobs, "run_job", counting)
+    later = open_page(PAGE)
+    assert clean(later)
+    assert started and ("denoiser:generate", True) not in started  # looked, did not queue
+    assert image_captions(later)[0] == "x₀: the finished samples"
+    assert later.success[0].value == first.success[0].value
