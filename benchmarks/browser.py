@@ -319,7 +319,7 @@ FIRST_PICTURE = """window.__firstPicture = null;
 }; poll(); })();"""
 
 
-def first_digits(browser, url: str) -> list[float]:
+def first_digits(playwright, url: str) -> list[float]:
     """Seconds from opening /denoiser (no link settings) to finished digits on screen.
 
     Three fresh learners in turn: the first after a server start may start the default run
@@ -327,7 +327,10 @@ def first_digits(browser, url: str) -> list[float]:
     store. The first picture on that page is the finished samples (x₀).
     """
     times = []
-    for _ in range(3):
+    for _ in range(3):  # each learner has a browser of their own (nothing else drawing)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         page = context.new_page()
         page.add_init_script(FIRST_PICTURE)
@@ -335,7 +338,7 @@ def first_digits(browser, url: str) -> list[float]:
         page.wait_for_function("() => window.__firstPicture !== null", timeout=180_000)
         page.get_by_text("x₀: the finished samples").wait_for(timeout=60_000)
         times.append(round(page.evaluate("window.__firstPicture") / 1000, 2))
-        context.close()
+        browser.close()
     return times
 
 
@@ -376,7 +379,7 @@ def measure_views_only() -> dict:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.meter = FrameMeter(page)
             report = measure_views(page, url)
-            report["denoiser_first_digits_s"] = first_digits(browser, url)
+            report["denoiser_first_digits_s"] = first_digits(playwright, url)
             report["denoiser"] = measure_denoise_view(page, url)
             browser.close()
     finally:
@@ -419,7 +422,7 @@ def measure() -> dict:
                 }
             report["views"] = measure_views(page, url)
             report["torch_loaded_before_model_page"] = torch_loaded(process.pid)
-            report["views"]["denoiser_first_digits_s"] = first_digits(browser, url)
+            report["views"]["denoiser_first_digits_s"] = first_digits(playwright, url)
             report["views"]["denoiser"] = measure_denoise_view(page, url)
             page.goto(f"{url}/denoiser")
             wait_for_rerun(page)
