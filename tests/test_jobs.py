@@ -465,9 +465,9 @@ def test_a_training_with_a_free_slot_gets_no_estimate_while_the_workers_are_busy
     assert other.result(timeout=5) == "opened" and training.result(timeout=5) == 1
 
 
-def test_a_waiting_job_keeps_its_place_while_its_owner_is_briefly_away():
-    now = [0.0]
-    alive = {"a": True, "b": True, "c": True}
+def training_held_by_a(alive: dict, now: list):
+    """One training slot with a 30 s grace on a clock the test moves; owner "a" holds the
+    slot until the returned gate opens. Returns (scheduler, a's job, gate)."""
     sched = Scheduler(
         workers=1,
         slice_s=0.01,
@@ -479,6 +479,13 @@ def test_a_waiting_job_keeps_its_place_while_its_owner_is_briefly_away():
     gate, started = threading.Event(), threading.Event()
     holder = sched.submit(gate_work(gate, started), owner="a", slot="t", cost=1, group="train")
     assert started.wait(5)
+    return sched, holder, gate
+
+
+def test_a_waiting_job_keeps_its_place_while_its_owner_is_briefly_away():
+    now = [0.0]
+    alive = {"a": True, "b": True, "c": True}
+    sched, holder, gate = training_held_by_a(alive, now)
     b = sched.submit(sleeper(1), owner="b", slot="t", cost=1, group="train")
     c = sched.submit(sleeper(1), owner="c", slot="t", cost=1, group="train")
     alive["b"] = False  # a Wi-Fi blip
@@ -501,17 +508,7 @@ def test_a_waiting_job_keeps_its_place_while_its_owner_is_briefly_away():
 def test_a_waiting_job_whose_owner_comes_back_starts_at_its_turn():
     now = [0.0]
     alive = {"a": True, "b": True}
-    sched = Scheduler(
-        workers=1,
-        slice_s=0.01,
-        limits={"train": 1},
-        is_alive=lambda o: alive[o],
-        grace_s=30,
-        clock=lambda: now[0],
-    )
-    gate, started = threading.Event(), threading.Event()
-    holder = sched.submit(gate_work(gate, started), owner="a", slot="t", cost=1, group="train")
-    assert started.wait(5)
+    sched, holder, gate = training_held_by_a(alive, now)
     b = sched.submit(sleeper(1), owner="b", slot="t", cost=1, group="train")
     alive["b"] = False
     gate.set()
