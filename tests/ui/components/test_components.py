@@ -51,3 +51,59 @@ def test_the_k_bridge_receives_the_link_value():
     assert k_bridges(at) == [{"k": 77}]
     at.slider(key="k").set_value(12).run()
     assert k_bridges(at) == [{"k": 12}]
+
+
+def _rerun_script():
+    import streamlit as st
+
+    from timestep_lab.ui.components import rerun_fragments
+
+    st.session_state["page_runs"] = st.session_state.get("page_runs", 0) + 1
+
+    @st.fragment(key="counted")
+    def counted():
+        st.session_state["counted_runs"] = st.session_state.get("counted_runs", 0) + 1
+
+    @st.fragment(key="asker")
+    def asker():
+        st.button("ask", key="ask", on_click=lambda: rerun_fragments([st.query_params["target"]]))
+
+    counted()
+    asker()
+
+
+def _click_as_the_fragments_request(at, button_key: str):
+    """Click ``button_key`` as a browser does from inside the "asker" fragment (AppTest itself
+    sends no fragment ids)."""
+    import functools
+
+    from streamlit.runtime.scriptrunner import RerunData
+    from streamlit.testing.v1 import local_script_runner
+
+    at.button(key=button_key).click()
+    states = at._tree.get_widget_states()
+    ids = at._fragment_storage.resolve_target("asker")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            local_script_runner, "RerunData", functools.partial(RerunData, fragment_id_queue=ids)
+        )
+        return at._run(states)
+
+
+@pytest.mark.parametrize(
+    ("target", "page_runs", "counted_runs"),
+    [("counted", 1, 2), ("missing", 2, 2)],
+)
+def test_rerun_fragments_reruns_the_named_ones_or_the_page_for_an_unknown_key(
+    target, page_runs, counted_runs
+):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_rerun_script)
+    at.query_params["target"] = target
+    at.run()
+    assert at.session_state["page_runs"] == 1 and at.session_state["counted_runs"] == 1
+    _click_as_the_fragments_request(at, "ask")
+    assert not at.exception
+    assert at.session_state["page_runs"] == page_runs
+    assert at.session_state["counted_runs"] == counted_runs

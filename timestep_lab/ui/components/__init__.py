@@ -30,6 +30,7 @@ ends, in a fragment that reruns only the k control.
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,8 @@ from typing import Any
 import numpy as np
 import streamlit as st
 from numpy.typing import ArrayLike
+from streamlit.errors import StreamlitAPIException
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 HERE = Path(__file__).resolve().parent
 PREFIX = "timestep_lab_"  # component names are global to the app: one prefix for ours
@@ -63,6 +66,23 @@ def define(name: str, *, css: str | None = None, html: str | None = None) -> Any
     return st.components.v2.component(
         PREFIX + name, js=js, css=source(css or f"{name}.css"), html=html, isolate_styles=True
     )
+
+
+def rerun_fragments(keys: Sequence[str]) -> None:
+    """From a component's or widget's callback: rerun only the fragments keyed ``keys``.
+
+    Only when the request was a fragment's own (a widget inside it changed): when it was
+    merged with a change that reruns the whole page (Streamlit merges requests that arrive
+    while a run is busy), return, and the whole page runs, as it must. A key Streamlit does
+    not know (a fragment the last full run did not reach) falls back to a whole-page rerun.
+    """
+    ctx = get_script_run_ctx()
+    if not keys or ctx is None or not ctx.fragment_ids_this_run:
+        return
+    try:
+        st.rerun(list(keys))
+    except StreamlitAPIException:
+        st.rerun()
 
 
 def typed_array(values: ArrayLike, dtype: str = "float64") -> dict[str, Any]:

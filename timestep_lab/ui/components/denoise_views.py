@@ -27,7 +27,6 @@ from typing import Any
 import numpy as np
 import streamlit as st
 from numpy.typing import ArrayLike
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from timestep_lab.figures.denoiser import (
     BACKGROUND,
@@ -40,7 +39,7 @@ from timestep_lab.figures.denoiser import (
 )
 from timestep_lab.figures.style import KIND_COLOURS
 from timestep_lab.images.pixels import to_uint8
-from timestep_lab.ui.components import define, typed_array
+from timestep_lab.ui.components import define, rerun_fragments, typed_array
 from timestep_lab.ui.page import presenter_mode
 
 _mount = define("denoise_views", css="views.css")
@@ -165,9 +164,7 @@ def denoise_step_view(
         sent = committed_frame(key)
         if sent is not None:
             st.session_state[frame_key] = sent
-        ctx = get_script_run_ctx()
-        if rerun and ctx is not None and ctx.fragment_ids_this_run:
-            st.rerun(list(rerun))  # instead of the view's own fragment
+        rerun_fragments(rerun)  # instead of the view's own fragment
 
     _mount(
         key=key,

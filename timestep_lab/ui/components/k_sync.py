@@ -20,10 +20,9 @@ from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from timestep_lab.ui.components import define
+from timestep_lab.ui.components import define, rerun_fragments
 from timestep_lab.ui.controls import set_control
 from timestep_lab.ui.page import control_value, is_hidden
 
@@ -80,21 +79,9 @@ def followed_k() -> int:
 
 
 def rerun_followers() -> None:
-    """From the k control's callbacks: rerun its fragment and the followers, not the page.
-
-    Only when the interaction already reruns just the k control's fragment: when another
-    control changed in the same request (T, a schedule: Streamlit merges requests that arrive
-    while a run is busy), the whole page reruns anyway and must, or that change would not be
-    drawn. A key Streamlit does not know (a follower of a page not drawn to the end) falls back
-    to a whole-page rerun, which is always right, only slower.
-    """
-    ctx = get_script_run_ctx()
-    if ctx is None or not ctx.fragment_ids_this_run:
-        return  # a whole-page run follows: it draws k everywhere
-    try:
-        st.rerun(followers())
-    except StreamlitAPIException:
-        st.rerun()
+    """From the k control's callbacks: rerun its fragment and the followers, not the page
+    (``rerun_fragments``: only on the k fragment's own request; an unknown key reruns all)."""
+    rerun_fragments(followers())
 
 
 def in_fragment_rerun() -> bool:
