@@ -8,6 +8,7 @@ import time
 from streamlit.runtime import Runtime
 
 import timestep_lab.jobs
+from tests.test_jobs import gate_work
 from timestep_lab.jobs import Scheduler
 from timestep_lab.ui import jobs
 
@@ -37,14 +38,9 @@ def test_a_job_of_a_session_whose_tab_closed_stops_within_a_second(monkeypatch):
     monkeypatch.setattr(Runtime, "instance", classmethod(lambda cls: runtime))
     sched = Scheduler(workers=1, is_alive=jobs.session_alive)
     started, gate = threading.Event(), threading.Event()
-
-    def forever(ctx):
-        started.set()
-        while not gate.is_set():
-            time.sleep(0.005)
-            yield None
-
-    job = sched.submit(forever, owner="session:abc", slot="denoiser:generate", cost=1)
+    job = sched.submit(
+        gate_work(gate, started), owner="session:abc", slot="denoiser:generate", cost=1
+    )
     assert started.wait(5)
     runtime.active.clear()  # the websocket closed
     t0 = time.monotonic()
@@ -81,12 +77,7 @@ def test_a_training_waiting_for_its_turn_reads_its_place_what_is_ahead_and_the_l
     now = [0.0]  # the scheduler's clock: the first training takes 5 s of it
     sched = Scheduler(workers=2, slice_s=0.01, limits={jobs.TRAINING: 1}, clock=lambda: now[0])
     started, gate = threading.Event(), threading.Event()
-
-    def hold(ctx):
-        started.set()
-        while not gate.is_set():
-            time.sleep(0.005)
-            yield None
+    hold = gate_work(gate, started)
 
     def quick(ctx):
         now[0] += 5.0
@@ -144,12 +135,7 @@ def test_a_training_with_a_free_slot_waiting_for_a_busy_worker_promises_no_time(
         quick = sched.submit(lambda ctx: (yield None), owner="a", slot="t", cost=10, group="train")
         quick.result(timeout=5)
     started, gate = threading.Event(), threading.Event()
-
-    def hold(ctx):
-        started.set()
-        while not gate.is_set():
-            time.sleep(0.005)
-            yield None
+    hold = gate_work(gate, started)
 
     sampler = sched.submit(hold, owner="c", slot="gen", cost=1)  # holds the only worker
     assert started.wait(5)

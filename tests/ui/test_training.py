@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-import time
 
+from tests.test_jobs import gate_work
 from timestep_lab.jobs import Scheduler
 from timestep_lab.models import lab, labdata
 from timestep_lab.ui import training
@@ -20,17 +20,8 @@ def test_asking_for_settings_already_trained_leaves_the_older_training_in_that_s
     monkeypatch.setattr(training, "session_owner", lambda: "learner")
     started, gate = threading.Event(), threading.Event()
 
-    def work(data, settings, key):  # a training that runs until the test lets it end
-        def run(ctx):
-            started.set()
-            while not gate.is_set():
-                time.sleep(0.005)
-                yield None
-            return "trained"
-
-        return run
-
-    monkeypatch.setattr(training, "_work", work)
+    # a training that runs until the test lets it end
+    monkeypatch.setattr(training, "_work", lambda data, settings, key: gate_work(gate, started))
     data = labdata.preset("bumps_1d")
     first = lab.LabSettings(steps=100, width=16, seed=1)
     done_before = dataclasses.replace(first, seed=2)
