@@ -28,6 +28,7 @@ from timestep_lab.ui import (
     link_to_view,
     plot,
     png_download,
+    shared_figure,
     show_code,
 )
 from timestep_lab.ui.components.denoise_views import denoise_data, denoise_step_view
@@ -189,7 +190,7 @@ def cached_animation(key: tuple, _run: Trajectory, _alpha_bar: np.ndarray, _trut
     The arguments after ``key`` follow from it (model, settings), so only ``key`` is hashed.
     Shared read-only between sessions, like the run itself.
     """
-    return fig.trajectory_animation_figure(_run.steps, _alpha_bar, truth=_truth)
+    return shared_figure(fig.trajectory_animation_figure(_run.steps, _alpha_bar, truth=_truth))
 
 
 def labels_for(label: str | None, dataset: str | None, num: int):

@@ -3,6 +3,7 @@
 import numpy as np
 import streamlit as st
 
+from app_pages.sections.k_free import cached_embedding, cached_similarities, k_free_figures
 from app_pages.sections.spectral_bias import spectral_bias_section
 from app_pages.sections.time_inputs import time_input_section
 from timestep_lab.encodings import (
@@ -19,8 +20,6 @@ from timestep_lab.encodings import (
     timestep_embedding,
     wavelengths,
 )
-from timestep_lab.encodings.display import evenly_spaced
-from timestep_lab.figures import encoding as fig
 from timestep_lab.figures.encoding_static import heatmap_png_figure
 from timestep_lab.lesson.evidence import length_change, measured, scalar_twin_sentence
 from timestep_lab.ui import (
@@ -33,7 +32,6 @@ from timestep_lab.ui import (
     png_download,
     show_code,
 )
-from timestep_lab.ui.arrays import shared_arrays
 from timestep_lab.ui.components.encoding_views import encoding_view
 from timestep_lab.ui.components.k_sync import followed_k, k_follower
 from timestep_lab.ui.downloads import MAX_CSV_CELLS, csv_text, npz_download
@@ -46,73 +44,6 @@ LAYOUT_NAMES = {
     "ddpm": "DDPM: [sin … | cos …] (Ho et al.)",
     "ldm": "Stable Diffusion: [cos … | sin …] (latent diffusion)",
 }
-
-
-# Shared read-only, not copied per run (st.cache_data would copy a 33 MB matrix every k move).
-@shared_arrays(max_bytes=128 * 2**20, max_entries=32)
-def cached_embedding(num_timesteps: int, dim: int, base: float, layout: str) -> np.ndarray:
-    return timestep_embedding(np.arange(num_timesteps), dim, base=base, convention=layout)
-
-
-@shared_arrays(max_bytes=16 * 2**20, max_entries=16)
-def cached_similarities(num_timesteps: int, dim: int, base: float, layout: str):
-    """The parts of view 4 that do not depend on k: P·Pᵀ on a subset, and P(0)·P(Δ)."""
-    embedding = cached_embedding(num_timesteps, dim, base, layout)
-    rows = evenly_spaced(num_timesteps, 150)
-    from_zero = row_similarity(embedding, 0)
-    half = half_similarity_shift(from_zero, np.arange(num_timesteps))
-    return rows, similarity_matrix(embedding[rows]), from_zero, half
-
-
-def compared_lengths(num_timesteps: int) -> list[int]:
-    """The values of T the "index divided by T" view compares: a quarter, T, four times."""
-    return sorted({max(10, num_timesteps // 4), num_timesteps, min(4000, 4 * num_timesteps)})
-
-
-def pair_picks(n_freqs: int) -> list[int]:
-    """Three frequency indices for the sinusoidal side of view 7: fastest, and two slower."""
-    return sorted({0, min(n_freqs - 1, n_freqs // 4), min(n_freqs - 1, n_freqs // 2)})
-
-
-@st.cache_resource(max_entries=32, show_spinner=False)
-def k_free_figures(num_timesteps: int, dim: int, base: float, layout: str) -> dict:
-    """The figures of this page that do not depend on k, built once per setting.
-
-    A k change (the most common move) then rebuilds only the figures that show k. They are
-    shared read-only between sessions: a cached resource is not copied, and nothing here or
-    in ``plot`` mutates a figure (presenter mode draws an enlarged copy).
-    """
-    embedding = cached_embedding(num_timesteps, dim, base, layout)
-    lam = wavelengths(dim, base=base, convention=layout)
-    sim_rows, sim_matrix, _, _ = cached_similarities(num_timesteps, dim, base, layout)
-    ks = np.arange(num_timesteps)
-    normalized = {
-        f"T = {t}": np.where(ks < t, normalized_index_encoding(ks, 1, t)[:, 0], np.nan)
-        for t in compared_lengths(num_timesteps)
-    }
-    freq_index, kind = column_roles(dim, convention=layout)
-    sin_cols = {
-        f"sin, i = {p}": embedding[:, np.flatnonzero((freq_index == p) & (kind == "sin"))[0]]
-        for p in pair_picks(lam.size)
-    }
-    comparison_dim = max(dim, MIN_DIM["ddpm"])
-    by_layout = {}
-    for name in CONVENTIONS:
-        idx, kd = column_roles(comparison_dim, convention=name)
-        omega_all = frequencies(comparison_dim, base=base, convention=name)
-        by_layout[name] = (np.where(idx >= 0, omega_all[np.maximum(idx, 0)], np.nan), kd)
-    return {
-        "wavelengths": fig.wavelength_figure(
-            lam, frequency_roles(lam, num_timesteps), num_timesteps
-        ),
-        "similarity": fig.similarity_figure(sim_matrix, sim_rows),
-        "naive_raw": fig.naive_figure(
-            ks, {"k": raw_index_encoding(ks, 1)[:, 0]}, y_title="value fed in"
-        ),
-        "naive_norm": fig.naive_figure(ks, normalized, y_title="k / T"),
-        "naive_sin": fig.naive_figure(ks, sin_cols, y_title="P(k, j)"),
-        "layouts": fig.layout_figure(by_layout),
-    }
 
 
 def encoding_controls() -> tuple[int, float, int, int, str]:

@@ -1,10 +1,15 @@
 """Noise levels: what a timestep k stands for, as a schedule and as a noised image."""
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
+from app_pages.sections.noise_cached import (
+    cached_bundled_image,
+    cached_curves,
+    cached_filmstrip,
+    cached_spacing,
+)
 from app_pages.sections.noise_level import noise_level_links, noise_level_section
 from app_pages.sections.targets import prediction_targets_section
 from timestep_lab.encodings import (
@@ -28,9 +33,7 @@ from timestep_lab.images import (
     UPLOAD_TYPES,
     WORKING_SIZE,
     DecodedImage,
-    bundled_image,
     decode_image,
-    resize_pixels,
     to_signed,
     to_uint8,
 )
@@ -58,29 +61,9 @@ SCHEDULE_NAMES = {
     "(diffusers beta_schedule='sigmoid')",
 }
 EMBEDDING_DIM, EMBEDDING_BASE = 128, 10_000.0  # the encoding page's defaults
-FILMSTRIP_SIZE = 64  # px per filmstrip tile: 32 tiles stay one small PNG
 # The encoding explorer as app.py routes it (a Page is found by its url_path).
 ENCODING_PAGE = st.Page("app_pages/encoding.py", title="Encoding explorer", url_path="encoding")
 UPLOAD_STATE = "noise_upload"  # session-only: (file_id, DecodedImage or error message)
-
-
-@st.cache_data(max_entries=len(BUNDLED_IMAGES) * 2, show_spinner=False)
-def cached_bundled_image(name: str, size: int) -> np.ndarray:
-    return bundled_image(name, size)
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def cached_filmstrip(pixels: np.ndarray, seed: int, num_timesteps: int, zsnr: bool, order: tuple):
-    """The filmstrip's frames and figure; they do not depend on k, so a k change reuses them.
-
-    Shared read-only across sessions (a cached resource is not copied): nothing mutates it.
-    """
-    film_timesteps = fig.filmstrip_timesteps(num_timesteps)
-    small = to_signed(resize_pixels(pixels, FILMSTRIP_SIZE))
-    small_noise = np.random.default_rng(seed).standard_normal(small.shape)
-    schedules = [noise_schedule(n, num_timesteps, zero_terminal_snr=zsnr) for n in order]
-    frames = fig.filmstrip_frames(small, small_noise, schedules, film_timesteps)
-    return film_timesteps, frames, fig.filmstrip_figure(frames, list(order), film_timesteps)
 
 
 def schedule_controls() -> tuple[str, bool, int, int]:
@@ -181,14 +164,6 @@ def listed(timesteps: np.ndarray) -> str:
     """The first few timesteps and the last, for a text summary."""
     shown = ", ".join(map(str, timesteps[:4]))
     return shown + (f", …, {timesteps[-1]}" if timesteps.size > 4 else "")
-
-
-@st.cache_resource(show_spinner=False, max_entries=16)
-def cached_curves(num_timesteps: int, zsnr: bool, schedule_name: str) -> go.Figure:
-    """§1's curves: the same for every k, so built once per setting and sent once (a k move
-    reruns only the readout below them; the step view in §2 marks k on ᾱ as you drag)."""
-    schedules = [noise_schedule(name, num_timesteps, zero_terminal_snr=zsnr) for name in SCHEDULES]
-    return fig.schedule_curves_figure(schedules, None, schedule_name)
 
 
 @k_follower("noise:curves")
@@ -448,10 +423,7 @@ st.write(
         else "; here S = T, so it does."
     )
 )
-plot(
-    fig.spacing_figure(visits, num_timesteps, last_alpha_bar=float(schedule.alpha_bar[-1])),
-    key="spacing",
-)
+plot(cached_spacing(num_timesteps, steps, zsnr, schedule_name), key="spacing")
 
 
 st.caption(

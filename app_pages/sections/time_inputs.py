@@ -10,7 +10,7 @@ from timestep_lab.encodings import SCHEDULES, noise_schedule, timestep_embedding
 from timestep_lab.encodings import time_inputs as ti
 from timestep_lab.encodings.display import evenly_spaced, paired_columns
 from timestep_lab.figures.time_inputs import time_input_figure
-from timestep_lab.ui import choice_control, grid_control, plot, show_code
+from timestep_lab.ui import choice_control, grid_control, plot, shared_figure, show_code
 
 SCALES = [1, 10, 100, 999, 1000, 10_000]
 EDM_SIGMA_MIN, EDM_SIGMA_MAX = 0.002, 80.0  # EDM's sampling range of σ (Karras et al. 2022)
@@ -77,7 +77,7 @@ def cached_measures(
     columns = paired_columns(dim, 64, layout)
     cells = embedding[np.ix_(rows, columns)]
     figure = time_input_figure(rows, inputs[rows], columns, cells, input_title=INPUT_TITLES[kind])
-    return inputs, turns, float(ti.end_similarity(embedding)), figure
+    return inputs, turns, float(ti.end_similarity(embedding)), shared_figure(figure)
 
 
 def time_input_section(num_timesteps: int, dim: int, base: float, layout: str) -> None:

@@ -80,3 +80,26 @@ def test_hostile_classroom_settings_get_notes():
     many = open_page(PAGE, {"hide": ",".join(f"x{i}" for i in range(100))})
     assert "more than 32 names" in warnings_text(many)
     assert not many.exception
+
+
+def test_a_shared_figure_is_serialised_once_and_sends_the_same_json():
+    import numpy as np
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    from timestep_lab.ui.page import presenter_size, shared_figure
+
+    original = go.Figure(
+        [go.Scatter(x=np.arange(50), y=np.sin(np.arange(50)))], layout={"height": 300}
+    )
+    shared = shared_figure(original)
+    assert pio.to_json(shared) == pio.to_json(original)
+    first = shared.to_dict()
+    assert shared.to_dict() is first  # kept, not rebuilt on the next draw
+    expected_twin = json.loads(pio.to_json(presenter_size(original)))
+    original.update_layout(height=500)  # a copy: what is sent does not follow its source
+    assert shared.to_dict()["layout"]["height"] == 300
+    twin = shared.presenter_twin()
+    assert twin is shared.presenter_twin()
+    assert json.loads(pio.to_json(twin)) == expected_twin
+    assert twin.layout.height > 300

@@ -12,7 +12,7 @@ from timestep_lab.ui.controls import (
     parse_int,
 )
 from timestep_lab.ui.downloads import csv_download, png_download
-from timestep_lab.ui.page import link_to_view, page_setup, plot, presenter_mode
+from timestep_lab.ui.page import link_to_view, page_setup, plot, presenter_mode, shared_figure
 from timestep_lab.ui.source import show_code
 
 __all__ = [
@@ -28,5 +28,6 @@ __all__ = [
     "plot",
     "png_download",
     "presenter_mode",
+    "shared_figure",
     "show_code",
 ]
