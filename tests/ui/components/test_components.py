@@ -1,12 +1,22 @@
 """The component infrastructure: files read once, arrays sent as typed base64, the k bridge."""
 
 import json
+import re
 
 import numpy as np
 import pytest
 
 from tests.conftest import open_page
-from timestep_lab.ui.components import HERE, read_typed_array, source, typed_array
+from timestep_lab.ui.components import (
+    HERE,
+    PREFIX,
+    inline_imports,
+    module_source,
+    read_typed_array,
+    shared_exports,
+    source,
+    typed_array,
+)
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32", "uint8", "int32"])
@@ -24,16 +34,110 @@ def test_typed_array_refuses_an_unknown_dtype():
         typed_array([1.0], "float16")
 
 
-def test_every_component_script_is_a_module_with_a_default_export():
+def test_every_script_is_a_component_with_a_default_export_or_a_shared_module():
     scripts = sorted(HERE.glob("*.js"))
     assert scripts, "no component scripts found"
+    components = [p.name for p in scripts if (HERE / f"{p.stem}.py").exists()]
+    served = {name: module_source(name) for name in components}
     for path in scripts:
-        text = source(path.name)
-        assert "export default function" in text, path.name
-        assert (HERE / f"{path.stem}.py").exists(), f"{path.name} has no Python beside it"
+        if path.name in served:
+            text = served[path.name]
+            assert "export default function" in text, path.name
+        else:  # a shared module: no Python of its own, imported by a component, no default
+            assert any(f'from "./{path.name}";' in source(c) for c in components), path.name
+            assert shared_exports(path.name, source(path.name)), path.name
+            text = source(path.name)
         # nothing from outside the app, no eval, no HTML built from data
         for banned in ("http://", "https://", "eval(", "innerHTML", "new Function"):
             assert banned not in text, (path.name, banned)
+
+
+def test_the_app_serves_each_component_as_module_source():
+    """What define() registers is what the tests load (conftest.module_url)."""
+    at = open_page("app_pages/encoding.py", {"T": "300", "d": "32"})
+    assert not at.exception
+    names = set()
+    for element in at.get("bidi_component"):
+        name = element.proto.component_name.removeprefix(PREFIX)
+        names.add(name)
+        assert element.proto.js_content == module_source(f"{name}.js"), name
+    assert names == {"encoding_views", "k_sync"}
+    # the served encoding views carry views_common.js's code, not its import line
+    assert 'from "./views_common.js"' in source("encoding_views.js")
+    served = module_source("encoding_views.js")
+    assert 'from "./' not in served and "function scrubber(s, how)" in served
+
+
+SHARED = """// The header: about this file.
+/** Doubled. */
+export function twice(x) {
+  return 2 * helper(x);
+}
+
+function helper(x) {
+  return x; // kept: not a whole-line comment
+}
+
+/* a block
+   over lines */
+export const NAME = "shared";
+export class Box {}
+"""
+
+
+def inline(text: str, files: dict[str, str]) -> str:
+    return inline_imports("view.js", text, files.get)
+
+
+def test_inline_imports_binds_only_the_imported_names_in_a_scope_of_their_own():
+    text = 'import { twice, NAME as label } from "./shared.js";\nexport default function () {}\n'
+    out = inline(text, {"shared.js": SHARED})
+    head, _, rest = out.partition("\n")
+    assert head == "const { twice, NAME: label } = (() => { // shared.js, inlined (module_source)"
+    assert "return { twice, NAME, Box };\n})(); // end of shared.js\n" in out
+    assert rest.rstrip().endswith("export default function () {}")
+    # the shared text without its exports' keyword and its whole-line comments
+    assert "export function" not in out and "export const" not in out
+    assert "function twice(x) {" in out and "const NAME = " in out and "class Box {}" in out
+    assert "The header" not in out and "Doubled" not in out and "a block" not in out
+    assert "return x; // kept: not a whole-line comment" in out
+    # an import may span lines; a file with no import is served as it is
+    spread = 'import {\n  twice,\n  Box,\n} from "./shared.js";\n'
+    assert inline(spread, {"shared.js": SHARED}).startswith("const { twice, Box } = (() => {")
+    assert inline(SHARED, {}) == SHARED
+
+
+IMPORT_X = 'import { x } from "./shared.js";'
+
+
+@pytest.mark.parametrize(
+    ("text", "shared", "message"),
+    [
+        ('import { twice } from "./other.js";', SHARED, "imports other.js, which is not beside"),
+        ('import { helper } from "./shared.js";', SHARED, "imports 'helper' from shared.js, which"),
+        ('import { twice as } from "./shared.js";', SHARED, "imports 'twice as' from shared.js"),
+        ('import twice from "./shared.js";', SHARED, "'import twice from \"./shared.js\";' is not"),
+        ('import "./shared.js";', SHARED, "is not 'import { names } from"),
+        ('import { twice } from "https://cdn/x.js";', SHARED, "is not 'import { names } from"),
+        (
+            'import { twice } from "./shared.js";\nimport { Box } from "./shared.js";',
+            SHARED,
+            "imports shared.js twice",
+        ),
+        (IMPORT_X, 'import { y } from "./z.js";\nexport const x = 1;', "so it imports nothing"),
+        (IMPORT_X, "export let x = 1;", "'export let x = 1;' is not"),
+        (IMPORT_X, "export default function x() {}", "is not 'export"),
+        (IMPORT_X, "const x = 1;\nexport { x };", "'export { x };' is not"),
+        (
+            IMPORT_X,
+            "  export const x = 1;",
+            "'export const x = 1;' is not",
+        ),  # not at a line's start
+    ],
+)
+def test_inline_imports_refuses_what_it_cannot_keep_as_an_es_import(text, shared, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        inline(text, {"shared.js": shared})
 
 
 def k_bridges(at) -> list[dict]:

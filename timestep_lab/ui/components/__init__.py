@@ -16,6 +16,15 @@ How to add a component (one concept per file, the JavaScript beside the Python t
    and use the same names (``timestepEmbedding``, ``alphaBar``, ``k``, ``d``, ``n``). Build
    the DOM with ``createElement``/``textContent`` (never ``innerHTML`` with data); export
    pure functions by name so tests can run them (``tests/ui/components/``).
+   A view with a toolbar takes it from ``views_common.js`` (the view's element and toolbar,
+   keys, drag and touch, play, one draw per frame, ``decode``, k's event):
+   ``import { toolbarView, scrubber } from "./views_common.js";``. Streamlit runs a
+   component's JavaScript from its text, where a relative import cannot resolve, so the app
+   serves ``module_source(NAME.js)``: the file with each such import replaced by the shared
+   file's code, in a scope of its own that binds only the imported names, as an ES import
+   does (``inline_imports``; no build step, nothing fetched, nothing to add to a CSP). Each
+   component gets its own copy. A shared file has no Python beside it, imports nothing and
+   exports only ``export const|function|class NAME``.
 2. Optionally ``NAME.css`` beside it (scoped: the component lives in a shadow root), or
    ``define(NAME, css="views.css")`` for the timestep views' shared look.
 3. In ``NAME.py``: ``mount = define("NAME")`` once at import, then a function that builds the
@@ -30,7 +39,8 @@ ends, in a fragment that reruns only the k control.
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -54,13 +64,99 @@ def source(filename: str) -> str | None:
     return path.read_text(encoding="utf-8") if path.exists() else None
 
 
+# import { a, b as c } from "./shared.js";  (one statement, may span lines)
+_IMPORT = re.compile(r'^import\s*\{([^}]*)\}\s*from\s*"\./([\w-]+\.js)";[ \t]*$', re.M)
+_ANY_IMPORT = re.compile(r"^[ \t]*import\b.*$", re.M)
+_NAME = re.compile(r"^([A-Za-z_$][\w$]*)(?:\s+as\s+([A-Za-z_$][\w$]*))?$")
+_EXPORT = re.compile(r"^export (?=(?:const|function|class) ([A-Za-z_$][\w$]*))", re.M)
+_ANY_EXPORT = re.compile(r"^[ \t]*export\b.*$", re.M)
+# a line that is only a comment, or a /* … */ block that starts and ends a line
+_COMMENT_LINES = re.compile(r"^[ \t]*(?://[^\n]*|/\*(?:[^*]|\*(?!/))*\*/[ \t]*)(?:\n|$)", re.M)
+
+
+def shared_exports(filename: str, text: str) -> list[str]:
+    """The names a shared module exports; ValueError for what inlining cannot keep as ES means.
+
+    A shared module imports nothing and exports only ``export const|function|class NAME``:
+    no ``let``/``var`` (an importer would not see later assignments), no default, no lists.
+    """
+    if line := _ANY_IMPORT.search(text):
+        raise ValueError(f"{filename} is shared, so it imports nothing: {line.group().strip()!r}")
+    names = [m.group(1) for m in _EXPORT.finditer(text)]
+    for line in _ANY_EXPORT.finditer(text):
+        if not _EXPORT.match(line.group()):
+            raise ValueError(
+                f"{filename}: {line.group().strip()!r} is not 'export const|function|class NAME'"
+            )
+    return names
+
+
+def inline_imports(filename: str, text: str, read: Callable[[str], str | None]) -> str:
+    """A component module's text with each ``import {…} from "./FILE.js";`` replaced by FILE's text.
+
+    Streamlit takes a component's JavaScript inline (a Blob URL), where a relative import
+    cannot resolve; this is the app's one way to share code between components, with no build
+    step. The shared text runs in a function of its own and only the imported names are bound
+    (``const {a, b: c} = (() => {…; return {…};})();``), as an ES import binds them; each
+    component gets its own copy. The shared file's whole-line comments are left out of the
+    copy (they are for the reader of that file; every component would send them again).
+    ``read(name)`` gives a file's text (None: no such file).
+    Raises ValueError for any other import, an unknown file or a name FILE does not export.
+    """
+    seen: set[str] = set()
+
+    def replace(match: re.Match[str]) -> str:
+        shared = match.group(2)
+        if shared in seen:
+            raise ValueError(f"{filename} imports {shared} twice: import its names in one line")
+        seen.add(shared)
+        body = read(shared)
+        if body is None:
+            raise ValueError(f"{filename} imports {shared}, which is not beside it")
+        exports = shared_exports(shared, body)
+        bindings = []
+        for item in filter(None, (part.strip() for part in match.group(1).split(","))):
+            name = _NAME.match(item)
+            if name is None or name.group(1) not in exports:
+                raise ValueError(
+                    f"{filename} imports {item!r} from {shared}, which exports {', '.join(exports)}"
+                )
+            exported, local = name.groups()
+            bindings.append(f"{exported}: {local}" if local else exported)
+        return (
+            f"const {{ {', '.join(bindings)} }} = (() => {{ // {shared}, inlined (module_source)\n"
+            f"{_COMMENT_LINES.sub('', _EXPORT.sub('', body)).strip()}\n"
+            f"return {{ {', '.join(exports)} }};\n"
+            f"}})(); // end of {shared}"
+        )
+
+    inlined = _IMPORT.sub(replace, text)
+    if line := _ANY_IMPORT.search(inlined):
+        raise ValueError(
+            f"{filename}: {line.group().strip()!r} is not 'import {{ names }} from \"./FILE.js\";'"
+        )
+    return inlined
+
+
+@cache
+def module_source(filename: str) -> str | None:
+    """The JavaScript the app serves for ``filename``: its text with its imports inlined.
+
+    ``define`` serves it and the tests load it (tests/ui/components/conftest.py
+    ``module_url``), so both run the same text. None when there is no such file.
+    """
+    text = source(filename)
+    return None if text is None else inline_imports(filename, text, source)
+
+
 def define(name: str, *, css: str | None = None, html: str | None = None) -> Any:
-    """Register component ``name`` from ``name.js`` and ``css`` (default ``name.css``, if any).
+    """Register component ``name`` from ``name.js`` (as ``module_source`` serves it) and ``css``
+    (default ``name.css``, if any).
 
     ``views.css`` is the shared look of the timestep views (toolbar, canvas, readout).
     Returns Streamlit's mounting command. Call once per component, at import time.
     """
-    js = source(f"{name}.js")
+    js = module_source(f"{name}.js")
     if js is None:
         raise ValueError(f"component {name!r} has no {name}.js in {HERE}")
     return st.components.v2.component(

@@ -18,18 +18,26 @@
 // and upscaled nearest-neighbour as figures.denoiser.image_grid does; points arrive as their
 // dots' canvas pixels (figures.denoiser.point_pixels), drawn as points_canvas draws them.
 // Moving the frame sends nothing; when a gesture ends the sampler step goes back to Python
-// (setStateValue "frame": {index, n}).
+// (setStateValue "frame": {index, n}). The toolbar, keys, drag and play are views_common.js's
+// (inlined here when the app serves this file).
+
+import {
+  decode,
+  el,
+  imageFigures,
+  legend,
+  metricCells,
+  requestDraw,
+  scrubber,
+  showPosition,
+  sizeCanvas,
+  toolbarView,
+} from "./views_common.js";
+
+export { decode };
 
 const OUTSIDE = 255; // a point whose dot is off the canvas
 const PLAY_MS = 120; // one frame every 120 ms while playing, the pace of the playback above
-
-export function decode({ dtype, b64 }) {
-  const raw = atob(b64);
-  const bytes = new Uint8Array(raw.length);
-  for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
-  const types = { float64: Float64Array, float32: Float32Array, uint8: Uint8Array, int32: Int32Array };
-  return new types[dtype](bytes.buffer);
-}
 
 /** Round to the nearest integer, ties to even (numpy.round; Math.round sends ties up). */
 export function roundHalfEven(x) {
@@ -165,53 +173,24 @@ export function readouts(s, frame) {
   };
 }
 
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
 const instances = new WeakMap();
 const PICTURES = ["xk", "eps", "x0"];
 const METRICS = [["step", "Sampler step"], ["k", "Timestep k"], ["told", "k told to the network"], ["alphaBar", "ᾱ_k, signal left"]];
 
 function build(root) {
-  const s = { frame: 0, playing: false };
-  const wrap = el("div", "tl-view");
-  wrap.tabIndex = 0;
-  wrap.setAttribute("role", "group");
-  wrap.setAttribute("aria-label", "the denoiser step by step: x_k, ε̂, x̂₀, P(k told) and ᾱ_k");
-  const bar = el("div", "tl-bar");
-  s.play = el("button", "tl-play", "▶ Play");
-  s.play.type = "button";
-  s.range = el("input", "tl-range");
-  s.range.type = "range";
-  s.range.min = "0";
-  s.range.setAttribute("aria-label", "sampler step");
-  s.label = el("span", "tl-k");
-  bar.append(s.play, s.range, s.label);
-  s.metrics = el("div", "tl-metrics");
-  s.cells = {};
-  for (const [name, label] of METRICS) {
-    const cell = el("div", "tl-metric");
-    cell.append(el("div", "tl-metric-label", label));
-    s.cells[name] = el("div", "tl-metric-value");
-    cell.append(s.cells[name]);
-    s.metrics.append(cell);
-  }
-  const row = el("div", "tl-images");
-  s.canvases = {};
-  s.titles = {};
-  for (const name of PICTURES) {
-    const figure = el("figure", "tl-figure");
-    const canvas = el("canvas", "tl-image");
-    canvas.dataset.picture = name;
-    s.canvases[name] = canvas;
-    s.titles[name] = el("figcaption", "");
-    figure.append(canvas, s.titles[name]);
-    row.append(figure);
-  }
+  const s = { frame: 0 };
+  Object.assign(
+    s,
+    toolbarView({
+      label: "the denoiser step by step: x_k, ε̂, x̂₀, P(k told) and ᾱ_k",
+      rangeLabel: "sampler step",
+    }),
+  );
+  const metrics = metricCells(METRICS);
+  s.cells = metrics.cells;
+  const images = imageFigures(PICTURES.map((name) => [name, ""]));
+  s.canvases = images.canvases;
+  s.titles = images.captions;
   const plots = el("div", "tl-plots");
   s.curve = el("canvas", "tl-canvas");
   s.curve.setAttribute("aria-label", "ᾱ_k against k: drag to pick a step");
@@ -219,68 +198,43 @@ function build(root) {
   s.bars.setAttribute("aria-label", "P(k told), the vector the network received");
   plots.append(s.curve, s.bars);
   s.out = el("div", "tl-readout");
-  wrap.append(bar, s.metrics, row, plots, s.out);
-  root.append(wrap);
-  s.wrap = wrap;
+  s.wrap.append(metrics.row, images.row, plots, s.out);
+  root.append(s.wrap);
+  s.draw = () => draw(s);
 
   s.setFrame = (frame) => {
     const next = Math.max(0, Math.min(s.frames - 1, Math.round(frame)));
     if (next !== s.frame) {
       s.frame = next;
-      request(s);
+      requestDraw(s);
     }
   };
-  const commitSoon = (delay) => {
-    clearTimeout(s.timer);
-    s.timer = setTimeout(() => send(s), delay);
-  };
-  s.range.addEventListener("input", () => {
-    if (s.playing) stop(s, false);
-    s.setFrame(Number(s.range.value));
+  s.control = scrubber(s, {
+    position: () => s.frame,
+    last: () => s.frames - 1,
+    moveTo: s.setFrame,
+    commit: () => send(s),
+    target: s.curve,
+    at: (event) => {
+      const rect = s.curve.getBoundingClientRect();
+      const box = s.box(rect.width, rect.height);
+      const k = ((event.clientX - rect.left - box.x) / box.w) * (s.T - 1);
+      return nearestFrame(s.k, k);
+    },
+    playMs: PLAY_MS,
+    page: 5,
+    shift: false,
+    rangeKeys: true,
+    stopOnInput: true,
   });
-  s.range.addEventListener("change", () => commitSoon(250));
-  s.play.addEventListener("click", () => (s.playing ? stop(s) : start(s)));
-  wrap.addEventListener("keydown", (event) => {
-    const steps = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1, PageUp: 5, PageDown: -5 };
-    let frame = null;
-    if (event.key in steps) frame = s.frame + steps[event.key];
-    else if (event.key === "Home") frame = 0;
-    else if (event.key === "End") frame = s.frames - 1;
-    if (frame === null || event.target === s.range) return; // the range handles its own keys
-    event.preventDefault();
-    if (s.playing) stop(s, false);
-    s.setFrame(frame);
-    commitSoon(350);
-  });
-  let dragging = false;
-  const frameAt = (event) => {
-    const rect = s.curve.getBoundingClientRect();
-    const box = s.box(rect.width, rect.height);
-    const k = ((event.clientX - rect.left - box.x) / box.w) * (s.T - 1);
-    return nearestFrame(s.k, k);
-  };
-  s.curve.addEventListener("pointerdown", (event) => {
-    dragging = true;
-    s.curve.setPointerCapture(event.pointerId);
-    if (s.playing) stop(s, false);
-    s.setFrame(frameAt(event));
-  });
-  s.curve.addEventListener("pointermove", (event) => dragging && s.setFrame(frameAt(event)));
-  const release = () => {
-    if (dragging) send(s);
-    dragging = false;
-  };
-  s.curve.addEventListener("pointerup", release);
-  s.curve.addEventListener("pointercancel", release);
   s.box = (w, h) => ({ x: 3.6 * s.font + 10, y: 10, w: w - 3.6 * s.font - 24, h: h - 2.8 * s.font - 12 });
-  s.resize = new ResizeObserver(() => request(s));
-  s.resize.observe(wrap);
+  s.resize = new ResizeObserver(() => requestDraw(s));
+  s.resize.observe(s.wrap);
   return s;
 }
 
 /** The gesture ended: the sampler step shown goes to Python (once per new step). */
 function send(s) {
-  clearTimeout(s.timer);
   const index = s.index[s.frame];
   if (index === s.committed) return;
   s.committed = index;
@@ -289,47 +243,9 @@ function send(s) {
   s.send("frame", { index, n: `${Date.now()}-${s.count}` });
 }
 
-function start(s) {
-  if (s.frame >= s.frames - 1) s.setFrame(0);
-  s.playing = true;
-  s.play.textContent = "❚❚ Pause";
-  let last = performance.now();
-  const tick = (now) => {
-    if (!s.playing) return;
-    if (now - last >= PLAY_MS) {
-      last = now;
-      s.setFrame(s.frame + 1);
-      if (s.frame >= s.frames - 1) return stop(s);
-    }
-    s.animation = requestAnimationFrame(tick);
-  };
-  s.animation = requestAnimationFrame(tick);
-}
-
-function stop(s, commit = true) {
-  s.playing = false;
-  cancelAnimationFrame(s.animation);
-  s.play.textContent = "▶ Play";
-  if (commit) send(s);
-}
-
-function request(s) {
-  if (s.pending) return;
-  s.pending = requestAnimationFrame(() => {
-    s.pending = 0;
-    draw(s);
-  });
-}
-
 function prepare(canvas, height) {
   const width = canvas.clientWidth || 400;
-  const ratio = window.devicePixelRatio || 1;
-  canvas.width = Math.round(width * ratio);
-  canvas.height = Math.round(height * ratio);
-  canvas.style.height = `${height}px`;
-  const ctx = canvas.getContext("2d");
-  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-  return { ctx, width };
+  return { ctx: sizeCanvas(canvas, width, height), width };
 }
 
 function frameBox(s, ctx, box) {
@@ -421,14 +337,7 @@ function drawBars(s, r) {
   ctx.fillText("1", box.x - 4, Y(1) + 0.4 * s.font);
   ctx.fillText("−1", box.x - 4, Y(-1) + 0.4 * s.font);
   ctx.textAlign = "left";
-  let x = box.x + 8;
-  for (const [name, colour] of Object.entries(s.data.kindColours)) {
-    ctx.fillStyle = colour;
-    ctx.fillRect(x, box.y + 6, 12, 12);
-    ctx.fillStyle = "#333";
-    ctx.fillText(name, x + 16, box.y + 6 + 0.85 * s.font);
-    x += 30 + ctx.measureText(name).width;
-  }
+  legend(ctx, box.x + 8, box.y + 6, Object.entries(s.data.kindColours), s.font);
 }
 
 function paintPicture(s, name) {
@@ -470,9 +379,7 @@ function paintPicture(s, name) {
 function draw(s) {
   const started = performance.now();
   const r = readouts(s, s.frame);
-  s.range.max = String(s.frames - 1);
-  s.range.value = String(s.frame);
-  s.label.textContent = `step ${r.index + 1} (k = ${r.k})`;
+  showPosition(s, s.frame, s.frames - 1, `step ${r.index + 1} (k = ${r.k})`);
   for (const [name] of METRICS) s.cells[name].textContent = r.metrics[name];
   for (const name of PICTURES) paintPicture(s, name);
   s.titles.xk.textContent = r.xkTitle;
@@ -502,7 +409,7 @@ export default function ({ data, parentElement, setStateValue }) {
   s.plotHeight = data.presenter ? 280 : 220;
   s.wrap.classList.toggle("presenter", Boolean(data.presenter));
   if (fresh) {
-    if (s.playing) stop(s, false);
+    if (s.control.playing) s.control.stop(false);
     Object.assign(s, unpack(data));
   }
   if (fresh || moved) {
@@ -510,10 +417,9 @@ export default function ({ data, parentElement, setStateValue }) {
     s.frame = Math.max(0, Math.min(s.frames - 1, data.frame));
     s.committed = s.index[s.frame];
   }
-  request(s);
+  requestDraw(s);
   return () => {
-    stop(s, false);
-    clearTimeout(s.timer);
+    s.control.dispose();
     s.resize.disconnect();
     instances.delete(parentElement);
   };

@@ -13,9 +13,19 @@
 //
 // Python sends d, n, T, the layout and k once; every frame is computed here, exactly (float64,
 // every cell of the T × d matrix). Moving k announces it on the page (`timestep-lab:k`); the
-// k bridge (k_sync.js) sends it to Python only when the gesture ends.
+// k bridge (k_sync.js) sends it to Python only when the gesture ends. The toolbar, keys, drag
+// and play are views_common.js's (inlined here when the app serves this file).
 
-export const K_EVENT = "timestep-lab:k";
+import {
+  el,
+  followK,
+  kScrubber,
+  legend,
+  requestDraw,
+  showPosition,
+  sizeCanvas,
+  toolbarView,
+} from "./views_common.js";
 const MIN_DIM = { transformer: 1, ddpm: 4, ldm: 2 };
 
 // ── the math (same operations, in the same order, as sinusoidal.py) ─────────────────────
@@ -134,13 +144,6 @@ function diverging(value) {
   return [Math.round(255 * (1 + 0.8 * t)), Math.round(255 * (1 + 0.55 * t)), 255];
 }
 
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
 function fmt(x, digits = 4) {
   if (!Number.isFinite(x)) return String(x);
   return Number(x.toPrecision(digits)).toString().replace("-", "−");
@@ -148,20 +151,6 @@ function fmt(x, digits = 4) {
 
 function signed(x, digits = 6) {
   return (x < 0 ? "−" : "+") + Math.abs(x).toFixed(digits);
-}
-
-function sizeCanvas(canvas, cssWidth, cssHeight) {
-  const ratio = window.devicePixelRatio || 1;
-  const w = Math.max(1, Math.round(cssWidth * ratio));
-  const h = Math.max(1, Math.round(cssHeight * ratio));
-  if (canvas.width !== w || canvas.height !== h) {
-    canvas.width = w;
-    canvas.height = h;
-  }
-  canvas.style.height = `${cssHeight}px`;
-  const ctx = canvas.getContext("2d");
-  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-  return ctx;
 }
 
 // ── the views ───────────────────────────────────────────────────────────────────────────
@@ -353,41 +342,25 @@ const VIEWS = {
 const instances = new WeakMap();
 
 function createInstance(root, data) {
-  const s = {
-    data,
-    k: data.k,
-    dataK: data.k,
-    hoverColumn: null,
-    playing: false,
-    frame: 0,
-    commitTimer: 0,
-  };
-  const wrap = el("div", `tl-view${data.presenter ? " presenter" : ""}`);
-  wrap.tabIndex = 0;
-  wrap.setAttribute("role", "group");
-  wrap.setAttribute("aria-label", `${data.view} of P, timestep k`);
-  const bar = el("div", "tl-bar");
-  s.play = el("button", "tl-play", "▶ Play");
-  s.play.type = "button";
-  s.range = el("input", "tl-range");
-  s.range.type = "range";
-  s.range.min = "0";
-  s.range.step = "1";
-  s.range.setAttribute("aria-label", `move k in the ${data.view} view`);
-  s.label = el("span", "tl-k");
-  bar.append(s.play, s.range, s.label);
-  wrap.append(bar);
+  const s = { data, k: data.k, dataK: data.k, T: data.T, hoverColumn: null };
+  Object.assign(
+    s,
+    toolbarView({
+      label: `${data.view} of P, timestep k`,
+      rangeLabel: `move k in the ${data.view} view`,
+      presenter: data.presenter,
+    }),
+  );
   if (data.view === "formula") {
     s.lines = [el("div", "tl-formula"), el("div", "tl-formula")];
-    wrap.append(...s.lines);
+    s.wrap.append(...s.lines);
   } else {
     s.canvas = el("canvas", "tl-canvas");
-    wrap.append(s.canvas);
+    s.wrap.append(s.canvas);
   }
   s.out = el("div", "tl-readout");
-  wrap.append(s.out);
-  root.append(wrap);
-  s.wrap = wrap;
+  s.wrap.append(s.out);
+  root.append(s.wrap);
 
   s.readout = (text) => {
     s.out.textContent = text;
@@ -418,150 +391,38 @@ function createInstance(root, data) {
     ctx.restore();
     ctx.textAlign = "left";
   };
-  s.legend = (ctx, box, items) => {
-    ctx.font = `${s.font}px sans-serif`;
-    let x = box.x + 8;
-    for (const [name, colour] of items) {
-      ctx.fillStyle = colour;
-      ctx.fillRect(x, box.y + 6, 12, 12);
-      ctx.fillStyle = "#333";
-      ctx.fillText(name, x + 16, box.y + 6 + s.font * 0.85);
-      x += 28 + ctx.measureText(name).width;
-    }
-  };
+  s.legend = (ctx, box, items) => legend(ctx, box.x + 8, box.y + 6, items, s.font, 28);
+  s.draw = () => draw(s);
 
-  const setK = (k, commit) => {
-    const T = s.data.T;
-    const next = Math.max(0, Math.min(T - 1, Math.round(k)));
-    const changed = next !== s.k;
-    s.k = next;
-    if (changed) requestDraw(s);
-    window.dispatchEvent(new CustomEvent(K_EVENT, { detail: { k: next, source: s, commit } }));
+  const at = (event) => {
+    const rect = s.canvas.getBoundingClientRect();
+    return VIEWS[s.data.view].pick(s, event.clientX - rect.left, event.clientY - rect.top, rect.width, rect.height);
   };
-  s.setK = setK;
-  const commitSoon = (delay) => {
-    clearTimeout(s.commitTimer);
-    s.commitTimer = setTimeout(() => setK(s.k, true), delay);
-  };
-
-  s.range.addEventListener("input", () => setK(Number(s.range.value), false));
-  s.range.addEventListener("change", () => commitSoon(250));
-  s.play.addEventListener("click", () => (s.playing ? stop(s) : start(s)));
-  wrap.addEventListener("keydown", (event) => {
-    const T = s.data.T;
-    const steps = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1, PageUp: 10, PageDown: -10 };
-    let k = null;
-    if (event.key in steps) k = s.k + steps[event.key] * (event.shiftKey ? 10 : 1);
-    else if (event.key === "Home") k = 0;
-    else if (event.key === "End") k = T - 1;
-    else if (event.key === " " && event.target !== s.play) {
-      event.preventDefault();
-      s.playing ? stop(s) : start(s);
-      return;
-    }
-    if (k === null) return;
-    event.preventDefault();
-    if (s.playing) stop(s, false);
-    setK(k, false);
-    commitSoon(350);
+  s.control = kScrubber(s, {
+    space: true,
+    target: s.canvas,
+    at,
+    hover: () => s.data.view === "heatmap" && requestDraw(s),
   });
   if (s.canvas) {
-    let dragging = false;
-    const at = (event) => {
-      const rect = s.canvas.getBoundingClientRect();
-      return VIEWS[s.data.view].pick(s, event.clientX - rect.left, event.clientY - rect.top, rect.width, rect.height);
-    };
-    s.canvas.addEventListener("pointerdown", (event) => {
-      const k = at(event);
-      if (k === null) return;
-      dragging = true;
-      s.canvas.setPointerCapture(event.pointerId);
-      if (s.playing) stop(s, false);
-      setK(k, false);
-    });
-    s.canvas.addEventListener("pointermove", (event) => {
-      const k = at(event);
-      if (dragging && k !== null) setK(k, false);
-      else if (s.data.view === "heatmap") requestDraw(s);
-    });
-    const release = () => {
-      if (!dragging) return;
-      dragging = false;
-      setK(s.k, true);
-    };
-    s.canvas.addEventListener("pointerup", release);
-    s.canvas.addEventListener("pointercancel", release);
     s.canvas.addEventListener("pointerleave", () => {
       s.hoverColumn = null;
       requestDraw(s);
     });
   }
-  s.listener = (event) => {
-    if (event.detail.source === s) return;
-    const k = event.detail.k;
-    if (Number.isInteger(k) && k !== s.k && k >= 0 && k < s.data.T) {
-      if (s.playing && event.detail.source !== "python") stop(s, false);
-      s.k = k;
-      requestDraw(s);
-    }
-  };
-  window.addEventListener(K_EVENT, s.listener);
+  s.unfollow = followK(s);
   s.resize = new ResizeObserver(() => requestDraw(s));
-  s.resize.observe(wrap);
+  s.resize.observe(s.wrap);
   return s;
-}
-
-function start(s) {
-  const T = s.data.T;
-  if (s.k >= T - 1) s.setK(0, false);
-  s.playing = true;
-  s.play.textContent = "❚❚ Pause";
-  const step = Math.max(1, Math.round(T / 400)); // a sweep of T takes ~400 frames
-  let last = performance.now();
-  s.frames = 0;
-  s.playStart = last;
-  const tick = (now) => {
-    if (!s.playing) return;
-    if (now - last >= 12) {
-      last = now;
-      s.setK(s.k + step, false);
-      s.frames += 1;
-      if (s.k >= T - 1) {
-        stop(s);
-        return;
-      }
-    }
-    s.frame = requestAnimationFrame(tick);
-  };
-  s.frame = requestAnimationFrame(tick);
-}
-
-function stop(s, commit = true) {
-  s.playing = false;
-  cancelAnimationFrame(s.frame);
-  s.play.textContent = "▶ Play";
-  if (commit) s.setK(s.k, true);
-}
-
-function requestDraw(s) {
-  if (s.pending) return;
-  s.pending = requestAnimationFrame(() => {
-    s.pending = 0;
-    draw(s);
-  });
 }
 
 function draw(s) {
   const view = VIEWS[s.data.view];
-  s.range.max = String(s.data.T - 1);
-  s.range.value = String(s.k);
-  s.label.textContent = `k = ${s.k}`;
+  showPosition(s, s.k, s.data.T - 1, `k = ${s.k}`);
   if (s.canvas) {
     const width = s.canvas.clientWidth || s.wrap.clientWidth || 600;
     const height = view.height * (s.data.presenter ? 1.3 : 1);
-    const ctx = sizeCanvas(s.canvas, width, height);
-    ctx.clearRect(0, 0, width, height);
-    view.draw(s, ctx, width, height);
+    view.draw(s, sizeCanvas(s.canvas, width, height), width, height);
   } else {
     view.draw(s);
   }
@@ -578,6 +439,7 @@ export default function ({ data, parentElement }) {
   }
   const sameSetting = ["d", "n", "T", "layout"].every((key) => s.data[key] === data[key]);
   s.data = data;
+  s.T = data.T;
   s.font = data.presenter ? 17 : 13;
   s.roles = columnRoles(data.d, data.layout);
   if (!sameSetting) s.hoverColumn = null;
@@ -589,9 +451,8 @@ export default function ({ data, parentElement }) {
   }
   requestDraw(s);
   return () => {
-    stop(s, false);
-    clearTimeout(s.commitTimer);
-    window.removeEventListener(K_EVENT, s.listener);
+    s.control.dispose();
+    s.unfollow();
     s.resize.disconnect();
     instances.delete(parentElement);
   };

@@ -9,6 +9,8 @@
 // browser; this bridge sends only committed values to Python (setStateValue), whose callback
 // reruns the k control's fragment and the parts of the page Python draws from k (not the
 // page: the views are not sent again).
+// The views' K_EVENT (views_common.js; a test checks they agree), written out here: this
+// bridge is sent again with every commit, so it does not carry the views' shared code.
 export const K_EVENT = "timestep-lab:k";
 
 const instances = new WeakMap();

@@ -1,0 +1,286 @@
+// What the timestep views share (encoding_views.js, noise_views.js, denoise_views.js): the
+// view's element and toolbar (play, a range, a label), keys, drag and touch, play, one draw
+// per animation frame, and small helpers for the DOM, canvases and the arrays Python sends.
+//
+// Not a component of its own: a component file imports from it with one line,
+//   import { el, scrubber } from "./views_common.js";
+// and the app serves the component with this file's text in place of that line
+// (timestep_lab/ui/components/__init__.py, module_source: no build step, nothing fetched).
+// So that the inlined text means what an ES import means, this file imports nothing and
+// exports only `export const|function|class NAME` (module_source refuses anything else).
+// Each component gets its own copy: keep no state here that two components must share.
+//
+// Notation (shared NOTATION.md):
+//   k         — the timestep a view shows, 0 … T−1 (s.k, s.T)
+//   position  — what a view's toolbar moves: k, or a run's kept frame; 0 … last
+//   s         — one view's instance: its elements (wrap, play, range, label) and state
+
+/** The event a view announces k with, on window: {k, source, commit} (see k_sync.js). */
+export const K_EVENT = "timestep-lab:k";
+
+const PLAY = "▶ Play";
+const PAUSE = "❚❚ Pause";
+
+/** An element with a class and text (textContent: never HTML built from data). */
+export function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** The typed array Python's typed_array sent: base64 of little-endian bytes, by dtype. */
+export function decode({ dtype, b64 }) {
+  const raw = atob(b64);
+  const bytes = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+  const types = { float64: Float64Array, float32: Float32Array, uint8: Uint8Array, int32: Int32Array };
+  return new types[dtype](bytes.buffer);
+}
+
+/** A canvas cssWidth × cssHeight CSS pixels at the screen's pixel ratio, cleared; its context
+ * draws in CSS pixels. The backing store is reallocated only when its size changes. */
+export function sizeCanvas(canvas, cssWidth, cssHeight) {
+  const ratio = window.devicePixelRatio || 1;
+  const w = Math.max(1, Math.round(cssWidth * ratio));
+  const h = Math.max(1, Math.round(cssHeight * ratio));
+  if (canvas.width !== w || canvas.height !== h) {
+    canvas.width = w;
+    canvas.height = h;
+  }
+  canvas.style.height = `${cssHeight}px`;
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  ctx.clearRect(0, 0, cssWidth, cssHeight);
+  return ctx;
+}
+
+/** A row of swatches and names from (x, y): items [name, colour]; `gap` px after each name. */
+export function legend(ctx, x, y, items, font, gap = 30) {
+  ctx.font = `${font}px sans-serif`;
+  for (const [name, colour] of items) {
+    ctx.fillStyle = colour;
+    ctx.fillRect(x, y, 12, 12);
+    ctx.fillStyle = "#333";
+    ctx.fillText(name, x + 16, y + 0.85 * font);
+    x += gap + ctx.measureText(name).width;
+  }
+}
+
+/** Big-number readouts: items [name, label]; returns the row and each value's cell by name. */
+export function metricCells(items) {
+  const row = el("div", "tl-metrics");
+  const cells = {};
+  for (const [name, label] of items) {
+    const cell = el("div", "tl-metric");
+    cell.append(el("div", "tl-metric-label", label));
+    cells[name] = el("div", "tl-metric-value");
+    cell.append(cells[name]);
+    row.append(cell);
+  }
+  return { row, cells };
+}
+
+/** Pictures side by side: items [name, title]; returns the row, each canvas and caption. */
+export function imageFigures(items) {
+  const row = el("div", "tl-images");
+  const canvases = {};
+  const captions = {};
+  for (const [name, title] of items) {
+    const figure = el("figure", "tl-figure");
+    canvases[name] = el("canvas", "tl-image");
+    canvases[name].dataset.picture = name;
+    captions[name] = el("figcaption", "", title);
+    figure.append(canvases[name], captions[name]);
+    row.append(figure);
+  }
+  return { row, canvases, captions };
+}
+
+/** A view's element (focusable, labelled `label`) with its toolbar: play, a range, a label. */
+export function toolbarView({ label, rangeLabel, presenter = false }) {
+  const wrap = el("div", `tl-view${presenter ? " presenter" : ""}`);
+  wrap.tabIndex = 0;
+  wrap.setAttribute("role", "group");
+  wrap.setAttribute("aria-label", label);
+  const bar = el("div", "tl-bar");
+  const play = el("button", "tl-play", PLAY);
+  play.type = "button";
+  const range = el("input", "tl-range");
+  range.type = "range";
+  range.min = "0";
+  range.step = "1";
+  range.setAttribute("aria-label", rangeLabel);
+  const text = el("span", "tl-k");
+  bar.append(play, range, text);
+  wrap.append(bar);
+  return { wrap, play, range, label: text };
+}
+
+/** The toolbar shows `position` of 0 … last, and `text` beside it. */
+export function showPosition(s, position, last, text) {
+  s.range.max = String(last);
+  s.range.value = String(position);
+  s.label.textContent = text;
+}
+
+/** Draw `s` (its s.draw()) once, at the next animation frame, however often asked before. */
+export function requestDraw(s) {
+  if (s.pending) return;
+  s.pending = requestAnimationFrame(() => {
+    s.pending = 0;
+    s.draw();
+  });
+}
+
+/**
+ * Let a hand move a view's position: the toolbar's range and play button, keys on the view,
+ * a drag (mouse, pen or touch: pointer events) on a canvas. Returns the control:
+ * {playing, start(), stop(commit = true), dispose()}; dispose stops play without committing.
+ *
+ * s: the view (toolbarView's wrap, play and range). how:
+ *   position(), last()  where the view is; the largest position
+ *   moveTo(p)           show p (rounds, clamps, redraws; sends nothing)
+ *   commit()            a gesture ended (pointer up, keys or range idle, play stopped)
+ *   target, at(event)   the canvas dragged on; the position under a pointer (null: no drag)
+ *   hover(event)        the pointer moved over `target` and moved nothing (after at(event))
+ *   step                positions per play tick (a number or a function; 1)
+ *   playMs              ms between play ticks (12: as fast as the screen, with a floor)
+ *   page                PageUp/PageDown move by this much (10)
+ *   shift               Shift multiplies a key's move by 10 (true)
+ *   space               Space plays and pauses (false)
+ *   rangeKeys           the focused range moves itself on keys (false: the view's keys do)
+ *   stopOnInput         moving the range stops play (false)
+ */
+export function scrubber(s, how) {
+  const { position, last, moveTo, commit } = how;
+  const { page = 10, shift = true, space = false, rangeKeys = false, stopOnInput = false } = how;
+  const playMs = how.playMs ?? 12;
+  const control = { playing: false };
+  let timer = 0;
+  let frame = 0;
+  const commitNow = () => {
+    clearTimeout(timer);
+    commit();
+  };
+  const commitSoon = (delay) => {
+    clearTimeout(timer);
+    timer = setTimeout(commitNow, delay);
+  };
+
+  control.start = () => {
+    if (position() >= last()) moveTo(0);
+    control.playing = true;
+    s.play.textContent = PAUSE;
+    const step = typeof how.step === "function" ? how.step() : how.step ?? 1;
+    let before = performance.now();
+    const tick = (now) => {
+      if (!control.playing) return;
+      if (now - before >= playMs) {
+        before = now;
+        moveTo(position() + step);
+        if (position() >= last()) return control.stop();
+      }
+      frame = requestAnimationFrame(tick);
+    };
+    frame = requestAnimationFrame(tick);
+  };
+  control.stop = (andCommit = true) => {
+    control.playing = false;
+    cancelAnimationFrame(frame);
+    s.play.textContent = PLAY;
+    if (andCommit) commitNow();
+  };
+  const toggle = () => (control.playing ? control.stop() : control.start());
+
+  s.play.addEventListener("click", toggle);
+  s.range.addEventListener("input", () => {
+    if (stopOnInput && control.playing) control.stop(false);
+    moveTo(Number(s.range.value));
+  });
+  s.range.addEventListener("change", () => commitSoon(250));
+  s.wrap.addEventListener("keydown", (event) => {
+    const steps = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1, PageUp: page, PageDown: -page };
+    let p = null;
+    if (event.key in steps) p = position() + steps[event.key] * (shift && event.shiftKey ? 10 : 1);
+    else if (event.key === "Home") p = 0;
+    else if (event.key === "End") p = last();
+    else if (space && event.key === " " && event.target !== s.play) {
+      event.preventDefault();
+      toggle();
+      return;
+    }
+    if (p === null || (rangeKeys && event.target === s.range)) return;
+    event.preventDefault();
+    if (control.playing) control.stop(false);
+    moveTo(p);
+    commitSoon(350);
+  });
+
+  const target = how.target;
+  if (target) {
+    let dragging = false;
+    target.addEventListener("pointerdown", (event) => {
+      const p = how.at(event);
+      if (p === null) return;
+      dragging = true;
+      target.setPointerCapture(event.pointerId);
+      if (control.playing) control.stop(false);
+      moveTo(p);
+    });
+    target.addEventListener("pointermove", (event) => {
+      const p = how.at(event);
+      if (dragging && p !== null) moveTo(p);
+      else how.hover?.(event);
+    });
+    const release = () => {
+      if (!dragging) return;
+      dragging = false;
+      commitNow();
+    };
+    target.addEventListener("pointerup", release);
+    target.addEventListener("pointercancel", release);
+  }
+  control.dispose = () => {
+    control.stop(false);
+    clearTimeout(timer);
+  };
+  return control;
+}
+
+/** Move a k view to k (rounded, clamped to 0 … T−1, redrawn if it moved) and announce it on
+ * the page; `commit`: a gesture ended, so the k bridge sends it to Python. */
+export function setK(s, k, commit) {
+  const next = Math.max(0, Math.min(s.T - 1, Math.round(k)));
+  if (next !== s.k) {
+    s.k = next;
+    requestDraw(s);
+  }
+  window.dispatchEvent(new CustomEvent(K_EVENT, { detail: { k: next, source: s, commit } }));
+}
+
+/** A k view's scrubber: its position is k, a commit announces k (the k bridge sends it). */
+export function kScrubber(s, how = {}) {
+  return scrubber(s, {
+    position: () => s.k,
+    last: () => s.T - 1,
+    moveTo: (k) => setK(s, k, false),
+    commit: () => setK(s, s.k, true),
+    step: () => Math.max(1, Math.round(s.T / 400)), // a sweep of T takes ~400 ticks
+    ...how,
+  });
+}
+
+/** Follow the k the page's other views and Python announce (a view's own are skipped; a hand
+ * elsewhere stops this view's play). Returns the function that stops following. */
+export function followK(s) {
+  const listener = (event) => {
+    const { k, source } = event.detail;
+    if (source === s || !Number.isInteger(k) || k === s.k || k < 0 || k >= s.T) return;
+    if (s.control.playing && source !== "python") s.control.stop(false);
+    s.k = k;
+    requestDraw(s);
+  };
+  window.addEventListener(K_EVENT, listener);
+  return () => window.removeEventListener(K_EVENT, listener);
+}
