@@ -4,12 +4,17 @@ import math
 import time
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
+from app_pages.sections.denoiser_cached import (
+    cached_animation,
+    cached_step_data,
+    cached_truth,
+    trajectory_store,
+)
 from app_pages.sections.time_mlp import time_mlp_section
 from timestep_lab import models
-from timestep_lab.encodings import SPACINGS, column_roles, sampling_timesteps
+from timestep_lab.encodings import SPACINGS, sampling_timesteps
 from timestep_lab.figures import denoiser as fig
 from timestep_lab.figures.denoiser_static import samples_png_figure, trajectory_gif
 from timestep_lab.images.pixels import png_data_url
@@ -28,14 +33,14 @@ from timestep_lab.ui import (
     link_to_view,
     plot,
     png_download,
-    shared_figure,
     show_code,
 )
-from timestep_lab.ui.components.denoise_views import denoise_data, denoise_step_view
+from timestep_lab.ui.components import fragment_run
+from timestep_lab.ui.components.denoise_views import denoise_step_view
 from timestep_lab.ui.jobs import MAX_COST, JobCancelled, run_job, status_text
 from timestep_lab.ui.models import cached_model, weights_stamp  # imports torch
 from timestep_lab.ui.pictures import show_picture
-from timestep_lab.ui.trajectories import Trajectory, TrajectoryStore, kept_steps, record_steps
+from timestep_lab.ui.trajectories import Trajectory, kept_steps, record_steps
 
 PAGE_MODELS = ("digits", "toy2d")
 LABELS = ("all", "none", *map(str, range(10)))
@@ -62,6 +67,7 @@ STEP_VIEW = "step_view"  # the step-by-step view's component state (session-only
 FRAME = "_denoiser_frame"  # session-only: the sampler step the step view committed last
 NETWORK = "denoiser:network"  # the fragment of the network diagram, rerun when a step is chosen
 STEP = "denoiser:step"  # the step view's fragment
+RUN = "denoiser:run"  # sections 1–3: Generate, the playback, the step view
 
 
 def model_controls() -> tuple[str, str | None, str | None]:
@@ -170,27 +176,6 @@ def lie_controls() -> sampling.TimestepLie:
     elif mode == "fixed":
         value = int_control("The k told at every step", "told", 0, T - 1, 500)
     return sampling.TimestepLie(mode, float(value))
-
-
-@st.cache_resource
-def trajectory_store() -> TrajectoryStore:
-    return TrajectoryStore(max_entries=32, max_bytes=128 * 2**20)
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def cached_truth(dataset: str) -> np.ndarray:
-    return sample_2d(dataset, 1500, seed=1001)  # a fresh draw, not the training points
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def cached_animation(key: tuple, _run: Trajectory, _alpha_bar: np.ndarray, _truth) -> go.Figure:
-    """The playback animation of the run stored under ``key`` (what ``run_key`` returns).
-
-    Built once per run, not on every rerun: 40 frames cost ~40 ms of the server's time.
-    The arguments after ``key`` follow from it (model, settings), so only ``key`` is hashed.
-    Shared read-only between sessions, like the run itself.
-    """
-    return shared_figure(fig.trajectory_animation_figure(_run.steps, _alpha_bar, truth=_truth))
 
 
 def labels_for(label: str | None, dataset: str | None, num: int):
@@ -388,26 +373,6 @@ def lie_verdict(lie: sampling.TimestepLie, honest: Trajectory, lying: Trajectory
     return f"What changed: {why}. Measured on these runs: {measured}{eps}."
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
-def cached_step_data(key: tuple, _run: Trajectory, _alpha_bar, _description, _truth, x0_title):
-    """What the step view is sent for the run stored under ``key`` (``run_key``): built once.
-
-    Shared read-only between sessions, like the run; the arguments after ``key`` follow from it.
-    """
-    _, kind = column_roles(_description["enc_dim"], convention=_description["convention"])
-    return denoise_data(
-        _run.steps,
-        _run.timesteps,
-        _alpha_bar,
-        kind=kind.tolist(),
-        convention=_description["convention"],
-        emb_dim=_description["emb_dim"],
-        x0_title=x0_title,
-        width=SMALL,
-        truth=_truth,
-    )
-
-
 def kept_ks(run: Trajectory | None) -> dict[int, int]:
     """{sampler step: k} for the run's kept steps, in sampling order ({} without a run)."""
     return {} if run is None else {s.index: s.k for s in run.steps}
@@ -432,7 +397,7 @@ def step_view(run, name, options, description, schedule, truth) -> None:
         else f"x̂₀, its estimate (guided, w = {options['guidance']:g})"
     )
     key = run_key(name, options, "")
-    data = cached_step_data(key, run, schedule.alpha_bar, description, truth, x0_title)
+    data = cached_step_data(key, run, schedule.alpha_bar, description, truth, x0_title, SMALL)
     kept = list(kept_ks(run))
     frame = kept.index(shown_step(kept_ks(run)))
     denoise_step_view(data, key=STEP_VIEW, frame=frame, frame_key=FRAME, rerun=[NETWORK])
@@ -445,6 +410,158 @@ def network_diagram(description: dict, dataset: str | None, kept: dict[int, int]
     k_now = kept[step] if step is not None else None
     label = "c, the class" if dataset is None else "c, the shape"
     st.graphviz_chart(fig.network_dot(description, k=k_now, label=label))
+
+
+@st.fragment(key=RUN)
+def generate_section(name, options, asked, dataset, truth, schedule, description) -> None:
+    """Sections 1–3: Generate, the playback and the step view of this session's run.
+
+    A fragment: pressing Generate again with the same settings reruns only these sections
+    (the run comes from the shared store), not the whole page. When the run shown here
+    appears or changes, the page runs once more, so that section 4 marks its steps.
+    """
+    before = remembered_run(name, options)
+    # 1 ─ generate ────────────────────────────────────────────────────────────────────
+    st.subheader("1 · Generate")
+    st.write(
+        f"Press Generate to run {options['sampler'].upper()} for S = {options['steps']} steps, "
+        f"asking for {asked} with guidance w = {options['guidance']:g}. Left: x_k, the sample now. "
+        "Right: x̂₀, the network's estimate of the clean sample from x_k: "
+        + (
+            "at w = 1, approximately the average E[x₀ | x_k, c] of the clean images of the asked "
+            "class c that could have produced x_k (E[x₀ | x_k] with no class), so at high noise "
+            "it is a blurry, typical digit, much the same for every sample."
+            if options["guidance"] == 1
+            else f"at w = {options['guidance']:g} the guided ε̂ mixes two predictions and is no "
+            "longer a posterior mean; at w = 1 x̂₀ would approximate E[x₀ | x_k, c], the average "
+            "of the clean images of class c that could have produced x_k, a blurry typical digit "
+            "at high noise."
+        )
+        + " (At the very first step √ᾱ_k is "
+        "tiny, x̂₀ = (x_k − √(1−ᾱ_k)·ε̂)/√ᾱ_k magnifies every error in ε̂, and x̂₀ is mostly "
+        "clipped to ±1.)"
+    )
+    generate_specs = {"run": (name, options, "")}
+    refused = refusal(generate_specs)
+    if refused is not None:
+        st.warning(refused, icon=":material/speed:")
+    pressed = st.button(
+        "Generate",
+        key="generate",
+        type="primary",
+        icon=":material/auto_fix_high:",
+        disabled=bool(refused),
+    )
+    status = st.empty()
+    left, right = st.columns(2)
+    live_left, live_right = left.empty(), right.empty()
+    drawn = {"index": None, "at": 0.0}
+
+    def show_live(job) -> None:
+        """The job's place in the queue, or its progress and the step it made last."""
+        status.progress(job.progress[0], text=status_text(job))
+        step = job.latest
+        now = time.monotonic()
+        if step is None or step.index == drawn["index"] or now - drawn["at"] < LIVE_EVERY_S:
+            return
+        drawn.update(index=step.index, at=now)
+        show(live_left, step.xk, f"x_k at k = {step.k}", width=BIG, truth=truth)
+        show(live_right, step.x0_pred, f"x̂₀ at k = {step.k}", width=BIG, truth=truth)
+
+    run = None
+    first_view = not st.session_state.get(SHOWN) and not GENERATE_KEYS & set(st.query_params)
+    if first_view and trajectory_store().get(run_key(name, options, "")) is not None:
+        # The default run is already sampled in this process: show it without queueing a job
+        # (the scheduler's workers may be busy with other learners' work).
+        st.session_state.setdefault(SHOWN, set()).add(run_key(name, options, ""))
+        first_view = False
+    try:
+        made = scheduled_runs(
+            "denoiser:generate",
+            generate_specs,
+            start=pressed or (first_view and refused is None),
+            draw=show_live,
+        )
+        run = made["run"] if made is not None else remembered_run(name, options)
+    except JobCancelled:
+        st.info(STOPPED, icon=":material/stop_circle:")
+    except ValueError as error:
+        st.error(f"Sampling failed: {error}", icon=":material/error:")
+    if run is None:
+        status.info("Press **Generate** to watch the network denoise.", icon=":material/touch_app:")
+    else:
+        halfway = run.steps[len(run.steps) // 2]
+        status.success(
+            f"Done: {run.timesteps.size} steps, k = {run.timesteps[0]} down to "
+            f"{run.timesteps[-1]}, in {run.seconds:.2f} s.",
+            icon=":material/check_circle:",
+        )
+        show(live_left, run.final, "x₀: the finished samples", width=BIG, truth=truth)
+        guess = f"x̂₀ halfway, at k = {halfway.k}: the estimate of x₀ there"
+        show(live_right, halfway.x0_pred, guess, width=BIG, truth=truth)
+        try:
+            st.caption(card_sentence(name, dataset, options["guidance"]))
+        except (KeyError, TypeError, ValueError):  # a card from an older evaluate.py
+            st.caption("The model card's evaluation could not be read.")
+        o = options
+        stem = f"{name}_{o['sampler']}{o['steps']}_w{o['guidance']:g}_seed{o['seed']}"
+        title = (
+            f"{name}: {asked}, {o['sampler']} S={o['steps']}, w={o['guidance']:g}, seed {o['seed']}"
+        )
+        c1, c2, _ = st.columns([1, 1, 2])
+        with c1:
+            png_download(
+                "Samples (PNG)",
+                lambda: samples_png_figure(run.final, truth=truth, title=title),
+                f"{stem}.png",
+                key="samples_png",
+            )
+        with c2:
+            st.download_button(
+                "Trajectory (GIF)",
+                lambda: trajectory_gif(run.steps, truth=truth),
+                f"{stem}.gif",
+                "image/gif",
+                key="trajectory_gif",
+                icon=":material/animated_images:",
+                on_click="ignore",
+            )
+    show_code(sampling.ddim_step, sampling.ddpm_step)
+
+    if run is not None:
+        # 2 ─ play it back ────────────────────────────────────────────────────────────
+        st.subheader("2 · Play it back")
+        st.write(
+            "The same run, played by your browser: press ▶ or drag the slider. Watch x̂₀ settle "
+            "before x_k does: the estimate of x₀ firms up while x_k is still noisy. Each step "
+            "builds the next x from x̂₀ and ε̂ with more weight on x̂₀ (DDIM: √ᾱ·x̂₀ + √(1−ᾱ)·ε̂ "
+            "at the next, smaller k, Song et al. 2021 eq. 12; DDPM adds fresh noise, Ho et al. "
+            "2020, Algorithm 2)."
+        )
+        animation = cached_animation(run_key(name, options, ""), run, schedule.alpha_bar, truth)
+        plot(animation, key="animation")
+        shown = fig.animation_frame_steps(len(run.steps)).size
+        guess_at, sample_at = (settled(run, field) for field in ("x0_pred", "xk"))
+        st.caption(
+            f"{shown} of the {run.timesteps.size} steps, evenly spaced; the circle on the "
+            f"ᾱ_k curve marks each frame's noise level. Measured on this run: x̂₀ first comes "
+            f"within RMS {SETTLED} of the finished samples at k = {guess_at}, x_k only at "
+            f"k = {sample_at}."
+        )
+        show_code(kept_steps, fig.animation_frame_steps)
+
+        # 3 ─ step by step ────────────────────────────────────────────────────────────
+        st.subheader("3 · Step by step: what the network saw and said")
+        st.write(
+            "Pick a step (drag the slider or along the ᾱ_k curve, use the arrow keys, or press ▶): "
+            "the sample x_k, the noise ε̂ the network found in it, its guess "
+            "x̂₀ = (x_k − √(1−ᾱ_k)·ε̂)/√ᾱ_k, and the exact vector P(k) it was given."
+        )
+        step_view(run, name, options, description, schedule, truth)
+        show_code(timestep_encoding)
+
+    if fragment_run() and remembered_run(name, options) is not before:
+        st.rerun()  # the whole page: section 4 marks the new run's steps
 
 
 st.title("Watch it denoise")
@@ -479,143 +596,8 @@ description = model.describe()
 asked = {"all": "every digit in turn", "none": "no class (∅)", None: dataset}.get(label)
 asked = asked or f"the digit {label}"
 
-# 1 ─ generate ────────────────────────────────────────────────────────────────────
-st.subheader("1 · Generate")
-st.write(
-    f"Press Generate to run {options['sampler'].upper()} for S = {options['steps']} steps, "
-    f"asking for {asked} with guidance w = {options['guidance']:g}. Left: x_k, the sample now. "
-    "Right: x̂₀, the network's estimate of the clean sample from x_k: "
-    + (
-        "at w = 1, approximately the average E[x₀ | x_k, c] of the clean images of the asked "
-        "class c that could have produced x_k (E[x₀ | x_k] with no class), so at high noise "
-        "it is a blurry, typical digit, much the same for every sample."
-        if options["guidance"] == 1
-        else f"at w = {options['guidance']:g} the guided ε̂ mixes two predictions and is no "
-        "longer a posterior mean; at w = 1 x̂₀ would approximate E[x₀ | x_k, c], the average "
-        "of the clean images of class c that could have produced x_k, a blurry typical digit "
-        "at high noise."
-    )
-    + " (At the very first step √ᾱ_k is "
-    "tiny, x̂₀ = (x_k − √(1−ᾱ_k)·ε̂)/√ᾱ_k magnifies every error in ε̂, and x̂₀ is mostly "
-    "clipped to ±1.)"
-)
-generate_specs = {"run": (name, options, "")}
-refused = refusal(generate_specs)
-if refused is not None:
-    st.warning(refused, icon=":material/speed:")
-pressed = st.button(
-    "Generate",
-    key="generate",
-    type="primary",
-    icon=":material/auto_fix_high:",
-    disabled=bool(refused),
-)
-status = st.empty()
-left, right = st.columns(2)
-live_left, live_right = left.empty(), right.empty()
-drawn = {"index": None, "at": 0.0}
-
-
-def show_live(job) -> None:
-    """The job's place in the queue, or its progress and the step it made last."""
-    status.progress(job.progress[0], text=status_text(job))
-    step = job.latest
-    now = time.monotonic()
-    if step is None or step.index == drawn["index"] or now - drawn["at"] < LIVE_EVERY_S:
-        return
-    drawn.update(index=step.index, at=now)
-    show(live_left, step.xk, f"x_k at k = {step.k}", width=BIG, truth=truth)
-    show(live_right, step.x0_pred, f"x̂₀ at k = {step.k}", width=BIG, truth=truth)
-
-
-run = None
-first_view = not st.session_state.get(SHOWN) and not GENERATE_KEYS & set(st.query_params)
-if first_view and trajectory_store().get(run_key(name, options, "")) is not None:
-    # The default run is already sampled in this process: show it without queueing a job
-    # (the scheduler's workers may be busy with other learners' work).
-    st.session_state.setdefault(SHOWN, set()).add(run_key(name, options, ""))
-    first_view = False
-try:
-    made = scheduled_runs(
-        "denoiser:generate",
-        generate_specs,
-        start=pressed or (first_view and refused is None),
-        draw=show_live,
-    )
-    run = made["run"] if made is not None else remembered_run(name, options)
-except JobCancelled:
-    st.info(STOPPED, icon=":material/stop_circle:")
-except ValueError as error:
-    st.error(f"Sampling failed: {error}", icon=":material/error:")
-if run is None:
-    status.info("Press **Generate** to watch the network denoise.", icon=":material/touch_app:")
-else:
-    halfway = run.steps[len(run.steps) // 2]
-    status.success(
-        f"Done: {run.timesteps.size} steps, k = {run.timesteps[0]} down to "
-        f"{run.timesteps[-1]}, in {run.seconds:.2f} s.",
-        icon=":material/check_circle:",
-    )
-    show(live_left, run.final, "x₀: the finished samples", width=BIG, truth=truth)
-    guess = f"x̂₀ halfway, at k = {halfway.k}: the estimate of x₀ there"
-    show(live_right, halfway.x0_pred, guess, width=BIG, truth=truth)
-    try:
-        st.caption(card_sentence(name, dataset, options["guidance"]))
-    except (KeyError, TypeError, ValueError):  # a card from an older evaluate.py
-        st.caption("The model card's evaluation could not be read.")
-    o = options
-    stem = f"{name}_{o['sampler']}{o['steps']}_w{o['guidance']:g}_seed{o['seed']}"
-    title = f"{name}: {asked}, {o['sampler']} S={o['steps']}, w={o['guidance']:g}, seed {o['seed']}"
-    c1, c2, _ = st.columns([1, 1, 2])
-    with c1:
-        png_download(
-            "Samples (PNG)",
-            lambda: samples_png_figure(run.final, truth=truth, title=title),
-            f"{stem}.png",
-            key="samples_png",
-        )
-    with c2:
-        st.download_button(
-            "Trajectory (GIF)",
-            lambda: trajectory_gif(run.steps, truth=truth),
-            f"{stem}.gif",
-            "image/gif",
-            key="trajectory_gif",
-            icon=":material/animated_images:",
-            on_click="ignore",
-        )
-show_code(sampling.ddim_step, sampling.ddpm_step)
-
-if run is not None:
-    # 2 ─ play it back ────────────────────────────────────────────────────────────
-    st.subheader("2 · Play it back")
-    st.write(
-        "The same run, played by your browser: press ▶ or drag the slider. Watch x̂₀ settle "
-        "before x_k does: the estimate of x₀ firms up while x_k is still noisy. Each step "
-        "builds the next x from x̂₀ and ε̂ with more weight on x̂₀ (DDIM: √ᾱ·x̂₀ + √(1−ᾱ)·ε̂ "
-        "at the next, smaller k, Song et al. 2021 eq. 12; DDPM adds fresh noise, Ho et al. "
-        "2020, Algorithm 2)."
-    )
-    animation = cached_animation(run_key(name, options, ""), run, schedule.alpha_bar, truth)
-    plot(animation, key="animation")
-    shown = fig.animation_frame_steps(len(run.steps)).size
-    guess_at, sample_at = (settled(run, field) for field in ("x0_pred", "xk"))
-    st.caption(
-        f"{shown} of the {run.timesteps.size} steps, evenly spaced; the circle on the ᾱ_k "
-        f"curve marks each frame's noise level. Measured on this run: x̂₀ first comes within RMS "
-        f"{SETTLED} of the finished samples at k = {guess_at}, x_k only at k = {sample_at}."
-    )
-    show_code(kept_steps, fig.animation_frame_steps)
-
-    # 3 ─ step by step ────────────────────────────────────────────────────────────
-    st.subheader("3 · Step by step: what the network saw and said")
-    st.write(
-        "Pick a step (drag the slider or along the ᾱ_k curve, use the arrow keys, or press ▶): "
-        "the sample x_k, the noise ε̂ the network found in it, its guess "
-        "x̂₀ = (x_k − √(1−ᾱ_k)·ε̂)/√ᾱ_k, and the exact vector P(k) it was given."
-    )
-    step_view(run, name, options, description, schedule, truth)
-    show_code(timestep_encoding)
+generate_section(name, options, asked, dataset, truth, schedule, description)
+run = remembered_run(name, options)
 
 # 4 ─ the network ─────────────────────────────────────────────────────────────────
 st.subheader("4 · Where k enters the network")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 from torch import nn
 
@@ -40,6 +41,14 @@ def sizes_table(rows: list[tm.TimeMLPRow]) -> pd.DataFrame:
     )
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def cached_rows(name: str, _model: nn.Module) -> tuple[list[tm.TimeMLPRow], pa.Table]:
+    """The rows and the table for the model ``name`` (loaded once per process, so its rows
+    never change): built once, not on every run of the page (pandas → Arrow costs ~10 ms)."""
+    rows = [tm.ours_row(_model, name), *tm.reference_rows()]
+    return rows, pa.Table.from_pandas(sizes_table(rows), preserve_index=False)
+
+
 def time_mlp_section(model: nn.Module, name: str) -> None:
     """Our model's time MLP beside Stable Diffusion 1.5, SDXL and DiT-XL/2, and the block rules."""
     st.subheader("8 · After the encoding: the time MLP, and how blocks use it")
@@ -51,8 +60,8 @@ def time_mlp_section(model: nn.Module, name: str) -> None:
     for use, formula in BLOCK_FORMULAS.items():
         st.markdown(f"**{tm.BLOCK_USE[use]}** ({BLOCK_SOURCES[use]})")
         st.latex(formula)
-    rows = [tm.ours_row(model, name), *tm.reference_rows()]
-    st.dataframe(sizes_table(rows), hide_index=True)
+    rows, table = cached_rows(name, model)
+    st.dataframe(table, hide_index=True)
     ours, sd = rows[0], rows[1]
     dit = rows[-1]
     st.caption(

@@ -164,6 +164,12 @@ def define(name: str, *, css: str | None = None, html: str | None = None) -> Any
     )
 
 
+def fragment_run() -> bool:
+    """Whether this run is a fragment's own (only some fragments run, not the whole page)."""
+    ctx = get_script_run_ctx()
+    return ctx is not None and bool(ctx.fragment_ids_this_run)
+
+
 def rerun_fragments(keys: Sequence[str]) -> None:
     """From a component's or widget's callback: rerun only the fragments keyed ``keys``.
 
@@ -172,8 +178,7 @@ def rerun_fragments(keys: Sequence[str]) -> None:
     while a run is busy), return, and the whole page runs, as it must. A key Streamlit does
     not know (a fragment the last full run did not reach) falls back to a whole-page rerun.
     """
-    ctx = get_script_run_ctx()
-    if not keys or ctx is None or not ctx.fragment_ids_this_run:
+    if not keys or not fragment_run():
         return
     try:
         st.rerun(list(keys))

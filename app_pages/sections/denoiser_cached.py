@@ -1,0 +1,60 @@
+"""Denoiser page: what it keeps across runs and sessions, made once per process.
+
+In a module of its own, not in the page script: Streamlit runs a page's file anew on every
+rerun, and each cache decorator there reads its function's source again (``inspect``, a few
+ms a run under py-spy); here they are made once per process.
+"""
+
+import numpy as np
+import streamlit as st
+
+from timestep_lab.encodings import column_roles
+from timestep_lab.figures import denoiser as fig
+from timestep_lab.models.data import sample_2d
+from timestep_lab.ui import shared_figure
+from timestep_lab.ui.components.denoise_views import denoise_data
+from timestep_lab.ui.page import SharedFigure
+from timestep_lab.ui.trajectories import Trajectory, TrajectoryStore
+
+
+@st.cache_resource
+def trajectory_store() -> TrajectoryStore:
+    return TrajectoryStore(max_entries=32, max_bytes=128 * 2**20)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def cached_truth(dataset: str) -> np.ndarray:
+    return sample_2d(dataset, 1500, seed=1001)  # a fresh draw, not the training points
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def cached_animation(key: tuple, _run: Trajectory, _alpha_bar: np.ndarray, _truth) -> SharedFigure:
+    """The playback animation of the run stored under ``key`` (what ``run_key`` returns).
+
+    Built once per run, not on every rerun: 40 frames cost ~40 ms of the server's time.
+    The arguments after ``key`` follow from it (model, settings), so only ``key`` is hashed.
+    Shared read-only between sessions, like the run itself.
+    """
+    return shared_figure(fig.trajectory_animation_figure(_run.steps, _alpha_bar, truth=_truth))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def cached_step_data(
+    key: tuple, _run: Trajectory, _alpha_bar, _description, _truth, x0_title: str, width: int
+) -> dict:
+    """What the step view is sent for the run stored under ``key`` (``run_key``): built once.
+
+    Shared read-only between sessions, like the run; the arguments after ``key`` follow from it.
+    """
+    _, kind = column_roles(_description["enc_dim"], convention=_description["convention"])
+    return denoise_data(
+        _run.steps,
+        _run.timesteps,
+        _alpha_bar,
+        kind=kind.tolist(),
+        convention=_description["convention"],
+        emb_dim=_description["emb_dim"],
+        x0_title=x0_title,
+        width=width,
+        truth=_truth,
+    )
