@@ -16,7 +16,6 @@ from timestep_lab.encodings import (
     SCHEDULES,
     SPACINGS,
     NoiseSchedule,
-    column_roles,
     noise_schedule,
     rescale_zero_terminal_snr,
     sampling_timesteps,
@@ -25,7 +24,6 @@ from timestep_lab.encodings import (
 )
 from timestep_lab.encodings.schedules import make_betas
 from timestep_lab.figures import noise as fig
-from timestep_lab.figures.encoding import vector_figure
 from timestep_lab.figures.noise_static import filmstrip_png_figure
 from timestep_lab.images import (
     BUNDLED_IMAGES,
@@ -35,7 +33,6 @@ from timestep_lab.images import (
     DecodedImage,
     decode_image,
     to_signed,
-    to_uint8,
 )
 from timestep_lab.ui import (
     bool_control,
@@ -48,9 +45,8 @@ from timestep_lab.ui import (
     show_code,
 )
 from timestep_lab.ui.components.k_sync import followed_k, k_follower
-from timestep_lab.ui.components.noise_views import noise_step_view
+from timestep_lab.ui.components.noise_views import noise_data, noise_panel, noise_step_view
 from timestep_lab.ui.downloads import csv_text
-from timestep_lab.ui.pictures import show_picture
 from timestep_lab.ui.shared import timestep_controls
 
 SCHEDULE_NAMES = {
@@ -166,61 +162,35 @@ def listed(timesteps: np.ndarray) -> str:
     return shown + (f", …, {timesteps[-1]}" if timesteps.size > 4 else "")
 
 
-@k_follower("noise:curves")
-def schedule_readout(schedule: NoiseSchedule, tail: str) -> None:
-    """The selected schedule's values at k: they follow k."""
-    k = followed_k()
-    st.caption(
-        f"Curves of β_k, ᾱ_k, √ᾱ_k, √(1−ᾱ_k) and SNR_k for T = {schedule.num_timesteps}. At "
-        f"k = {k}, {schedule.name} has β_k = {schedule.betas[k]:.4g}, ᾱ_k = "
-        f"{schedule.alpha_bar[k]:.4f}, √ᾱ_k = {schedule.sqrt_alpha_bar[k]:.4f}, √(1−ᾱ_k) = "
-        f"{schedule.sqrt_one_minus_alpha_bar[k]:.4f} (the step view below marks k on ᾱ). "
-        f"The nominal SNR falls below 0 dB (ᾱ_k < ½) from {tail}"
-    )
-
-
-@k_follower("noise:told")
-def what_the_network_is_told(schedule: NoiseSchedule, x0: np.ndarray, noise: np.ndarray) -> None:
-    """x_k beside P(k), and what this k means under this schedule: they follow k."""
-    k = followed_k()
-    schedule_name, num_timesteps = schedule.name, schedule.num_timesteps
-    xk = schedule.q_sample(x0, k, noise)
+def what_the_network_is_told(step: dict, schedule: NoiseSchedule) -> None:
+    """x_k beside P(k), and what this k means under this schedule (drawn by the browser)."""
     st.write(
-        f"The network sees x_k and, beside it, the vector P(k): the timestep encoding of k = {k}. "
+        "The network sees x_k and, beside it, the vector P(k): the timestep encoding of k. "
         "P(k) names the noise level outright. x_k carries it too, since noise and image look "
         "different: blind denoisers remove noise of unknown level, and many diffusion models "
         "trained without noise conditioning degrade only mildly, though some samplers fail "
         "without it (Sun et al. 2025; our digits-none twin on Watch it denoise)."
     )
-    left, right = st.columns([1, 3])
-    with left:
-        show_picture(fig.png_data_uri(to_uint8(xk)), f"x_k, k = {k}", width=160)
-    with right:
-        row = timestep_embedding([k], EMBEDDING_DIM, base=EMBEDDING_BASE)[0]
-        _, kind = column_roles(EMBEDDING_DIM)
-        plot(vector_figure(row, kind, k, height=220), key="embedding_row")
+    noise_panel("told", step, key="told", dim=EMBEDDING_DIM, base=EMBEDDING_BASE)
     st.caption(
-        f"P({k}) with d = {EMBEDDING_DIM}, n = {EMBEDDING_BASE:g}, transformer layout: "
-        f"{EMBEDDING_DIM} values in [−1, 1]. Under {schedule_name} with T = {num_timesteps}, this "
-        f"k means ᾱ_k = {schedule.alpha_bar[k]:.4f}; under another schedule or T the same P(k) "
-        "would mean another noise level: a network learns what P(k) means from the schedule it "
-        "was trained with."
+        "Your browser computes x_k and P(k) for the k you pick, as it does above. Under another "
+        "schedule or T the same P(k) would mean another noise level: a network learns what P(k) "
+        "means from the schedule it was trained with."
     )
+    encoding_link(schedule.num_timesteps)
+
+
+@k_follower("noise:encoding_link")
+def encoding_link(num_timesteps: int) -> None:
+    """The encoding explorer at this k: a page link, so it keeps Streamlit's in-app navigation
+    (the only thing on this page Python still draws from k; text only)."""
+    k = followed_k()
     st.page_link(  # a Page, not a path: a follower's rerun has no page list to look it up in
         ENCODING_PAGE,
         label=f"Open the encoding explorer at k = {k}",
         icon=":material/grid_on:",
         query_params={"T": num_timesteps, "k": k},
     )
-
-
-@k_follower("noise:level")
-def noise_level_at_k(
-    pixels: np.ndarray, seed: int, schedule: NoiseSchedule, x0: np.ndarray, noise: np.ndarray
-) -> None:
-    """§6 reads x_k at k: σ̂ from the image alone."""
-    k = followed_k()
-    noise_level_section(pixels, seed, schedule, k, schedule.q_sample(x0, k, noise))
 
 
 st.title("Noise levels")
@@ -267,6 +237,9 @@ else:
 x0 = to_signed(pixels)
 mean_square = float(np.mean(x0**2))  # E[x₀²] of this image, for its actual share of x_k
 noise = np.random.default_rng(seed).standard_normal(x0.shape)
+# x₀, ε, ᾱ and β for the browser, sent once with §2's step view; §1, §4, §6 and §7 draw their
+# views of k from them too (noise_views.py), so moving k reruns nothing here.
+browser_data = noise_data(pixels, noise, schedule, k, mean_square=mean_square)
 
 # 1 ─ the schedules ───────────────────────────────────────────────────────────────
 st.subheader("1 · The schedule against k")
@@ -315,7 +288,12 @@ if schedule_name != "cosine" and num_timesteps != 1000:
         "this page do not. Cosine defines ᾱ from k/T, so for it T only changes the resolution.)"
     )
 plot(cached_curves(num_timesteps, zsnr, schedule_name), key="curves")
-schedule_readout(schedule, f"{', '.join(crossings)}. {image_note} {end_note}")
+noise_panel("schedule", browser_data, key="schedule_at_k")
+st.caption(
+    f"Curves of β_k, ᾱ_k, √ᾱ_k, √(1−ᾱ_k) and SNR_k for T = {num_timesteps} (the step view "
+    f"below marks k on ᾱ). The nominal SNR falls below 0 dB (ᾱ_k < ½) from "
+    f"{', '.join(crossings)}. {image_note} {end_note}"
+)
 csv_download(
     f"Schedule table: {schedule_name} (CSV)",
     lambda: csv_text(
@@ -345,9 +323,7 @@ st.write(
     "2022; the models' autoencoder configs). x_k is a weighted sum "
     "of image and noise, nothing more: drag k and watch the weights trade places."
 )
-noise_step_view(
-    key="forward_step", pixels=pixels, noise=noise, schedule=schedule, k=k, mean_square=mean_square
-)
+noise_step_view(browser_data, key="forward_step")
 st.caption(
     f"Your browser computes x_k from x₀, ε (drawn with seed {seed}) and the {schedule_name} "
     "table of ᾱ for every k you pick: drag the slider or the curves, use the arrow keys, or "
@@ -403,7 +379,7 @@ show_code(fig.filmstrip_frames)
 
 # 4 ─ back to the encoding ────────────────────────────────────────────────────────
 st.subheader("4 · What the network is told")
-what_the_network_is_told(schedule, x0, noise)
+what_the_network_is_told(browser_data, schedule)
 show_code(timestep_embedding)
 
 # 5 ─ sampler spacing ─────────────────────────────────────────────────────────────
@@ -437,9 +413,9 @@ st.caption(
 )
 show_code(sampling_timesteps)
 
-noise_level_at_k(pixels, seed, schedule, x0, noise)
+noise_level_section(pixels, seed, schedule, browser_data)
 noise_level_links()
-prediction_targets_section(schedule, x0, noise)
+prediction_targets_section(schedule, browser_data)
 
 with st.sidebar:
     link_to_view()

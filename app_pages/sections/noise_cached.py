@@ -40,8 +40,8 @@ def cached_filmstrip(pixels: np.ndarray, seed: int, num_timesteps: int, zsnr: bo
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def cached_curves(num_timesteps: int, zsnr: bool, schedule_name: str) -> SharedFigure:
-    """§1's curves: the same for every k, so built once per setting and sent once (a k move
-    reruns only the readout below them; the step view in §2 marks k on ᾱ as you drag)."""
+    """§1's curves: the same for every k, so built once per setting and sent once (the readout
+    at k below them is the browser's; the step view in §2 marks k on ᾱ as you drag)."""
     schedules = [noise_schedule(name, num_timesteps, zero_terminal_snr=zsnr) for name in SCHEDULES]
     return shared_figure(fig.schedule_curves_figure(schedules, None, schedule_name))
 

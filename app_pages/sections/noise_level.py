@@ -7,7 +7,6 @@ import streamlit as st
 
 from timestep_lab.encodings import NoiseSchedule, noise_schedule
 from timestep_lab.encodings.display import evenly_spaced
-from timestep_lab.figures.noise_level import noise_level_figure
 from timestep_lab.images import to_signed
 from timestep_lab.images.noise_level import (
     NoiseLevelSweep,
@@ -17,7 +16,8 @@ from timestep_lab.images.noise_level import (
     timestep_from_sigma,
 )
 from timestep_lab.lesson.evidence import blind_model_sentence
-from timestep_lab.ui import plot, show_code
+from timestep_lab.ui import show_code
+from timestep_lab.ui.components.noise_views import noise_panel
 
 SWEEP_POINTS = 120  # timesteps in the sweep (every one when T is smaller)
 TOLERANCE = 0.10  # "within 10 %" of the true σ
@@ -44,10 +44,12 @@ def flat_from(schedule: NoiseSchedule) -> int:
     return int(np.flatnonzero(sigma >= 0.99 * sigma[-1])[0])
 
 
-def noise_level_section(
-    pixels: np.ndarray, seed: int, schedule: NoiseSchedule, k: int, xk: np.ndarray
-) -> None:
-    """σ̂ from x_k alone against the true σ_k across k, and what our k-blind twin scored."""
+def noise_level_section(pixels: np.ndarray, seed: int, schedule: NoiseSchedule, step: dict) -> None:
+    """σ̂ from x_k alone against the true σ_k across k, and what our k-blind twin scored.
+
+    The sweep is the same for every k (cached); the browser marks k on it and reads σ̂ off
+    x_k at k from the arrays of ``step`` (the step view's data, ``noise_views.noise_panel``).
+    """
     st.subheader("6 · Can you tell the step from the image?")
     st.write(
         "The network is told k, but x_k carries its own noise level. Fine detail in a photo "
@@ -64,13 +66,7 @@ def noise_level_section(
     except ValueError as error:  # e.g. an upload one pixel high has no 2 × 2 blocks
         st.info(f"This view cannot read this image: {error}.", icon=":material/info:")
         return
-    plot(
-        noise_level_figure(sweep.timesteps, sweep.sigma, sweep.sigma_hat, sweep.k_hat, k),
-        key="noise_level",
-    )
-    sigma_k = schedule.sqrt_one_minus_alpha_bar[k]
-    sigma_hat = estimate_sigma(xk)
-    k_hat = int(timestep_from_sigma(sigma_hat, schedule.sqrt_one_minus_alpha_bar))
+    noise_panel("level", step, key="noise_level", sweep=sweep)
     within = sweep.first_within(TOLERANCE)
     first = int(sweep.timesteps[0])
     if within is None:
@@ -87,8 +83,7 @@ def noise_level_section(
     last = schedule.num_timesteps - 1
     flat = flat_from(schedule)
     st.caption(
-        f"At k = {k}: σ_k = {sigma_k:.4f}, σ̂ from x_k alone = {sigma_hat:.4f}, pointing to "
-        f"k̂ = {k_hat}. Over {sweep.timesteps.size} timesteps: {where} "
+        f"Over {sweep.timesteps.size} timesteps: {where} "
         + (
             f"From k = {flat} to {last}, σ_k changes by less than 1%, so there σ̂ cannot "
             "tell the steps apart and k̂ may land anywhere in that range."
@@ -105,8 +100,8 @@ def noise_level_section(
 def noise_level_links() -> None:
     """Where to go from §6: the k-blind twin, and the dimension view of the training lab.
 
-    Apart from ``noise_level_section``, which reruns alone when k moves: a page link can
-    only be drawn in a run that has the app's page list.
+    Apart from ``noise_level_section``, so that the section can be drawn without them
+    (a page link needs a run that has the app's page list).
     """
     left, right = st.columns(2)
     with left:

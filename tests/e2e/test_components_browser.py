@@ -8,7 +8,7 @@ import pytest
 from tests.e2e.conftest import open_app, wait_for_rerun
 
 ALL_VIEWS_AT = """(k) => [...document.querySelectorAll('*')].filter(e => e.shadowRoot)
-    .flatMap(e => [...e.shadowRoot.querySelectorAll('.tl-view')])
+    .flatMap(e => [...e.shadowRoot.querySelectorAll('.tl-view, .tl-panel')])
     .every(v => v.dataset.k === String(k))"""
 
 
@@ -94,23 +94,70 @@ def test_play_animates_k_and_pause_sends_it(page, app_url):
     assert page.errors == []
 
 
-def test_the_noise_view_redraws_x_k_from_the_keys(page, app_url):
+def panel(page, name: str):
+    return page.locator(f'.tl-panel[aria-label="{name} at timestep k"]')
+
+
+def panel_pixels(page) -> dict[str, list[str]]:
+    """Every canvas of §4's, §6's and §7's panels (x_k and P(k); σ̂'s chart; x₀, ε, v, gains)."""
+    return {
+        name: [c.evaluate("c => c.toDataURL()") for c in panel(page, name).locator("canvas").all()]
+        for name in ("told", "level", "targets")
+    }
+
+
+def test_the_noise_views_redraw_every_section_from_the_keys(page, app_url):
     open_app(page, f"{app_url}/noise?T=300&k=20&image=digit")
     view = page.locator(".tl-view").first
     xk = view.locator("canvas").nth(2)
-    before = xk.evaluate("c => c.toDataURL()")
+    before, panels_before = xk.evaluate("c => c.toDataURL()"), panel_pixels(page)
     view.focus()
     for _ in range(30):
         page.keyboard.press("ArrowRight")
     page.wait_for_function(ALL_VIEWS_AT, arg=50)
     assert xk.evaluate("c => c.toDataURL()") != before
     assert "x_k at k = 50" in view.inner_text()
+    # §4's x_k and P(k), §6's chart and §7's v and chart are redrawn by the browser (x₀ and ε
+    # stay), and every section reads out k = 50, before anything reaches Python
+    assert url_k(page) == "20"
+    after = panel_pixels(page)
+    assert [a != b for a, b in zip(after["told"], panels_before["told"], strict=True)] == [1, 1]
+    assert after["level"] != panels_before["level"]
+    assert [a != b for a, b in zip(after["targets"], panels_before["targets"], strict=True)] == [
+        False, False, True, True,
+    ]  # fmt: skip
+    for name, text in [("schedule", "At k = 50, linear has β_k = "),
+                       ("told", "P(50) with d = 128"), ("level", "At k = 50: σ_k = "),
+                       ("targets", "Error gain at k = 50: ε-prediction")]:  # fmt: skip
+        assert text in panel(page, name).inner_text(), name
     page.wait_for_function("() => new URL(location.href).searchParams.get('k') === '50'")
     wait_for_rerun(page)
     assert sidebar_k(page) == "50"
-    # once the gesture has ended, what Python draws from k follows too (no older k anywhere)
-    page.get_by_text("the timestep encoding of k = 50.").wait_for()
+    # once the gesture has ended, the one link Python draws from k follows too
     page.get_by_text("Open the encoding explorer at k = 50").wait_for()
+    assert page.errors == []
+
+
+def test_dragging_on_a_noise_chart_moves_every_view(page, app_url):
+    open_app(page, f"{app_url}/noise?T=300&k=20&image=digit")
+    canvas = panel(page, "targets").locator("canvas").last  # the gains against k
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + 0.4 * box["width"], y)
+    page.mouse.down()
+    for fraction in (0.5, 0.6, 0.7):
+        page.mouse.move(box["x"] + fraction * box["width"], y)
+    k_during = int(panel(page, "targets").get_attribute("data-k"))
+    assert 150 < k_during < 299
+    page.wait_for_function(ALL_VIEWS_AT, arg=k_during)
+    assert url_k(page) == "20"  # nothing sent while the pointer is down
+    page.mouse.up()
+    page.wait_for_function(
+        "(k) => new URL(location.href).searchParams.get('k') === k", arg=str(k_during)
+    )
+    wait_for_rerun(page)
+    assert sidebar_k(page) == str(k_during)
     assert page.errors == []
 
 
@@ -163,7 +210,7 @@ class Received:
     ("path", "follower_text"),
     [
         ("encoding?d=256&T=300&k=100", "Reorder the transformer vector P(103)"),
-        ("noise?T=300&k=100&image=digit", "the timestep encoding of k = 103."),
+        ("noise?T=300&k=100&image=digit", "Open the encoding explorer at k = 103"),
     ],
 )
 def test_a_committed_k_reruns_only_what_follows_k(page, app_url, path, follower_text):
@@ -184,4 +231,9 @@ def test_a_committed_k_reruns_only_what_follows_k(page, app_url, path, follower_
     # a whole-page rerun would send about half the page again (the views' data, which holds
     # k); the followers are a small part of it (measured: encoding 2 %, noise 19 %)
     assert 0 < commit < whole_page / 4, (commit, whole_page)
+    if path.startswith("noise"):
+        # the noise page's sections draw k in the browser: only the k control with its bridge
+        # (≈ 3 kB, the bridge's script included), "Copy link" and the encoding explorer's
+        # link come back (measured 6.4 kB); one picture of x_k alone is ≈ 50 kB as a PNG
+        assert commit < 10_000, commit
     assert page.errors == []

@@ -16,11 +16,18 @@ def no_exceptions(page) -> None:
 
 def test_noise_page_draws_every_view(page, app_url):
     open_app(page, f"{app_url}/noise")
-    assert page.locator(".js-plotly-plot").count() == 6
+    assert page.locator(".js-plotly-plot").count() == 3  # §1, §3, §5: the same for every k
     assert page.locator(".tl-view").count() == 1  # x₀, ε and x_k, drawn by the browser
+    # §1's values at k, §4's x_k and P(k), §6's σ̂ and k̂, §7's v and gains: drawn by the browser
+    assert page.locator(".tl-panel").count() == 4
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('*')].filter(e => e.shadowRoot)"
+        ".flatMap(e => [...e.shadowRoot.querySelectorAll('.tl-panel')])"
+        ".filter(p => p.dataset.painted && p.dataset.k === '250').length === 4"
+    )
     assert page.get_by_role("heading", name="3 · Filmstrip").is_visible()
-    # the noise level read off x_k alone: both panels drawn, k marked
-    assert page.locator(".st-key-noise_level .xtitle").first.text_content() == "timestep k"
+    level = page.locator('.tl-panel[aria-label="level at timestep k"]')
+    assert "At k = 250: σ_k = " in level.inner_text()
     no_exceptions(page)
 
 
@@ -46,10 +53,13 @@ def test_moving_k_updates_the_image_and_the_url(page, app_url):
         "() => [...document.querySelectorAll('*')].filter(e => e.shadowRoot)"
         ".some(e => e.shadowRoot.querySelector('.tl-view')?.dataset.k === '99')"
     )
-    # What is drawn changed: x_k (browser), and what Python draws from k (the followers).
+    # What is drawn changed: x_k and every section's readout (browser), the link (Python).
     assert "x_k at k = 99" in view.inner_text()
-    page.get_by_text("the timestep encoding of k = 99.").wait_for()
     page.get_by_text("At k = 99, linear has β_k").wait_for()
+    page.get_by_text("P(99) with d = 128").wait_for()
+    page.get_by_text("At k = 99: σ_k").wait_for()
+    page.get_by_text("Error gain at k = 99").wait_for()
+    page.get_by_text("Open the encoding explorer at k = 99").wait_for()
     assert query(page)["k"] == "99"
     no_exceptions(page)
 
@@ -71,6 +81,7 @@ def test_hostile_link_gets_friendly_notes(page, app_url):
     open_app(page, f"{app_url}/noise?schedule=evil&image=..%2F..%2Fetc%2Fpasswd&seed=-1&zsnr=2")
     text = " ".join(page.locator('[data-testid="stAlert"]').all_inner_texts())
     assert "schedule=evil" in text and "image=../../etc/passwd" in text
-    assert page.locator(".js-plotly-plot").count() == 6
+    assert page.locator(".js-plotly-plot").count() == 3
     assert page.locator(".tl-view").count() == 1
+    assert page.locator(".tl-panel").count() == 4
     no_exceptions(page)

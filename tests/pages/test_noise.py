@@ -7,11 +7,13 @@ import pytest
 
 from tests.conftest import open_page, warnings_text
 from tests.images.corpus import malformed_files, valid_images
-from timestep_lab.encodings import noise_schedule
+from timestep_lab.encodings import frequencies, noise_schedule
 from timestep_lab.ui.components import read_typed_array
+from timestep_lab.ui.components.k_sync import FOLLOWERS
+from timestep_lab.ui.components.noise_views import PANELS
 
 PAGE = "app_pages/noise.py"
-CHARTS = {"curves", "filmstrip", "embedding_row", "spacing", "noise_level", "targets"}
+CHARTS = {"curves", "filmstrip", "spacing"}  # k-free: what follows k is drawn by the browser
 
 
 def chart_keys(at):
@@ -22,11 +24,29 @@ def captions(at):
     return "\n".join(c.value for c in at.caption)
 
 
+def mounts(at) -> list[dict]:
+    """What each mount of the noise views component was sent, in page order."""
+    views = [c for c in at.get("bidi_component") if c.proto.component_name.endswith("noise_views")]
+    return [json.loads(view.proto.json) for view in views]
+
+
 def step_view(at) -> dict:
     """What the browser's step view (x₀, ε, x_k, readouts) was sent."""
-    views = [c for c in at.get("bidi_component") if c.proto.component_name.endswith("noise_views")]
+    views = [data for data in mounts(at) if "panel" not in data]
     assert len(views) == 1
-    return json.loads(views[0].proto.json)
+    return views[0]
+
+
+def panels(at) -> dict[str, dict]:
+    """What each panel (§1, §4, §6, §7's views of k) was sent: its token and a few numbers,
+    never the arrays again."""
+    found = {data["panel"]: data for data in mounts(at) if "panel" in data}
+    assert len(found) == len(mounts(at)) - 1
+    token, k = step_view(at)["token"], step_view(at)["k"]
+    for name, data in found.items():
+        assert data["token"] == token and data["k"] == k, name
+        assert not {"pixels", "noise", "alphaBar", "betas"} & set(data), name
+    return found
 
 
 def step_schedule(at):
@@ -46,7 +66,18 @@ def test_default_view_renders_every_view():
     alpha_bar, k = step_schedule(at)  # the browser gets linear's exact table and k = 250
     np.testing.assert_array_equal(alpha_bar, noise_schedule("linear", 1000).alpha_bar)
     assert k == 250 and step_view(at)["schedule"] == "linear"
+    np.testing.assert_array_equal(
+        read_typed_array(step_view(at)["betas"]), noise_schedule("linear", 1000).betas
+    )
+    sent = panels(at)
+    assert list(sent) == list(PANELS)  # §1, §4, §6, §7 in page order, after the step view's data
+    told = sent["told"]
+    assert (told["d"], told["nText"]) == (128, "10000")
+    np.testing.assert_array_equal(read_typed_array(told["freqs"]), frequencies(128, base=1e4))
     assert "leading: 900, 800" in captions(at)
+    # Python draws nothing else from k: a committed k reruns the k control, "Copy link" and the
+    # encoding explorer's page link (text only, kept for Streamlit's in-app navigation)
+    assert sorted(at.session_state[FOLLOWERS]) == ["tl:link", "tl:noise:encoding_link"]
 
 
 def test_every_control_moves_without_error():
@@ -54,7 +85,7 @@ def test_every_control_moves_without_error():
     for name in ("scaled_linear", "cosine", "sigmoid", "linear"):
         at.selectbox(key="schedule").set_value(name).run()
         assert not at.exception and not at.error, name
-        assert f"{name} has β_k" in captions(at)
+        assert panels(at)["schedule"]["schedule"] == name
     for image in ("digit", "pattern", "hopper"):
         at.selectbox(key="image").set_value(image).run()
         assert not at.exception and not at.error, image
@@ -75,6 +106,7 @@ def test_zero_terminal_snr_at_the_last_step_is_pure_noise():
     assert not at.exception and not at.error and not at.warning
     alpha_bar, k = step_schedule(at)
     assert k == 999 and alpha_bar[k] == 0.0  # the browser shows pure noise, SNR −∞ dB
+    assert panels(at)["targets"]["T"] == 1000
     assert "ᾱ_999 = 0" in captions(at)
 
 
@@ -152,10 +184,12 @@ def test_valid_uploads_replace_the_bundled_image_for_this_session_only():
         assert "Using your uploaded image" in at.info[0].value, case
         assert "not part of the link" in at.info[0].value
         if case == "thin_png":  # one pixel high: no 2 × 2 blocks to read the noise from
-            assert chart_keys(at) == CHARTS - {"noise_level"}
+            assert chart_keys(at) == CHARTS
+            assert set(panels(at)) == set(PANELS) - {"level"}
             assert "cannot read this image" in at.info[-1].value
             continue
         assert chart_keys(at) == CHARTS, case
+        assert list(panels(at)) == list(PANELS), case
     assert "upload" not in at.query_params  # an upload is never part of the link
     at.file_uploader(key="upload").set_value(None).run()
     assert not at.exception and not at.info and not at.error
@@ -177,10 +211,12 @@ def test_encoding_link_carries_T_and_k():
     assert any(link.page == "encoding" and "k=77" in link.query_string for link in links)
 
 
-def test_noise_level_view_reports_the_library_estimate_and_the_k_blind_card():
-    from timestep_lab.encodings import noise_schedule
+def test_noise_level_view_gets_the_library_sweep_and_the_k_blind_card():
+    """§6's panel draws the library's k-free sweep (the browser reads σ̂ at k itself: checked
+    against estimate_sigma in tests/ui/components/test_noise_views.py)."""
+    from timestep_lab.encodings.display import evenly_spaced
     from timestep_lab.images import WORKING_SIZE, bundled_image, to_signed
-    from timestep_lab.images.noise_level import estimate_sigma, timestep_from_sigma
+    from timestep_lab.images.noise_level import noise_level_sweep
     from timestep_lab.lesson.evidence import blind_model_sentence
 
     at = open_page(PAGE, {"image": "hopper", "schedule": "cosine", "k": "300", "seed": "3"})
@@ -188,39 +224,46 @@ def test_noise_level_view_reports_the_library_estimate_and_the_k_blind_card():
     schedule = noise_schedule("cosine", 1000)
     x0 = to_signed(bundled_image("hopper", WORKING_SIZE))
     noise = np.random.default_rng(3).standard_normal(x0.shape)
-    sigma_hat = estimate_sigma(schedule.q_sample(x0, 300, noise))
-    k_hat = int(timestep_from_sigma(sigma_hat, schedule.sqrt_one_minus_alpha_bar))
-    caption = next(c.value for c in at.caption if "from x_k alone" in c.value)
-    assert f"σ̂ from x_k alone = {sigma_hat:.4f}, pointing to k̂ = {k_hat}." in caption
+    sweep = noise_level_sweep(
+        x0,
+        noise,
+        schedule.sqrt_alpha_bar,
+        schedule.sqrt_one_minus_alpha_bar,
+        evenly_spaced(1000, 120),
+    )
+    sent = panels(at)["level"]["sweep"]
+    for name, expected in [("timesteps", sweep.timesteps), ("sigma", sweep.sigma),
+                           ("sigmaHat", sweep.sigma_hat), ("kHat", sweep.k_hat)]:  # fmt: skip
+        np.testing.assert_array_equal(read_typed_array(sent[name]), expected, err_msg=name)
+    caption = next(c.value for c in at.caption if c.value.startswith("Over 120 timesteps"))
     assert "read as noise" in caption  # the photo's texture near k = 0
     assert any(blind_model_sentence() in m.value for m in at.markdown)
 
 
-def test_prediction_targets_view_reports_the_library_gains():
-    from timestep_lab.encodings import noise_schedule
+def test_prediction_targets_view_says_what_zero_terminal_snr_does():
     from timestep_lab.encodings import targets as tg
 
     for zsnr in ("false", "true"):
         at = open_page(PAGE, {"k": "999", "zsnr": zsnr})
         assert not at.exception
-        caption = next(c.value for c in at.caption if c.value.startswith("v here is"))
+        caption = next(c.value for c in at.caption if c.value.startswith("v is mostly noise"))
         schedule = noise_schedule("linear", 1000, zero_terminal_snr=zsnr == "true")
-        gain = tg.x0_error_gain("v_prediction", schedule.alpha_bar[999])
-        assert f"v-prediction {gain:.3g}" in caption
+        assert panels(at)["targets"]["names"]["v_prediction"] == "v-prediction"
         if zsnr == "true":
-            assert "ε-prediction ∞ (no x̂₀ at all)" in caption
+            assert "ᾱ_999 = 0: ε-prediction gives no x̂₀ at the last step" in caption
         else:
-            assert f"{tg.x0_error_gain('epsilon', schedule.alpha_bar[999]):.3g}" in caption
+            gain = tg.x0_error_gain("epsilon", schedule.alpha_bar[999])
+            assert f"multiplied by {gain:.3g}" in caption
 
 
-def test_moving_k_redraws_what_python_draws_from_k():
-    """Every follower of k shows the new k (a whole-page run under AppTest; the browser's
-    fragment-only commit is checked in Chromium)."""
+def test_moving_k_moves_every_view_of_k():
+    """Every view of k gets the new k (a whole-page run under AppTest; the browser's commit,
+    which reruns only the k control and the links, is checked in Chromium)."""
     at = open_page(PAGE, {"T": "300", "k": "20", "image": "digit"})
     at.slider(key="k").set_value(50).run()
     assert not at.exception and not at.error
-    text = captions(at) + "\n".join(m.value for m in at.markdown)
-    wanted = ("At k = 50, linear has β_k", "the timestep encoding of k = 50.", "At k = 50: σ_k")
-    for sentence in wanted:
-        assert sentence in text, sentence
+    links = [link.proto for link in at.get("page_link")]
+    assert any(link.page == "encoding" and "k=50" in link.query_string for link in links)
+    at.run()
     assert step_view(at)["k"] == 50
+    assert {data["k"] for data in panels(at).values()} == {50}

@@ -1,12 +1,12 @@
-"""How much an error in each prediction target moves x̂₀, across timesteps."""
+"""The prediction targets' names and colours, as every figure of them shows them.
+
+The gains figure itself (each target's x̂₀ error gain against k) is drawn by the browser, with
+k marked as it moves (``timestep_lab/ui/components/noise_views.js``, the ``targets`` panel).
+"""
 
 from __future__ import annotations
 
-import numpy as np
-import plotly.graph_objects as go
-from numpy.typing import ArrayLike
-
-from timestep_lab.figures.style import OKABE_ITO, axis, figure, vline
+from timestep_lab.figures.style import OKABE_ITO
 
 TARGET_NAMES = {
     "epsilon": "ε-prediction",
@@ -18,29 +18,3 @@ TARGET_COLOURS = {
     "sample": OKABE_ITO["green"],
     "v_prediction": OKABE_ITO["blue"],
 }
-
-
-def target_gain_figure(
-    timesteps: ArrayLike, gains: dict[str, ArrayLike], k: int, *, height: int = 300
-) -> go.Figure:
-    """Each target's x̂₀ error gain against k (log scale); infinite gains are left undrawn."""
-    traces = []
-    for target, gain in gains.items():
-        gain = np.asarray(gain, dtype=np.float64)
-        shown = np.where(np.isfinite(gain), gain, np.nan).astype(np.float32)
-        traces.append(
-            go.Scatter(
-                x=np.asarray(timesteps, dtype=np.float32),
-                y=shown,
-                mode="lines",
-                name=TARGET_NAMES.get(target, target),
-                line=dict(color=TARGET_COLOURS.get(target), width=2),
-            )
-        )
-    return figure(
-        traces,
-        height=height,
-        xaxis=axis("timestep k"),
-        yaxis=axis("error in x̂₀ per unit error of the output", type="log"),
-        shapes=[vline(k, color="#555555", dash="dot")],
-    )

@@ -51,3 +51,130 @@ def test_noise_data_refuses_mismatched_arrays():
         noise_data(pixels.astype(float), np.zeros(pixels.shape), schedule, 0, mean_square=0.5)
     with pytest.raises(ValueError):
         noise_data(pixels, np.zeros(pixels.shape), schedule, 50, mean_square=0.5)
+
+
+# ── the panels of §1, §4, §6 and §7: every number and picture against the library ──────────
+BROWSER_PANELS = """async ([url, step, told, ks]) => {
+    const m = await import(url);
+    const x0 = m.toSigned(m.decode(step.pixels));
+    const noise = m.decode(step.noise);
+    const alphaBar = m.decode(step.alphaBar);
+    const betas = m.decode(step.betas);
+    const freqs = m.decode(told.freqs);
+    const table = m.sqrtOneMinusAlphaBar(alphaBar);
+    const { height, width, channels } = step;
+    return ks.map((k) => {
+        const xk = m.qSample(x0, k, noise, alphaBar);
+        const sigmaHat = m.estimateSigma(xk, height, width, channels);
+        const kHat = m.timestepFromSigma(sigmaHat, table);
+        const v = m.velocity(x0, noise, alphaBar[k]);
+        return {
+            sigma: table[k], sigmaHat, kHat,
+            v: Array.from(v),
+            vPixels: Array.from(m.toUint8(v)),
+            xkPixels: Array.from(m.toUint8(xk)),
+            embedding: Array.from(m.timestepEmbedding(k, freqs, told.d)),
+            gains: m.TARGETS.map((t) => String(m.x0ErrorGain(t, alphaBar[k]))),
+            readouts: [
+                m.scheduleReadout(k, step.schedule, betas, alphaBar),
+                m.toldReadout(k, told, alphaBar),
+                m.levelReadout(k, table[k], sigmaHat, kHat),
+                m.targetsReadout(k, alphaBar, { epsilon: "ε-prediction",
+                    sample: "x₀-prediction", v_prediction: "v-prediction" }),
+            ],
+        };
+    });
+}"""
+
+
+def gain_text(gain: float) -> str:
+    """The gain as §7's caption wrote it in Python before the browser drew it."""
+    return "∞ (no x̂₀ at all)" if not np.isfinite(gain) else f"{gain:.3g}"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    ("name", "zsnr", "image", "size"),
+    [
+        ("linear", False, "hopper", 33),
+        ("cosine", True, "digit", 24),
+        ("sigmoid", False, "pattern", 17),
+    ],
+)
+def test_browser_panels_equal_the_library(js_page, name, zsnr, image, size):
+    """σ̂, k̂, v, the gains and P(k) to 1e-12 (float64 both), x_k's and v's pictures pixel for
+    pixel, and the sentences read out at k in the formats of the Python captions they replace."""
+    from timestep_lab.encodings import targets as tg
+    from timestep_lab.encodings import timestep_embedding
+    from timestep_lab.images import to_uint8
+    from timestep_lab.images.noise_level import estimate_sigma, timestep_from_sigma
+    from timestep_lab.ui.components.noise_views import panel_data
+
+    pixels = bundled_image(image, size)  # odd sizes: HH drops the last row and column
+    noise = np.random.default_rng(5).standard_normal(pixels.shape)
+    schedule = noise_schedule(name, 400, zero_terminal_snr=zsnr)
+    x0 = to_signed(pixels)
+    step = noise_data(pixels, noise, schedule, 0, mean_square=float(np.mean(x0**2)))
+    told = panel_data("told", step, dim=128, base=10_000.0)
+    ks = [0, 1, 2, 37, 150, 200, 398, 399]
+    got = js_page.evaluate(BROWSER_PANELS, [module_url("noise_views.js"), step, told, ks])
+    sent_noise = read_typed_array(step["noise"]).astype(np.float64)  # ε as the browser has it
+    table = schedule.sqrt_one_minus_alpha_bar
+    for k, result in zip(ks, got, strict=True):
+        a = schedule.alpha_bar[k]
+        xk = schedule.q_sample(x0, k, sent_noise)
+        sigma_hat = estimate_sigma(xk)
+        k_hat = int(timestep_from_sigma(sigma_hat, table))
+        assert result["sigma"] == table[k]
+        assert abs(result["sigmaHat"] - sigma_hat) <= 1e-12, (k, result["sigmaHat"], sigma_hat)
+        assert result["kHat"] == k_hat, k
+        v = tg.velocity(x0, sent_noise, a)
+        assert np.abs(np.array(result["v"]) - v.ravel()).max() <= 1e-12, k
+        np.testing.assert_array_equal(result["vPixels"], to_uint8(v).ravel())
+        np.testing.assert_array_equal(result["xkPixels"], to_uint8(xk).ravel())
+        row = timestep_embedding([k], 128, base=10_000.0)[0]
+        assert np.abs(np.array(result["embedding"]) - row).max() <= 1e-12, k
+        gains = [float(tg.x0_error_gain(t, a)) for t in tg.TARGETS]
+        for browser, library in zip(result["gains"], gains, strict=True):
+            assert float(browser) == pytest.approx(library, abs=1e-12, rel=1e-12)
+        names = "ε-prediction", "x₀-prediction", "v-prediction"
+        at_k = "; ".join(f"{n} {gain_text(g)}" for n, g in zip(names, gains, strict=True))
+        assert result["readouts"] == [
+            f"At k = {k}, {name} has β_k = {schedule.betas[k]:.4g}, ᾱ_k = {a:.4f}, "
+            f"√ᾱ_k = {schedule.sqrt_alpha_bar[k]:.4f}, √(1−ᾱ_k) = {table[k]:.4f}.",
+            f"P({k}) with d = 128, n = 10000, transformer layout: 128 values in [−1, 1]. "
+            f"Under {name} with T = 400, this k means ᾱ_k = {a:.4f}.",
+            f"At k = {k}: σ_k = {table[k]:.4f}, σ̂ from x_k alone = {sigma_hat:.4f}, "
+            f"pointing to k̂ = {k_hat}.",
+            f"v here is {np.sqrt(a):.3f}·ε − {np.sqrt(1 - a):.3f}·x₀. Error gain at k = {k}: "
+            f"{at_k}.",
+        ], k
+    # x₀'s and ε's pictures in §7 are the library's too
+    pictures = js_page.evaluate(
+        """async ([url, step]) => {
+            const m = await import(url);
+            return [Array.from(m.toUint8(m.toSigned(m.decode(step.pixels)))),
+                    Array.from(m.toUint8(m.decode(step.noise)))];
+        }""",
+        [module_url("noise_views.js"), step],
+    )
+    np.testing.assert_array_equal(pictures[0], to_uint8(x0).ravel())
+    np.testing.assert_array_equal(pictures[1], to_uint8(sent_noise).ravel())
+
+
+FORMATS = """async ([url, values]) => {
+    const m = await import(url);
+    return values.map((x) => [m.formatG(x, 3), m.formatG(x, 4), m.fixed(x, 3), m.fixed(x, 4),
+                              m.roundHalfEven(x)]);
+}"""
+
+
+@pytest.mark.browser
+def test_browser_formats_numbers_as_python_does(js_page):
+    """The readouts' .3g, .4g, .3f and .4f, ties and exponents included, and np.round's ties."""
+    values = [0.03125, 0.00015625, 2.5, 3.5, -0.5, 1e-5, 0.0001, 123456.0, 999.95, 0.99995,
+              0.012345678, 1.0, 0.5, 157.9871, 6.0e-05, 12.5, 0.000125, 1234.5]  # fmt: skip
+    got = js_page.evaluate(FORMATS, [module_url("noise_views.js"), values])
+    for x, result in zip(values, got, strict=True):
+        assert result[:4] == [f"{x:.3g}", f"{x:.4g}", f"{x:.3f}", f"{x:.4f}"], x
+        assert result[4] == float(np.round(x)), x

@@ -1,17 +1,27 @@
-// The noise page's step view: x_k from x₀, ε and the ᾱ table, drawn per frame in the browser
-// (mirrors NoiseSchedule.q_sample in timestep_lab/encodings/schedules.py; mounted by
-// timestep_lab/ui/components/noise_views.py).
+// The noise page's views of step k, drawn per frame in the browser: the step view (§2: x₀, ε,
+// x_k, the ᾱ curve) and the panels of §1, §4, §6 and §7 (the schedule's values at k; x_k beside
+// P(k); σ̂ and k̂ read off x_k; v and each target's error gain). Mounted by
+// timestep_lab/ui/components/noise_views.py; each function mirrors the library function named
+// beside it (timestep_lab/encodings/schedules.py, sinusoidal.py, targets.py;
+// timestep_lab/images/noise_level.py, pixels.py).
 //
 // Notation (shared NOTATION.md):
 //   k                      — the timestep, 0 … T−1
-//   alphaBar[k]            — ᾱ_k = ∏_{s≤k} (1 − β_s)              (alpha_bar)
-//   sqrtAlphaBar           — √ᾱ_k, the signal coefficient          (sqrt_alpha_bar)
-//   sqrtOneMinusAlphaBar   — √(1−ᾱ_k), the noise coefficient       (sqrt_one_minus_alpha_bar)
-//   snr                    — ᾱ_k / (1 − ᾱ_k); snrDb = 10·log10 snr (snr, snr_db)
+//   betas[k]               — β_k, the variance added at step k          (betas)
+//   alphaBar[k]            — ᾱ_k = ∏_{s≤k} (1 − β_s)                    (alpha_bar)
+//   sqrtAlphaBar           — √ᾱ_k, the signal coefficient                (sqrt_alpha_bar)
+//   sqrtOneMinusAlphaBar   — √(1−ᾱ_k) = σ_k, the noise coefficient       (sqrt_one_minus_alpha_bar)
+//   snr                    — ᾱ_k / (1 − ᾱ_k); snrDb = 10·log10 snr       (snr, snr_db)
 //   x0, noise, xk          — x₀ in [−1, 1], ε ~ N(0, I), x_k = √ᾱ_k·x₀ + √(1−ᾱ_k)·ε (Ho et al. eq. 4)
+//   v                      — √ᾱ_k·ε − √(1−ᾱ_k)·x₀ (Salimans & Ho 2022, §4)  (velocity)
+//   freqs, d               — ω_i = n^(−2i/d) and the dimension of P(k)   (frequencies, dim)
+//   hh, sigmaHat, kHat     — the finest diagonal Haar coefficients HH, σ̂ = median|HH| / 0.6745
+//                            and k̂, the step whose σ_k is nearest σ̂    (haar_diagonal, …)
 //
-// Python sends x₀ (its uint8 pixels: x₀ = p/127.5 − 1 here, as to_signed does), ε (float32) and
-// the ᾱ table (float64) once, as base64 typed arrays; every frame is computed here.
+// Python sends x₀ (its uint8 pixels: x₀ = p/127.5 − 1 here, as to_signed does), ε (float32), ᾱ
+// and β (float64) once per page run, with the step view. The panels are other mounts of this
+// component that carry only the arrays' token and read them from `sources` below, so a page
+// sends those arrays once however many sections draw from them.
 
 export const K_EVENT = "timestep-lab:k";
 
@@ -44,6 +54,193 @@ export function signalFraction(alphaBar, meanSquare) {
   return signal / (signal + 1.0 - alphaBar);
 }
 
+/** Python's np.round: to the nearest whole number, ties to even. */
+export function roundHalfEven(x) {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** Values in [−1, 1] back to 0 … 255, anything outside clipped (to_uint8), into `out`. */
+export function toUint8(x, out = new Uint8Array(x.length)) {
+  for (let i = 0; i < x.length; i++) out[i] = roundHalfEven((Math.min(1.0, Math.max(-1.0, x[i])) + 1.0) * 127.5);
+  return out;
+}
+
+/** v = √ᾱ·ε − √(1−ᾱ)·x₀ at one ᾱ, into `out` (Salimans & Ho 2022, §4; velocity). */
+export function velocity(x0, noise, alphaBar, out = new Float64Array(x0.length)) {
+  const signal = Math.sqrt(alphaBar);
+  const noiseScale = Math.sqrt(1.0 - alphaBar);
+  for (let i = 0; i < x0.length; i++) out[i] = signal * noise[i] - noiseScale * x0[i];
+  return out;
+}
+
+export const TARGETS = ["epsilon", "sample", "v_prediction"];
+
+/** How much an error of 1 in the network's output moves x̂₀ (x0_error_gain): ε: 1/√SNR
+ * (infinite at ᾱ = 0), x₀: 1, v: √(1−ᾱ). */
+export function x0ErrorGain(target, alphaBar) {
+  if (!TARGETS.includes(target)) throw new RangeError(`target=${target} is not one of ${TARGETS.join(", ")}`);
+  if (target === "sample") return 1.0;
+  const noiseScale = Math.sqrt(1.0 - alphaBar);
+  return target === "v_prediction" ? noiseScale : noiseScale / Math.sqrt(alphaBar);
+}
+
+/** HH = (a − b − c + d)/2 over each 2 × 2 block of an (H, W, C) image in row-major order
+ * (haar_diagonal; an odd last row or column is dropped): (H//2, W//2, C) values. */
+export function haarDiagonal(x, height, width, channels, out = null) {
+  if (height < 2 || width < 2) throw new RangeError(`an image of ${height} × ${width} needs H, W ≥ 2`);
+  const rows = Math.floor(height / 2);
+  const columns = Math.floor(width / 2);
+  const hh = out || new Float64Array(rows * columns * channels);
+  const stride = width * channels;
+  let o = 0;
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < columns; c++) {
+      for (let ch = 0; ch < channels; ch++) {
+        const top = 2 * r * stride + 2 * c * channels + ch;
+        const a = x[top];
+        const b = x[top + channels];
+        const cc = x[top + stride];
+        const d = x[top + stride + channels];
+        hh[o++] = (a - b - cc + d) / 2.0; // orthonormal: i.i.d. noise keeps its σ
+      }
+    }
+  }
+  return hh;
+}
+
+/** The median of the values (np.median: the mean of the middle two for an even count). */
+export function median(values) {
+  const sorted = Float64Array.from(values).sort();
+  const n = sorted.length;
+  const half = Math.floor(n / 2);
+  return n % 2 ? sorted[half] : (sorted[half - 1] + sorted[half]) / 2.0;
+}
+
+/** The median of |Z| for Z ~ N(0, 1): Φ⁻¹(3/4) (MAD_NORMAL). */
+export const MAD_NORMAL = 0.6744897501960817;
+
+/** σ̂ = median(|HH|) / 0.6745 from x_k alone (estimate_sigma; Donoho & Johnstone 1994). */
+export function estimateSigma(xk, height, width, channels) {
+  const hh = haarDiagonal(xk, height, width, channels);
+  for (let i = 0; i < hh.length; i++) {
+    if (!Number.isFinite(hh[i])) throw new RangeError("the image holds values that are not finite numbers");
+    hh[i] = Math.abs(hh[i]);
+  }
+  return median(hh) / MAD_NORMAL;
+}
+
+/** k̂: the timestep whose σ_k = √(1−ᾱ_k) is nearest σ̂, the first of equals (timestep_from_sigma). */
+export function timestepFromSigma(sigmaHat, sqrtOneMinusAlphaBar) {
+  let best = 0;
+  for (let k = 1; k < sqrtOneMinusAlphaBar.length; k++) {
+    if (Math.abs(sqrtOneMinusAlphaBar[k] - sigmaHat) < Math.abs(sqrtOneMinusAlphaBar[best] - sigmaHat)) best = k;
+  }
+  return best;
+}
+
+/** √(1−ᾱ_k) for every k (sqrt_one_minus_alpha_bar). */
+export function sqrtOneMinusAlphaBar(alphaBar) {
+  return Float64Array.from(alphaBar, (a) => Math.sqrt(1.0 - a));
+}
+
+/** P(k), transformer layout, from ω_i = n^(−2i/d) (frequencies, sent by Python):
+ * P(k, 2i) = sin(k·ω_i), P(k, 2i+1) = cos(k·ω_i) (timestep_embedding; Vaswani et al. §3.5). */
+export function timestepEmbedding(k, freqs, d) {
+  const out = new Float64Array(d);
+  for (let i = 0; i < freqs.length; i++) {
+    const angle = k * freqs[i]; // k·ω_i
+    out[2 * i] = Math.sin(angle);
+    if (2 * i + 1 < d) out[2 * i + 1] = Math.cos(angle);
+  }
+  return out;
+}
+
+/** Python's f"{x:.{digits}f}": the exact decimal value rounded, ties to even (toFixed sends them up). */
+export function fixed(x, digits) {
+  if (Object.is(x, -0)) return `-${(0).toFixed(digits)}`;
+  const text = x.toFixed(digits);
+  if (!Number.isFinite(x) || Math.abs(x) >= 1e20) return text;
+  const exact = Math.abs(x).toFixed(100); // every digit of a double of this size
+  const rest = exact.slice(exact.indexOf(".") + 1 + digits);
+  if (!/^50*$/.test(rest)) return text;
+  const truncated = (x < 0 ? "-" : "") + exact.slice(0, exact.indexOf(".") + (digits ? 1 + digits : 0));
+  const last = Number(truncated[truncated.length - 1]);
+  return last % 2 === 0 ? truncated : text; // a tie: keep the even last digit
+}
+
+/** The significant digits of |x|, exactly (100 of them: every digit of a double above 1e-20),
+ * and the decimal exponent of the first. */
+function exactDigits(x) {
+  const [body, exp] = Math.abs(x).toPrecision(100).split("e");
+  const point = body.indexOf(".");
+  const whole = point < 0 ? body : body.slice(0, point);
+  const all = whole + (point < 0 ? "" : body.slice(point + 1));
+  const lead = all.search(/[1-9]/);
+  return { digits: all.slice(lead), exponent: whole.length - 1 - lead + (exp ? Number(exp) : 0) };
+}
+
+/** Python's f"{x:.{precision}g}": significant digits rounded half to even on the exact value,
+ * trailing zeros dropped, e-notation below 1e-4 or from 10^precision on. */
+export function formatG(x, precision = 6) {
+  if (x === 0) return Object.is(x, -0) ? "-0" : "0";
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? "nan" : x > 0 ? "inf" : "-inf";
+  const [mantissa, exponentText] = x.toExponential(precision - 1).split("e");
+  let digits = mantissa.replace("-", "").replace(".", "");
+  let exponent = Number(exponentText);
+  if (Math.abs(x) >= 1e-20) {
+    const exact = exactDigits(x); // toExponential sends an exact tie up; Python keeps it even
+    if (/^50*$/.test(exact.digits.slice(precision)) && Number(exact.digits[precision - 1]) % 2 === 0) {
+      digits = exact.digits.slice(0, precision);
+      exponent = exact.exponent;
+    }
+  }
+  const strip = (s) => (s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s);
+  const sign = x < 0 ? "-" : "";
+  if (exponent < -4 || exponent >= precision) {
+    const e = `${exponent < 0 ? "-" : "+"}${String(Math.abs(exponent)).padStart(2, "0")}`;
+    return `${sign}${strip(`${digits[0]}.${digits.slice(1)}`)}e${e}`;
+  }
+  if (exponent < 0) return sign + strip(`0.${"0".repeat(-exponent - 1)}${digits}`);
+  return sign + strip(`${digits.slice(0, exponent + 1)}.${digits.slice(exponent + 1)}`);
+}
+
+// ── the sentences a panel reads out at k (the Python captions they replace, same formats) ──
+/** §1: the selected schedule's values at k. */
+export function scheduleReadout(k, name, betas, alphaBar) {
+  const a = alphaBar[k];
+  return (
+    `At k = ${k}, ${name} has β_k = ${formatG(betas[k], 4)}, ᾱ_k = ${fixed(a, 4)}, ` +
+    `√ᾱ_k = ${fixed(Math.sqrt(a), 4)}, √(1−ᾱ_k) = ${fixed(Math.sqrt(1.0 - a), 4)}.`
+  );
+}
+
+/** §4: P(k) and what this k means under this schedule. */
+export function toldReadout(k, { d, nText, schedule, T }, alphaBar) {
+  return (
+    `P(${k}) with d = ${d}, n = ${nText}, transformer layout: ${d} values in [−1, 1]. Under ` +
+    `${schedule} with T = ${T}, this k means ᾱ_k = ${fixed(alphaBar[k], 4)}.`
+  );
+}
+
+/** §6: σ_k, σ̂ read off x_k and the k̂ it points to. */
+export function levelReadout(k, sigma, sigmaHat, kHat) {
+  return `At k = ${k}: σ_k = ${fixed(sigma, 4)}, σ̂ from x_k alone = ${fixed(sigmaHat, 4)}, pointing to k̂ = ${kHat}.`;
+}
+
+/** §7: v's coefficients and each target's error gain at k ("∞" where there is no x̂₀). */
+export function targetsReadout(k, alphaBar, names) {
+  const a = alphaBar[k];
+  const gains = TARGETS.map((t) => {
+    const gain = x0ErrorGain(t, a);
+    return `${names[t]} ${Number.isFinite(gain) ? formatG(gain, 3) : "∞ (no x̂₀ at all)"}`;
+  });
+  return (
+    `v here is ${fixed(Math.sqrt(a), 3)}·ε − ${fixed(Math.sqrt(1 - a), 3)}·x₀. ` +
+    `Error gain at k = ${k}: ${gains.join("; ")}.`
+  );
+}
+
 function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -51,14 +248,12 @@ function el(tag, className, text) {
   return node;
 }
 
-// to_uint8: clip to [−1, 1], then back to 0 … 255
+// x (H, W, C) as a picture: to_uint8's grey levels, one canvas pixel per image pixel
 function paint(ctx, x, width, height, channels, image) {
   const data = image.data;
+  const levels = toUint8(x);
   for (let p = 0, n = width * height; p < n; p++) {
-    for (let c = 0; c < 3; c++) {
-      const v = x[p * channels + (channels === 3 ? c : 0)];
-      data[4 * p + c] = Math.round((Math.min(1, Math.max(-1, v)) + 1.0) * 127.5);
-    }
+    for (let c = 0; c < 3; c++) data[4 * p + c] = levels[p * channels + (channels === 3 ? c : 0)];
     data[4 * p + 3] = 255;
   }
   ctx.putImageData(image, 0, 0);
@@ -197,7 +392,8 @@ function request(s) {
   if (s.pending) return;
   s.pending = requestAnimationFrame(() => {
     s.pending = 0;
-    draw(s);
+    if (s.kind) drawPanel(s);
+    else draw(s);
   });
 }
 
@@ -308,7 +504,35 @@ function draw(s) {
   s.wrap.dataset.painted = String(performance.now());
 }
 
-export default function ({ data, parentElement }) {
+// ── the arrays of a page run, sent once (with the step view) and read by every panel ─────
+const sources = new Map(); // token → {x0, noise, alphaBar, betas, height, width, channels}
+const waiting = new Map(); // token → the panels mounted before their arrays arrived
+
+function unpack(data) {
+  return {
+    x0: toSigned(decode(data.pixels)),
+    noise: decode(data.noise),
+    alphaBar: decode(data.alphaBar),
+    betas: decode(data.betas),
+    height: data.height,
+    width: data.width,
+    channels: data.channels,
+  };
+}
+
+function publish(token, source) {
+  sources.delete(token);
+  sources.set(token, source);
+  while (sources.size > 2) sources.delete(sources.keys().next().value); // this run's and the last
+  for (const panel of waiting.get(token) || []) {
+    panel.source = source;
+    prepare(panel);
+    request(panel);
+  }
+  waiting.delete(token);
+}
+
+function stepView(data, parentElement) {
   let s = instances.get(parentElement);
   if (!s) {
     s = build(parentElement, data);
@@ -319,13 +543,15 @@ export default function ({ data, parentElement }) {
   s.data = data;
   s.font = data.presenter ? 17 : 13;
   if (fresh) {
-    s.x0 = toSigned(decode(data.pixels));
-    s.noise = decode(data.noise);
-    s.alphaBar = decode(data.alphaBar);
+    const source = unpack(data);
+    s.x0 = source.x0;
+    s.noise = source.noise;
+    s.alphaBar = source.alphaBar;
     s.T = s.alphaBar.length;
     s.xk = new Float64Array(s.x0.length);
     s.image = new ImageData(data.width, data.height);
     s.painted = false;
+    publish(data.token, source);
   }
   if (data.k !== s.dataK || s.k >= s.T) {
     s.dataK = data.k;
@@ -343,4 +569,422 @@ function cleanup(s, parentElement) {
     s.resize.disconnect();
     instances.delete(parentElement);
   };
+}
+
+// ── the panels: §1, §4, §6 and §7, following the page's k ──────────────────────────────────
+const COLOURS = { blue: "#0072B2", vermillion: "#D55E00", green: "#009E73", grey: "#999999", dark: "#555555" };
+
+function sizeCanvas(canvas, cssHeight) {
+  const width = canvas.clientWidth || 600;
+  const ratio = window.devicePixelRatio || 1;
+  canvas.width = Math.round(width * ratio);
+  canvas.height = Math.round(cssHeight * ratio);
+  canvas.style.height = `${cssHeight}px`;
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  return { ctx, width };
+}
+
+function picture(title, cssWidth) {
+  const figure = el("figure", "tl-figure");
+  const canvas = el("canvas", "tl-image");
+  canvas.style.width = `${cssWidth}px`;
+  const caption = el("figcaption", "", title);
+  figure.append(canvas, caption);
+  return { figure, canvas, caption };
+}
+
+function paintPicture(p, canvas, x) {
+  const { width, height, channels } = p.source;
+  if (canvas.width !== width || canvas.height !== height) {
+    canvas.width = width;
+    canvas.height = height;
+  }
+  paint(canvas.getContext("2d"), x, width, height, channels, p.image);
+}
+
+const decades = (lo, hi) => {
+  const out = [];
+  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) out.push(10 ** e);
+  return out;
+};
+
+/** A chart of k against values: axes, lines and points, a dotted line at k (plotly-like, small). */
+function chart(p, ctx, box, { title, xLabel, yLabel, log, lo, hi, lines, dots, xMax }) {
+  const font = p.font;
+  const [a, b] = log ? [Math.log10(lo), Math.log10(hi)] : [lo, hi];
+  const X = (k) => box.x + (k / Math.max(1, xMax)) * box.w;
+  const Y = (v) => box.y + (1 - ((log ? Math.log10(v) : v) - a) / (b - a || 1)) * box.h;
+  const inside = (v) => Number.isFinite(v) && (!log || v > 0);
+  ctx.strokeStyle = "#bbb";
+  ctx.lineWidth = 1;
+  ctx.setLineDash([]);
+  ctx.strokeRect(box.x, box.y, box.w, box.h);
+  ctx.font = `${font}px sans-serif`;
+  ctx.fillStyle = "#444";
+  ctx.textAlign = "right";
+  const ticks = log ? decades(lo, hi).filter((t) => t >= lo * 0.999 && t <= hi * 1.001) : [lo, (lo + hi) / 2, hi];
+  for (const t of ticks) ctx.fillText(formatG(t, 3), box.x - 4, Y(t) + 0.35 * font);
+  ctx.textAlign = "center";
+  ctx.fillText("0", box.x, box.y + box.h + 1.1 * font);
+  ctx.fillText(String(xMax), box.x + box.w, box.y + box.h + 1.1 * font);
+  ctx.fillText(xLabel, box.x + box.w / 2, box.y + box.h + 2.3 * font);
+  ctx.font = `bold ${font}px sans-serif`;
+  ctx.fillText(title, box.x + box.w / 2, box.y - 0.6 * font);
+  ctx.font = `${font}px sans-serif`;
+  ctx.save();
+  ctx.translate(box.x - 3.6 * font, box.y + box.h / 2);
+  ctx.rotate(-Math.PI / 2);
+  ctx.fillText(yLabel, 0, 0);
+  ctx.restore();
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(box.x, box.y, box.w, box.h);
+  ctx.clip();
+  for (const { xs, ys, colour, width = 2, dash = [], marks = false } of lines) {
+    ctx.strokeStyle = colour;
+    ctx.fillStyle = colour;
+    ctx.lineWidth = width;
+    ctx.setLineDash(dash);
+    ctx.beginPath();
+    let open = false;
+    for (let i = 0; i < xs.length; i++) {
+      if (!inside(ys[i])) {
+        open = false;
+        continue;
+      }
+      if (marks) ctx.fillRect(X(xs[i]) - 2, Y(ys[i]) - 2, 4, 4);
+      else ctx[open ? "lineTo" : "moveTo"](X(xs[i]), Y(ys[i]));
+      open = true;
+    }
+    if (!marks) ctx.stroke();
+  }
+  ctx.setLineDash([3, 3]);
+  ctx.strokeStyle = COLOURS.dark;
+  ctx.lineWidth = 1.5;
+  ctx.beginPath();
+  ctx.moveTo(X(p.k), box.y);
+  ctx.lineTo(X(p.k), box.y + box.h);
+  ctx.stroke();
+  ctx.setLineDash([]);
+  for (const [value, colour] of dots) {
+    if (!inside(value)) continue;
+    ctx.fillStyle = colour;
+    ctx.beginPath();
+    ctx.arc(X(p.k), Y(value), 5, 0, 2 * Math.PI);
+    ctx.fill();
+  }
+  ctx.restore();
+}
+
+function legend(p, ctx, x, y, items, vertical = false) {
+  ctx.font = `${p.font}px sans-serif`;
+  ctx.textAlign = "left";
+  for (const [name, colour] of items) {
+    ctx.fillStyle = colour;
+    ctx.fillRect(x, y - 0.75 * p.font, 12, 12);
+    ctx.fillStyle = "#333";
+    ctx.fillText(name, x + 16, y + 0.2 * p.font);
+    if (vertical) y += 1.5 * p.font;
+    else x += 30 + ctx.measureText(name).width;
+  }
+}
+
+const chartBox = (p, left, width, height) => ({
+  x: left + 4.6 * p.font,
+  y: 2.2 * p.font,
+  w: width - 4.6 * p.font - 12,
+  h: height - 5.4 * p.font,
+});
+
+const PANELS = {
+  // §1: the selected schedule's β_k, ᾱ_k, √ᾱ_k and √(1−ᾱ_k), as text
+  schedule: {
+    build() {},
+    draw(p) {
+      const { betas, alphaBar } = p.source;
+      p.out.textContent = scheduleReadout(p.k, p.data.schedule, betas, alphaBar);
+    },
+  },
+  // §4: x_k beside the vector P(k) the network is told
+  told: {
+    build(p) {
+      const row = el("div", "tl-images");
+      p.xk = picture("x_k", p.data.presenter ? 220 : 160);
+      p.bars = el("canvas", "tl-canvas tl-grow");
+      row.append(p.xk.figure, p.bars);
+      p.wrap.insertBefore(row, p.out);
+    },
+    prepare(p) {
+      p.freqs = decode(p.data.freqs);
+      p.values = new Float64Array(p.source.x0.length);
+    },
+    draw(p) {
+      const { x0, noise, alphaBar } = p.source;
+      paintPicture(p, p.xk.canvas, qSample(x0, p.k, noise, alphaBar, p.values));
+      p.xk.caption.textContent = `x_k, k = ${p.k}`;
+      const { d, kindColours } = p.data;
+      const row = timestepEmbedding(p.k, p.freqs, d);
+      const height = p.data.presenter ? 280 : 220;
+      const { ctx, width } = sizeCanvas(p.bars, height);
+      const box = chartBox(p, 0, width, height);
+      box.y = 1.4 * p.font;
+      box.h = height - 4.6 * p.font;
+      const X = (j) => box.x + ((j + 0.5) / d) * box.w;
+      const Y = (v) => box.y + ((1.1 - v) / 2.2) * box.h;
+      ctx.strokeStyle = "#bbb";
+      ctx.strokeRect(box.x, box.y, box.w, box.h);
+      ctx.beginPath();
+      ctx.moveTo(box.x, Y(0));
+      ctx.lineTo(box.x + box.w, Y(0));
+      ctx.stroke();
+      for (let j = 0; j < d; j++) {
+        ctx.fillStyle = kindColours[j % 2 === 0 ? "sin" : "cos"];
+        ctx.beginPath();
+        ctx.arc(X(j), Y(row[j]), 2.5, 0, 2 * Math.PI);
+        ctx.fill();
+      }
+      ctx.font = `${p.font}px sans-serif`;
+      ctx.fillStyle = "#444";
+      ctx.textAlign = "right";
+      for (const t of [-1, 0, 1]) ctx.fillText(String(t).replace("-", "−"), box.x - 4, Y(t) + 0.35 * p.font);
+      ctx.textAlign = "center";
+      ctx.fillText("0", X(0), box.y + box.h + 1.1 * p.font);
+      ctx.fillText(String(d - 1), X(d - 1), box.y + box.h + 1.1 * p.font);
+      ctx.fillText(`column j of P(${p.k}, j)`, box.x + box.w / 2, box.y + box.h + 2.3 * p.font);
+      legend(p, ctx, box.x + 8, box.y + 1.1 * p.font, [["sin", kindColours.sin], ["cos", kindColours.cos]]);
+      p.out.textContent = toldReadout(p.k, p.data, alphaBar);
+    },
+  },
+  // §6: σ̂ and k̂ read off x_k alone, over the sweep Python sent (k-free) with k marked
+  level: {
+    build(p) {
+      p.plot = el("canvas", "tl-canvas");
+      p.wrap.insertBefore(p.plot, p.out);
+      p.kAt = true;
+    },
+    prepare(p) {
+      const sweep = p.data.sweep;
+      p.sweep = {
+        timesteps: decode(sweep.timesteps),
+        sigma: decode(sweep.sigma),
+        sigmaHat: decode(sweep.sigmaHat),
+        kHat: decode(sweep.kHat),
+      };
+      p.sigmaTable = sqrtOneMinusAlphaBar(p.source.alphaBar);
+      p.values = new Float64Array(p.source.x0.length);
+      const positive = [...p.sweep.sigma, ...p.sweep.sigmaHat].filter((v) => v > 0);
+      p.range = [Math.min(...positive), Math.max(...positive)];
+    },
+    draw(p) {
+      const { x0, noise, alphaBar, height, width: w, channels } = p.source;
+      const xk = qSample(x0, p.k, noise, alphaBar, p.values);
+      const sigmaHat = estimateSigma(xk, height, w, channels);
+      const kHat = timestepFromSigma(sigmaHat, p.sigmaTable);
+      const sigma = p.sigmaTable[p.k];
+      const plotHeight = p.data.presenter ? 400 : 330;
+      const { ctx, width } = sizeCanvas(p.plot, plotHeight);
+      const half = width / 2;
+      const T = alphaBar.length;
+      const { timesteps, sigmaHat: sweepHat, kHat: sweepK } = p.sweep;
+      const lo = Math.min(p.range[0], sigmaHat > 0 ? sigmaHat : Infinity);
+      const hi = Math.max(p.range[1], sigmaHat);
+      p.boxes = [chartBox(p, 0, half, plotHeight), chartBox(p, half, half, plotHeight)];
+      chart(p, ctx, p.boxes[0], {
+        title: "noise level σ: true and read off x_k",
+        xLabel: "timestep k",
+        yLabel: "σ",
+        log: true,
+        lo,
+        hi,
+        xMax: T - 1,
+        lines: [
+          { xs: timesteps, ys: p.sweep.sigma, colour: COLOURS.grey, width: 3 },
+          { xs: timesteps, ys: sweepHat, colour: COLOURS.blue },
+        ],
+        dots: [[sigma, COLOURS.grey], [sigmaHat, COLOURS.vermillion]],
+      });
+      chart(p, ctx, p.boxes[1], {
+        title: "timestep read off x_k",
+        xLabel: "true timestep k",
+        yLabel: "k̂ from x_k alone",
+        log: false,
+        lo: 0,
+        hi: T - 1,
+        xMax: T - 1,
+        lines: [
+          { xs: [0, T - 1], ys: [0, T - 1], colour: COLOURS.grey, width: 1, dash: [2, 3] },
+          { xs: timesteps, ys: sweepK, colour: COLOURS.vermillion, marks: true },
+        ],
+        dots: [[kHat, COLOURS.dark]],
+      });
+      const left = p.boxes[0]; // σ is near 1 over most of k: the lower right is free
+      const items = [
+        ["true σ_k = √(1−ᾱ_k)", COLOURS.grey],
+        ["σ̂ = median|HH| / 0.6745", COLOURS.blue],
+        ["σ̂ at k", COLOURS.vermillion],
+      ];
+      legend(p, ctx, left.x + 0.4 * left.w, left.y + left.h - 3.6 * p.font, items, true);
+      p.out.textContent = levelReadout(p.k, sigma, sigmaHat, kHat);
+    },
+  },
+  // §7: x₀, ε and v at k; each target's error gain into x̂₀ across k, read at k
+  targets: {
+    build(p) {
+      const row = el("div", "tl-images");
+      const size = p.data.presenter ? 200 : 150;
+      p.pictures = {
+        x0: picture("x₀, the clean image", size),
+        noise: picture("ε, the noise", size),
+        v: picture("v", size),
+      };
+      for (const each of Object.values(p.pictures)) row.append(each.figure);
+      p.plot = el("canvas", "tl-canvas");
+      p.wrap.insertBefore(row, p.out);
+      p.wrap.insertBefore(p.plot, p.out);
+      p.kAt = true;
+    },
+    prepare(p) {
+      const { x0, noise, alphaBar } = p.source;
+      paintPicture(p, p.pictures.x0.canvas, x0);
+      paintPicture(p, p.pictures.noise.canvas, noise);
+      p.values = new Float64Array(x0.length);
+      p.ks = Float64Array.from(alphaBar, (_, k) => k);
+      p.gains = Object.fromEntries(TARGETS.map((t) => [t, Float64Array.from(alphaBar, (a) => x0ErrorGain(t, a))]));
+      const finite = TARGETS.flatMap((t) => [...p.gains[t]]).filter((g) => Number.isFinite(g) && g > 0);
+      p.range = [Math.min(...finite), Math.max(...finite)];
+    },
+    draw(p) {
+      const { x0, noise, alphaBar } = p.source;
+      const a = alphaBar[p.k];
+      paintPicture(p, p.pictures.v.canvas, velocity(x0, noise, a, p.values));
+      p.pictures.v.caption.textContent = `v at k = ${p.k}`;
+      const plotHeight = p.data.presenter ? 360 : 300;
+      const { ctx, width } = sizeCanvas(p.plot, plotHeight);
+      p.boxes = [chartBox(p, 0, width, plotHeight)];
+      const { names, colours } = p.data;
+      chart(p, ctx, p.boxes[0], {
+        title: "",
+        xLabel: "timestep k",
+        yLabel: "error in x̂₀ per unit error",
+        log: true,
+        lo: p.range[0],
+        hi: p.range[1],
+        xMax: alphaBar.length - 1,
+        lines: TARGETS.map((t) => ({ xs: p.ks, ys: p.gains[t], colour: colours[t] })),
+        dots: TARGETS.map((t) => [p.gains[t][p.k], colours[t]]),
+      });
+      legend(p, ctx, p.boxes[0].x + 8, p.boxes[0].y + 1.2 * p.font, TARGETS.map((t) => [names[t], colours[t]]));
+      p.out.textContent = targetsReadout(p.k, alphaBar, names);
+    },
+  },
+};
+
+function buildPanel(root, data) {
+  const kind = PANELS[data.panel];
+  const p = { kind, k: data.k, dataK: data.k, boxes: [] };
+  p.wrap = el("div", `tl-panel${data.presenter ? " presenter" : ""}`);
+  p.wrap.setAttribute("role", "group");
+  p.wrap.setAttribute("aria-label", `${data.panel} at timestep k`);
+  p.out = el("div", "tl-readout");
+  p.wrap.append(p.out);
+  root.append(p.wrap);
+  p.data = data;
+  p.font = data.presenter ? 17 : 13;
+  kind.build(p);
+  // a chart of k: a drag on it moves k for the whole page, like the step view's curve
+  let dragging = false;
+  const kAt = (event) => {
+    const rect = event.currentTarget.getBoundingClientRect();
+    const x = event.clientX - rect.left;
+    const box = p.boxes.find((b) => x >= b.x - 8 && x <= b.x + b.w + 8);
+    if (!box) return null;
+    return Math.max(0, Math.min(p.T - 1, Math.round(((x - box.x) / box.w) * (p.T - 1))));
+  };
+  const move = (k, commit) => {
+    if (k === null) return;
+    if (k !== p.k) {
+      p.k = k;
+      request(p);
+    }
+    window.dispatchEvent(new CustomEvent(K_EVENT, { detail: { k, source: p, commit } }));
+  };
+  if (p.kAt) {
+    p.plot.addEventListener("pointerdown", (event) => {
+      if (!p.source) return;
+      dragging = true;
+      p.plot.setPointerCapture(event.pointerId);
+      move(kAt(event), false);
+    });
+    p.plot.addEventListener("pointermove", (event) => dragging && move(kAt(event), false));
+    const release = () => {
+      if (dragging) move(p.k, true);
+      dragging = false;
+    };
+    p.plot.addEventListener("pointerup", release);
+    p.plot.addEventListener("pointercancel", release);
+  }
+  p.listener = (event) => {
+    const { k, source } = event.detail;
+    if (source === p || !Number.isInteger(k) || k === p.k || k < 0 || (p.T && k >= p.T)) return;
+    p.k = k;
+    request(p);
+  };
+  window.addEventListener(K_EVENT, p.listener);
+  p.resize = new ResizeObserver(() => request(p));
+  p.resize.observe(p.wrap);
+  return p;
+}
+
+function prepare(p) {
+  p.T = p.source.alphaBar.length;
+  p.k = Math.min(p.k, p.T - 1);
+  p.image = new ImageData(p.source.width, p.source.height);
+  p.kind.prepare?.(p);
+}
+
+function drawPanel(p) {
+  if (!p.source) return;
+  p.kind.draw(p);
+  p.wrap.dataset.k = String(p.k);
+  p.wrap.dataset.painted = String(performance.now());
+}
+
+function panelView(data, parentElement) {
+  let p = instances.get(parentElement);
+  if (!p) {
+    p = buildPanel(parentElement, data);
+    instances.set(parentElement, p);
+  } else if (p.data.token === data.token && p.data.k === data.k) {
+    return panelCleanup(p, parentElement);
+  }
+  const fresh = p.data.token !== data.token || !p.source;
+  p.data = data;
+  if (data.k !== p.dataK) {
+    p.dataK = data.k;
+    p.k = data.k;
+  }
+  if (fresh) {
+    p.source = sources.get(data.token);
+    if (p.source) prepare(p);
+    else {
+      if (!waiting.has(data.token)) waiting.set(data.token, new Set());
+      waiting.get(data.token).add(p);
+    }
+  }
+  request(p);
+  return panelCleanup(p, parentElement);
+}
+
+function panelCleanup(p, parentElement) {
+  return () => {
+    window.removeEventListener(K_EVENT, p.listener);
+    p.resize.disconnect();
+    waiting.get(p.data.token)?.delete(p);
+    instances.delete(parentElement);
+  };
+}
+
+export default function ({ data, parentElement }) {
+  return data.panel ? panelView(data, parentElement) : stepView(data, parentElement);
 }

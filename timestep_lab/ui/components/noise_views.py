@@ -1,29 +1,41 @@
-"""The noise page's step view, drawn by the browser (``noise_views.js``).
+"""The noise page's views of step k, drawn by the browser (``noise_views.js``).
 
-Python sends x₀ (its uint8 pixels), ε (float32) and the ᾱ table (float64) once, as base64
-typed arrays; the browser computes x_k = √ᾱ_k·x₀ + √(1−ᾱ_k)·ε for every frame, with the
-schedule's marker and the SNR and variance readouts. ``tests/ui/components`` checks its x_k
-against ``NoiseSchedule.q_sample``.
+Python sends x₀ (its uint8 pixels), ε (float32), ᾱ and β (float64) once per page run, as
+base64 typed arrays, with the step view of §2; the browser computes x_k = √ᾱ_k·x₀ + √(1−ᾱ_k)·ε
+for every frame, with the schedule's marker and the SNR and variance readouts.
+
+The other sections' views of k (``noise_panel``: §1's values at k, §4's x_k and P(k), §6's σ̂
+and k̂, §7's v and error gains) are further mounts of the same component. Each carries only
+the token of those arrays (and its own few numbers: ω for P(k), §6's k-free sweep) and reads
+the arrays the step view brought, so a page sends them once however many sections draw from
+them, and a moving k reruns nothing in Python. ``tests/ui/components`` checks every number
+and picture they compute against the library's functions.
 """
 
 from __future__ import annotations
 
 import hashlib
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from timestep_lab.encodings import NoiseSchedule
+from timestep_lab.encodings import NoiseSchedule, frequencies
+from timestep_lab.figures.style import KIND_COLOURS
+from timestep_lab.figures.targets import TARGET_COLOURS, TARGET_NAMES
+from timestep_lab.images.noise_level import NoiseLevelSweep
 from timestep_lab.ui.components import define, typed_array
 from timestep_lab.ui.page import presenter_mode
 
 _mount = define("noise_views", css="views.css")
+Panel = Literal["schedule", "told", "level", "targets"]
+PANELS: tuple[Panel, ...] = ("schedule", "told", "level", "targets")
 
 
 def noise_data(
     pixels: ArrayLike, noise: ArrayLike, schedule: NoiseSchedule, k: int, *, mean_square: float
 ) -> dict:
-    """What the browser needs: the image's pixels, ε, the ᾱ table and k (a few hundred kB).
+    """What the browser needs: the image's pixels, ε, the ᾱ and β tables and k (a few hundred kB).
 
     pixels: uint8, (H, W) or (H, W, 3); noise: ε with the same shape (sent as float32).
     """
@@ -38,10 +50,13 @@ def noise_data(
     schedule.check_timesteps(k)
     epsilon = typed_array(noise, "float32")
     alpha_bar = typed_array(schedule.alpha_bar, "float64")
+    betas = typed_array(schedule.betas, "float64")
     image = typed_array(pixels, "uint8")
-    # The browser decodes the arrays again only when they change, not when only k does.
+    # The browser decodes the arrays again only when they change, not when only k does; the
+    # panels find them by this token.
     token = hashlib.blake2b(
-        (image["b64"] + epsilon["b64"] + alpha_bar["b64"]).encode("ascii"), digest_size=8
+        (image["b64"] + epsilon["b64"] + alpha_bar["b64"] + betas["b64"]).encode("ascii"),
+        digest_size=8,
     ).hexdigest()
     return {
         "k": int(k),
@@ -51,6 +66,7 @@ def noise_data(
         "pixels": image,
         "noise": epsilon,
         "alphaBar": alpha_bar,
+        "betas": betas,
         "schedule": schedule.name,
         "meanSquare": float(mean_square),
         "token": token,
@@ -58,6 +74,58 @@ def noise_data(
     }
 
 
-def noise_step_view(*, key: str, **kwargs) -> None:
-    """Mount the step view: x₀, ε and x_k, the √ᾱ_k / √(1−ᾱ_k) / SNR_k readouts, ᾱ against k."""
-    _mount(key=key, data=noise_data(**kwargs))
+def noise_step_view(data: dict, *, key: str) -> None:
+    """Mount the step view on ``data`` (``noise_data``): x₀, ε and x_k, the √ᾱ_k / √(1−ᾱ_k) /
+    SNR_k readouts, ᾱ against k. It brings the arrays every panel of the page reads."""
+    _mount(key=key, data=data)
+
+
+def panel_data(
+    panel: Panel,
+    step: dict,
+    *,
+    dim: int = 128,
+    base: float = 10_000.0,
+    sweep: NoiseLevelSweep | None = None,
+) -> dict[str, Any]:
+    """What a panel is sent: the step view's token and k, and its own few numbers.
+
+    ``told``: ω_i of P(k) in the transformer layout (``frequencies(dim, base)``), d and n.
+    ``level``: the k-free sweep of σ̂ and k̂ (``noise_level_sweep``).
+    ``targets``: each target's name and colour.
+    """
+    if panel not in PANELS:
+        raise ValueError(f"panel={panel!r} is not one of {', '.join(PANELS)}")
+    data: dict[str, Any] = {
+        "panel": panel,
+        "token": step["token"],
+        "k": step["k"],
+        "schedule": step["schedule"],
+        "T": int(step["alphaBar"]["shape"][0]),
+        "presenter": step["presenter"],
+    }
+    if panel == "told":
+        data |= {
+            "freqs": typed_array(frequencies(dim, base=base), "float64"),
+            "d": int(dim),
+            "nText": f"{base:g}",
+            "kindColours": dict(KIND_COLOURS),
+        }
+    elif panel == "level":
+        if sweep is None:
+            raise ValueError("the level panel needs the sweep (noise_level_sweep)")
+        data["sweep"] = {
+            "timesteps": typed_array(sweep.timesteps, "int32"),
+            "sigma": typed_array(sweep.sigma, "float64"),
+            "sigmaHat": typed_array(sweep.sigma_hat, "float64"),
+            "kHat": typed_array(sweep.k_hat, "int32"),
+        }
+    elif panel == "targets":
+        data |= {"names": dict(TARGET_NAMES), "colours": dict(TARGET_COLOURS)}
+    return data
+
+
+def noise_panel(panel: Panel, step: dict, *, key: str, **kwargs: Any) -> None:
+    """Mount a panel (``panel_data``) that draws its section's view of k from the arrays the
+    step view ``step`` brought; it follows the page's k in the browser."""
+    _mount(key=key, data=panel_data(panel, step, **kwargs))
