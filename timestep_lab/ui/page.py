@@ -198,7 +198,7 @@ class SharedFigure(go.Figure):
 
     Streamlit turns a figure into a plain dict on every draw (``to_dict``: a deep copy that
     base64-encodes each numpy array, about 1 ms an array through narwhals); a shared figure
-    does that once and keeps the dict, and keeps its presenter-size twin too. Build one with
+    does that once and keeps the dict, and keeps its presenter-size twin too. Make one with
     ``shared_figure(figure)`` and never change it afterwards: every session reads it.
     """
 
@@ -217,8 +217,13 @@ class SharedFigure(go.Figure):
 
 
 def shared_figure(figure: go.Figure) -> SharedFigure:
-    """A copy of ``figure`` that Streamlit serialises once, however often it is drawn."""
-    return SharedFigure(figure)
+    """``figure`` itself, made a ``SharedFigure`` (no copy: building one is the cost saved).
+
+    Hand it a figure just built, that nothing else holds or changes.
+    """
+    if not isinstance(figure, SharedFigure):
+        figure.__class__ = SharedFigure  # same layout, one method more: no data moves
+    return figure
 
 
 def presenter_size(figure: go.Figure) -> go.Figure:

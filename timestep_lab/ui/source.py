@@ -18,10 +18,16 @@ def source_of(function: Callable[..., Any]) -> tuple[str, str]:
     return where, inspect.getsource(function)
 
 
+def code_text(*functions: Callable[..., Any]) -> str:
+    """The sources of ``functions``, each under a comment naming where it lives."""
+    return "\n\n".join(f"# {where}\n{source}" for where, source in map(source_of, functions))
+
+
 def show_code(*functions: Callable[..., Any], label: str = "Show code") -> None:
-    """An expander with the source of each function, so a learner reads what drew the figure."""
+    """An expander with the source of each function, so a learner reads what drew the figure.
+
+    One code block for all of them: every element is a message the server builds and sends on
+    each run of the page, and a page shows a dozen of these expanders.
+    """
     with st.expander(label, icon=":material/code:"):
-        for function in functions:
-            where, source = source_of(function)
-            st.caption(f"`{where}`")
-            st.code(source, language="python")
+        st.code(code_text(*functions), language="python")
