@@ -170,3 +170,42 @@ def test_moving_the_range_during_play_stops_it_only_when_asked(
     )
     assert got["seen"][1][0] == 40 and got["seen"][1][1] is playing_after
     assert got["commits"] == []  # a range move commits on its change event, not on input
+
+
+DRAG = """async (url) => {
+    const m = await import(url);
+    const target = document.createElement("canvas");
+    target.style.cssText = "position: absolute; left: 0; top: 0; width: 200px; height: 100px";
+    document.body.replaceChildren(target);
+    window.__drag = { moves: [], begins: 0, ends: 0, hovers: 0 };
+    // the position is x / 2 on the left half; the right half is no position (null)
+    const at = (event) => (event.offsetX < 100 ? Math.round(event.offsetX / 2) : null);
+    m.dragOn(target, {
+        at,
+        begin: () => (window.__drag.begins += 1),
+        moveTo: (p) => window.__drag.moves.push(p),
+        end: () => (window.__drag.ends += 1),
+        hover: () => (window.__drag.hovers += 1),
+    });
+}"""
+
+
+def test_a_drag_moves_from_press_to_release_and_only_where_there_is_a_position(js_page):
+    js_page.evaluate(DRAG, module_url("views_common.js"))
+    mouse = js_page.mouse
+    mouse.move(150, 50)  # no drag yet: a hover
+    mouse.down()  # on no position: no drag starts
+    mouse.move(160, 50)
+    mouse.up()
+    assert js_page.evaluate("window.__drag") == {"moves": [], "begins": 0, "ends": 0, "hovers": 2}
+    mouse.move(20, 50)
+    mouse.down()
+    mouse.move(40, 50)
+    mouse.move(150, 50)  # off any position mid-drag: k stays where it was
+    mouse.move(60, 50)
+    mouse.up()
+    mouse.move(80, 50)
+    got = js_page.evaluate("window.__drag")
+    assert got["moves"] == [10, 20, 30] and got["begins"] == 1 and got["ends"] == 1
+    # hovers: the two before, the move to the press, the null move mid-drag, the move after
+    assert got["hovers"] == 2 + 1 + 1 + 1

@@ -135,7 +135,7 @@ export function requestDraw(s) {
 
 /**
  * Let a hand move a view's position: the toolbar's range and play button, keys on the view,
- * a drag (mouse, pen or touch: pointer events) on a canvas. Returns the control:
+ * a drag on a canvas (dragOn). Returns the control:
  * {playing, start(), stop(commit = true), dispose()}; dispose stops play without committing.
  *
  * s: the view (toolbarView's wrap, play and range). how:
@@ -217,35 +217,47 @@ export function scrubber(s, how) {
     commitSoon(350);
   });
 
-  const target = how.target;
-  if (target) {
-    let dragging = false;
-    target.addEventListener("pointerdown", (event) => {
-      const p = how.at(event);
-      if (p === null) return;
-      dragging = true;
-      target.setPointerCapture(event.pointerId);
-      if (control.playing) control.stop(false);
-      moveTo(p);
+  if (how.target) {
+    dragOn(how.target, {
+      at: how.at,
+      begin: () => control.playing && control.stop(false),
+      moveTo,
+      end: commitNow,
+      hover: how.hover,
     });
-    target.addEventListener("pointermove", (event) => {
-      const p = how.at(event);
-      if (dragging && p !== null) moveTo(p);
-      else how.hover?.(event);
-    });
-    const release = () => {
-      if (!dragging) return;
-      dragging = false;
-      commitNow();
-    };
-    target.addEventListener("pointerup", release);
-    target.addEventListener("pointercancel", release);
   }
   control.dispose = () => {
     control.stop(false);
     clearTimeout(timer);
   };
   return control;
+}
+
+/** A drag on `target` (mouse, pen or touch: pointer events, the pointer captured): at(event)
+ * is the position under the pointer (null: none, no drag starts); begin() when a drag starts,
+ * moveTo(p) as it moves, end() when it is released; hover(event) for a move that moved nothing. */
+export function dragOn(target, { at, begin, moveTo, end, hover }) {
+  let dragging = false;
+  target.addEventListener("pointerdown", (event) => {
+    const p = at(event);
+    if (p === null) return;
+    dragging = true;
+    target.setPointerCapture(event.pointerId);
+    begin?.();
+    moveTo(p);
+  });
+  target.addEventListener("pointermove", (event) => {
+    const p = at(event);
+    if (dragging && p !== null) moveTo(p);
+    else hover?.(event);
+  });
+  const release = () => {
+    if (!dragging) return;
+    dragging = false;
+    end();
+  };
+  target.addEventListener("pointerup", release);
+  target.addEventListener("pointercancel", release);
 }
 
 /** Move a k view to k (rounded, clamped to 0 … T−1, redrawn if it moved) and announce it on
@@ -277,7 +289,7 @@ export function followK(s) {
   const listener = (event) => {
     const { k, source } = event.detail;
     if (source === s || !Number.isInteger(k) || k === s.k || k < 0 || k >= s.T) return;
-    if (s.control.playing && source !== "python") s.control.stop(false);
+    if (s.control?.playing && source !== "python") s.control.stop(false);
     s.k = k;
     requestDraw(s);
   };
