@@ -94,16 +94,20 @@ def test_inline_imports_binds_only_the_imported_names_in_a_scope_of_their_own():
     out = inline(text, {"shared.js": SHARED})
     head, _, rest = out.partition("\n")
     assert head == "const { twice, NAME: label } = (() => { // shared.js, inlined (module_source)"
-    assert "return { twice, NAME, Box };\n})(); // end of shared.js\n" in out
+    assert "return { twice, NAME };\n})(); // end of shared.js\n" in out
     assert rest.rstrip().endswith("export default function () {}")
-    # the shared text without its exports' keyword and its whole-line comments
+    # the declarations the imported names use (helper too), without their exports' keyword
+    # and their whole-line comments; Box, which none of them uses, is left out
     assert "export function" not in out and "export const" not in out
-    assert "function twice(x) {" in out and "const NAME = " in out and "class Box {}" in out
+    assert "function twice(x) {" in out and "function helper(x) {" in out
+    assert "const NAME = " in out and "Box" not in out
     assert "The header" not in out and "Doubled" not in out and "a block" not in out
     assert "return x; // kept: not a whole-line comment" in out
     # an import may span lines; a file with no import is served as it is
     spread = 'import {\n  twice,\n  Box,\n} from "./shared.js";\n'
-    assert inline(spread, {"shared.js": SHARED}).startswith("const { twice, Box } = (() => {")
+    spread_out = inline(spread, {"shared.js": SHARED})
+    assert spread_out.startswith("const { twice, Box } = (() => {")
+    assert "class Box {}" in spread_out and "const NAME" not in spread_out
     assert inline(SHARED, {}) == SHARED
 
 
@@ -133,6 +137,9 @@ IMPORT_X = 'import { x } from "./shared.js";'
             "  export const x = 1;",
             "'export const x = 1;' is not",
         ),  # not at a line's start
+        # what a shared module does when it loads must not depend on what is imported
+        (IMPORT_X, "export const x = 1;\nwindow.y = 2;", "'window.y = 2;' at the left margin"),
+        (IMPORT_X, "let y = 0;\nexport const x = 1;", "'let y = 0;' at the left margin"),
     ],
 )
 def test_inline_imports_refuses_what_it_cannot_keep_as_an_es_import(text, shared, message):

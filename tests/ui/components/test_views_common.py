@@ -19,16 +19,16 @@ def data_url(text: str) -> str:
     return "data:text/javascript;base64," + base64.b64encode(text.encode()).decode()
 
 
-SHARED = """let calls = 0;
+SHARED = """const calls = { count: 0 };
 function helper(x) {
-  calls += 1;
+  calls.count += 1;
   return x + 1;
 }
 export function next(x) {
   return helper(x);
 }
 export function count() {
-  return calls;
+  return calls.count;
 }
 export const NAME = "shared";
 """

@@ -23,8 +23,9 @@ How to add a component (one concept per file, the JavaScript beside the Python t
    serves ``module_source(NAME.js)``: the file with each such import replaced by the shared
    file's code, in a scope of its own that binds only the imported names, as an ES import
    does (``inline_imports``; no build step, nothing fetched, nothing to add to a CSP). Each
-   component gets its own copy. A shared file has no Python beside it, imports nothing and
-   exports only ``export const|function|class NAME``.
+   component gets its own copy, of the declarations it uses. A shared file has no Python
+   beside it, imports nothing, only declares at its left margin (``const``, ``function``,
+   ``class``) and exports only ``export const|function|class NAME``.
 2. Optionally ``NAME.css`` beside it (scoped: the component lives in a shadow root), or
    ``define(NAME, css="views.css")`` for the timestep views' shared look.
 3. In ``NAME.py``: ``mount = define("NAME")`` once at import, then a function that builds the
@@ -72,6 +73,10 @@ _EXPORT = re.compile(r"^export (?=(?:const|function|class) ([A-Za-z_$][\w$]*))",
 _ANY_EXPORT = re.compile(r"^[ \t]*export\b.*$", re.M)
 # a line that is only a comment, or a /* … */ block that starts and ends a line
 _COMMENT_LINES = re.compile(r"^[ \t]*(?://[^\n]*|/\*(?:[^*]|\*(?!/))*\*/[ \t]*)(?:\n|$)", re.M)
+# the first line of a top-level declaration, and a top-level line that closes one
+_DECLARATION = re.compile(r"^(?:export )?(?:const|function|class) ([A-Za-z_$][\w$]*)", re.M)
+_TOP_LEVEL = re.compile(r"^\S.*$", re.M)
+_CLOSER = re.compile(r"^[}\])][\s;,)\]}]*$")
 
 
 def shared_exports(filename: str, text: str) -> list[str]:
@@ -91,15 +96,53 @@ def shared_exports(filename: str, text: str) -> list[str]:
     return names
 
 
+def shared_declarations(filename: str, text: str) -> dict[str, str]:
+    """A shared module's top-level declarations, name → code (comments left out), in order.
+
+    Every line at the left margin must begin a ``const``/``function``/``class`` declaration
+    or close one (``}``, ``]``, ``)``); the rest is indented. So the module does nothing when
+    it loads but declare, and leaving out a declaration no import needs changes nothing.
+    """
+    code = _COMMENT_LINES.sub("", text)
+    for line in _TOP_LEVEL.finditer(code):
+        if not (_DECLARATION.match(line.group()) or _CLOSER.match(line.group())):
+            raise ValueError(
+                f"{filename}: {line.group()!r} at the left margin neither declares "
+                "(const, function, class) nor closes a declaration"
+            )
+    starts = list(_DECLARATION.finditer(code))
+    ends = [m.start() for m in starts[1:]] + [len(code)]
+    return {m.group(1): code[m.start() : end] for m, end in zip(starts, ends, strict=True)}
+
+
+def _needed(declarations: dict[str, str], names: list[str]) -> list[str]:
+    """``names`` and every declaration they use, directly or not, in the module's order."""
+    needed: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name in needed:
+            continue
+        needed.add(name)
+        # a name mentioned in the code (a string's word too: one declaration more, no harm)
+        todo += [
+            other
+            for other in declarations
+            if re.search(rf"\b{re.escape(other)}\b", declarations[name])
+        ]
+    return [name for name in declarations if name in needed]
+
+
 def inline_imports(filename: str, text: str, read: Callable[[str], str | None]) -> str:
     """A component module's text with each ``import {…} from "./FILE.js";`` replaced by FILE's text.
 
     Streamlit takes a component's JavaScript inline (a Blob URL), where a relative import
     cannot resolve; this is the app's one way to share code between components, with no build
-    step. The shared text runs in a function of its own and only the imported names are bound
-    (``const {a, b: c} = (() => {…; return {…};})();``), as an ES import binds them; each
-    component gets its own copy. The shared file's whole-line comments are left out of the
-    copy (they are for the reader of that file; every component would send them again).
+    step. The shared code runs in a function of its own and only the imported names are bound
+    (``const {a, b: c} = (() => {…; return {a, b};})();``), as an ES import binds them; each
+    component gets its own copy. The copy holds the declarations the imported names use and
+    no others, without the shared file's whole-line comments: every mount of a component
+    sends its text, and those are for the reader of the shared file.
     ``read(name)`` gives a file's text (None: no such file).
     Raises ValueError for any other import, an unknown file or a name FILE does not export.
     """
@@ -114,7 +157,8 @@ def inline_imports(filename: str, text: str, read: Callable[[str], str | None]) 
         if body is None:
             raise ValueError(f"{filename} imports {shared}, which is not beside it")
         exports = shared_exports(shared, body)
-        bindings = []
+        declarations = shared_declarations(shared, _EXPORT.sub("", body))
+        bindings, imported = [], []
         for item in filter(None, (part.strip() for part in match.group(1).split(","))):
             name = _NAME.match(item)
             if name is None or name.group(1) not in exports:
@@ -122,11 +166,13 @@ def inline_imports(filename: str, text: str, read: Callable[[str], str | None]) 
                     f"{filename} imports {item!r} from {shared}, which exports {', '.join(exports)}"
                 )
             exported, local = name.groups()
+            imported.append(exported)
             bindings.append(f"{exported}: {local}" if local else exported)
+        code = "".join(declarations[name] for name in _needed(declarations, imported))
         return (
             f"const {{ {', '.join(bindings)} }} = (() => {{ // {shared}, inlined (module_source)\n"
-            f"{_COMMENT_LINES.sub('', _EXPORT.sub('', body)).strip()}\n"
-            f"return {{ {', '.join(exports)} }};\n"
+            f"{code.strip()}\n"
+            f"return {{ {', '.join(imported)} }};\n"
             f"}})(); // end of {shared}"
         )
 

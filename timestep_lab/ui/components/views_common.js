@@ -5,10 +5,12 @@
 // Not a component of its own: a component file imports from it with one line,
 //   import { el, scrubber } from "./views_common.js";
 // and the app serves the component with this file's text in place of that line
-// (timestep_lab/ui/components/__init__.py, module_source: no build step, nothing fetched).
-// So that the inlined text means what an ES import means, this file imports nothing and
-// exports only `export const|function|class NAME` (module_source refuses anything else).
-// Each component gets its own copy: keep no state here that two components must share.
+// (timestep_lab/ui/components/__init__.py, module_source: no build step, nothing fetched):
+// the declarations the imported names use, without this file's whole-line comments. So that
+// the inlined text means what an ES import means, this file imports nothing, only declares at
+// its left margin (const, function, class: everything else is indented) and exports only
+// `export const|function|class NAME`; module_source refuses anything else. Each component
+// gets its own copy: keep no state here that two components must share.
 //
 // Notation (shared NOTATION.md):
 //   k         — the timestep a view shows, 0 … T−1 (s.k, s.T)
