@@ -20,9 +20,8 @@ from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from timestep_lab.ui.components import define, rerun_fragments
+from timestep_lab.ui.components import define, fragment_run, rerun_fragments
 from timestep_lab.ui.controls import set_control
 from timestep_lab.ui.page import control_value, is_hidden
 
@@ -84,12 +83,6 @@ def rerun_followers() -> None:
     rerun_fragments(followers())
 
 
-def in_fragment_rerun() -> bool:
-    """Whether this script run reruns only fragments (not the whole page)."""
-    ctx = get_script_run_ctx()
-    return bool(ctx and ctx.fragment_ids_this_run)
-
-
 def committed_k(state: object) -> int | None:
     """The k a bridge state carries: ``{"k": {"k": 105, "n": "…"}}`` (``n`` makes every
     commit a new value, so committing the same k twice still reaches the callback)."""
@@ -113,7 +106,7 @@ def k_bridge(k: int) -> None:
 
 def _k_fragment(draw: Callable[[Callable[[], None]], int]) -> int:
     k = draw(rerun_followers)
-    if in_fragment_rerun() and is_hidden("k"):
+    if fragment_run() and is_hidden("k"):
         st.query_params["k"] = str(k)  # a shown slider is bound to the URL and writes it
     k_bridge(k)
     return k
