@@ -152,8 +152,11 @@ def press_and_time(
 
 
 # The browser views (timestep_lab/ui/components): each paints k in a requestAnimationFrame
-# callback and records it on its element (data-k, data-painted = performance.now()).
+# callback and records it on its element (data-k, data-painted = performance.now()); the noise
+# page's panels (.tl-panel: §1, §4, §6, §7) follow the same k and are timed with them.
 VIEWS_JS = """() => [...document.querySelectorAll('*')].filter(e => e.shadowRoot)
+    .flatMap(e => [...e.shadowRoot.querySelectorAll('.tl-view, .tl-panel')])"""
+PLAYING_JS = """() => [...document.querySelectorAll('*')].filter(e => e.shadowRoot)
     .flatMap(e => [...e.shadowRoot.querySelectorAll('.tl-view')])"""
 ARM_KEY = f"""() => {{ window.__views = ({VIEWS_JS})(); window.__keyAt = null;
     addEventListener('keydown', e => {{ window.__keyAt = e.timeStamp; }},
@@ -161,7 +164,7 @@ ARM_KEY = f"""() => {{ window.__views = ({VIEWS_JS})(); window.__keyAt = null;
 ALL_PAINTED = """(k) => window.__views.every(v => v.dataset.k === String(k))
     && Math.max(...window.__views.map(v => Number(v.dataset.painted))) - window.__keyAt"""
 FPS = f"""async (seconds) => {{
-    const view = ({VIEWS_JS})()[0];
+    const view = ({PLAYING_JS})()[0];  // the view whose Play button was pressed
     let frames = 0, last = view.dataset.painted;
     const t0 = performance.now();
     await new Promise(done => {{
@@ -206,7 +209,7 @@ def measure_views(page, url: str) -> dict:
         wait_for_rerun(page)
         out[name] = {
             "link": f"/{name}?{query}",
-            "views": page.locator(".tl-view").count(),
+            "views": page.locator(".tl-view, .tl-panel").count(),
             "key_to_paint_ms_p50": round(percentile(latencies, 50), 1),
             "key_to_paint_ms_p95": round(percentile(latencies, 95), 1),
             "scrub_steps": SCRUB_STEPS,

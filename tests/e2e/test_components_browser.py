@@ -98,38 +98,50 @@ def panel(page, name: str):
     return page.locator(f'.tl-panel[aria-label="{name} at timestep k"]')
 
 
-def panel_pixels(page) -> dict[str, list[str]]:
-    """Every canvas of §4's, §6's and §7's panels (x_k and P(k); σ̂'s chart; x₀, ε, v, gains)."""
-    return {
-        name: [c.evaluate("c => c.toDataURL()") for c in panel(page, name).locator("canvas").all()]
-        for name in ("told", "level", "targets")
-    }
+DRAWN_AT = """([name, k]) => [...document.querySelectorAll('*')].filter(e => e.shadowRoot)
+    .flatMap(e => [...e.shadowRoot.querySelectorAll('.tl-panel')])
+    .filter(p => p.getAttribute('aria-label') === `${name} at timestep k`)
+    .every(p => p.dataset.drawn === String(k))"""
+
+
+def panel_pixels(page, k: int) -> dict[str, list[str]]:
+    """Every canvas of §4's, §6's and §7's panels (x_k and P(k); σ̂'s chart; x₀, ε, v, gains),
+    each scrolled into view and drawn at k (out of sight a panel updates its readout only)."""
+    pixels = {}
+    for name in ("told", "level", "targets"):
+        panel(page, name).scroll_into_view_if_needed()
+        page.wait_for_function(DRAWN_AT, arg=[name, k])
+        canvases = panel(page, name).locator("canvas").all()
+        pixels[name] = [c.evaluate("c => c.toDataURL()") for c in canvases]
+    return pixels
 
 
 def test_the_noise_views_redraw_every_section_from_the_keys(page, app_url):
     open_app(page, f"{app_url}/noise?T=300&k=20&image=digit")
     view = page.locator(".tl-view").first
     xk = view.locator("canvas").nth(2)
-    before, panels_before = xk.evaluate("c => c.toDataURL()"), panel_pixels(page)
+    panels_before = panel_pixels(page, 20)
+    view.scroll_into_view_if_needed()
+    before = xk.evaluate("c => c.toDataURL()")
     view.focus()
     for _ in range(30):
         page.keyboard.press("ArrowRight")
     page.wait_for_function(ALL_VIEWS_AT, arg=50)
     assert xk.evaluate("c => c.toDataURL()") != before
     assert "x_k at k = 50" in view.inner_text()
-    # §4's x_k and P(k), §6's chart and §7's v and chart are redrawn by the browser (x₀ and ε
-    # stay), and every section reads out k = 50, before anything reaches Python
+    # every section reads out k = 50, and §4's x_k and P(k), §6's chart and §7's v and chart
+    # are redrawn by the browser (x₀ and ε stay), before anything reaches Python
     assert url_k(page) == "20"
-    after = panel_pixels(page)
+    for name, text in [("schedule", "At k = 50, linear has β_k = "),
+                       ("told", "P(50) with d = 128"), ("level", "At k = 50: σ_k = "),
+                       ("targets", "Error gain at k = 50: ε-prediction")]:  # fmt: skip
+        assert text in panel(page, name).inner_text(), name
+    after = panel_pixels(page, 50)
     assert [a != b for a, b in zip(after["told"], panels_before["told"], strict=True)] == [1, 1]
     assert after["level"] != panels_before["level"]
     assert [a != b for a, b in zip(after["targets"], panels_before["targets"], strict=True)] == [
         False, False, True, True,
     ]  # fmt: skip
-    for name, text in [("schedule", "At k = 50, linear has β_k = "),
-                       ("told", "P(50) with d = 128"), ("level", "At k = 50: σ_k = "),
-                       ("targets", "Error gain at k = 50: ε-prediction")]:  # fmt: skip
-        assert text in panel(page, name).inner_text(), name
     page.wait_for_function("() => new URL(location.href).searchParams.get('k') === '50'")
     wait_for_rerun(page)
     assert sidebar_k(page) == "50"

@@ -62,7 +62,13 @@ export function roundHalfEven(x) {
 
 /** Values in [−1, 1] back to 0 … 255, anything outside clipped (to_uint8), into `out`. */
 export function toUint8(x, out = new Uint8Array(x.length)) {
-  for (let i = 0; i < x.length; i++) out[i] = roundHalfEven((Math.min(1.0, Math.max(-1.0, x[i])) + 1.0) * 127.5);
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    const y = ((v > 1.0 ? 1.0 : v < -1.0 ? -1.0 : v) + 1.0) * 127.5; // np.clip, then the scale
+    let r = Math.round(y);
+    if (r - y === 0.5 && r % 2 !== 0) r -= 1; // np.round: a tie goes to the even neighbour
+    out[i] = r;
+  }
   return out;
 }
 
@@ -109,12 +115,42 @@ export function haarDiagonal(x, height, width, channels, out = null) {
   return hh;
 }
 
-/** The median of the values (np.median: the mean of the middle two for an even count). */
-export function median(values) {
-  const sorted = Float64Array.from(values).sort();
-  const n = sorted.length;
+/** The k-th smallest value of `a` (0-based), reordering `a` so that a[0 … k−1] ≤ a[k]
+ * (Hoare's selection: linear time on average, where a sort would be n·log n a frame). */
+function select(a, k) {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i++] = a[j];
+        a[j--] = t;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break; // a[j+1 … i−1] all equal the pivot: a[k] is in place
+  }
+  return a[k];
+}
+
+/** The median of the values (np.median: the mean of the middle two for an even count). `values`
+ * is reordered when `inPlace`, copied otherwise. */
+export function median(values, inPlace = false) {
+  const a = inPlace ? values : Float64Array.from(values);
+  const n = a.length;
   const half = Math.floor(n / 2);
-  return n % 2 ? sorted[half] : (sorted[half - 1] + sorted[half]) / 2.0;
+  const upper = select(a, half);
+  if (n % 2) return upper;
+  let lower = a[0]; // the largest of a[0 … half−1], all ≤ a[half] after the selection
+  for (let i = 1; i < half; i++) if (a[i] > lower) lower = a[i];
+  return (lower + upper) / 2.0;
 }
 
 /** The median of |Z| for Z ~ N(0, 1): Φ⁻¹(3/4) (MAD_NORMAL). */
@@ -127,7 +163,7 @@ export function estimateSigma(xk, height, width, channels) {
     if (!Number.isFinite(hh[i])) throw new RangeError("the image holds values that are not finite numbers");
     hh[i] = Math.abs(hh[i]);
   }
-  return median(hh) / MAD_NORMAL;
+  return median(hh, true) / MAD_NORMAL;
 }
 
 /** k̂: the timestep whose σ_k = √(1−ᾱ_k) is nearest σ̂, the first of equals (timestep_from_sigma). */
@@ -704,6 +740,7 @@ const PANELS = {
     draw(p) {
       const { betas, alphaBar } = p.source;
       p.out.textContent = scheduleReadout(p.k, p.data.schedule, betas, alphaBar);
+      return true;
     },
   },
   // §4: x_k beside the vector P(k) the network is told
@@ -721,6 +758,8 @@ const PANELS = {
     },
     draw(p) {
       const { x0, noise, alphaBar } = p.source;
+      p.out.textContent = toldReadout(p.k, p.data, alphaBar);
+      if (!p.visible) return false;
       paintPicture(p, p.xk.canvas, qSample(x0, p.k, noise, alphaBar, p.values));
       p.xk.caption.textContent = `x_k, k = ${p.k}`;
       const { d, kindColours } = p.data;
@@ -753,7 +792,7 @@ const PANELS = {
       ctx.fillText(String(d - 1), X(d - 1), box.y + box.h + 1.1 * p.font);
       ctx.fillText(`column j of P(${p.k}, j)`, box.x + box.w / 2, box.y + box.h + 2.3 * p.font);
       legend(p, ctx, box.x + 8, box.y + 1.1 * p.font, [["sin", kindColours.sin], ["cos", kindColours.cos]]);
-      p.out.textContent = toldReadout(p.k, p.data, alphaBar);
+      return true;
     },
   },
   // §6: σ̂ and k̂ read off x_k alone, over the sweep Python sent (k-free) with k marked
@@ -782,6 +821,8 @@ const PANELS = {
       const sigmaHat = estimateSigma(xk, height, w, channels);
       const kHat = timestepFromSigma(sigmaHat, p.sigmaTable);
       const sigma = p.sigmaTable[p.k];
+      p.out.textContent = levelReadout(p.k, sigma, sigmaHat, kHat);
+      if (!p.visible) return false;
       const plotHeight = p.data.presenter ? 400 : 330;
       const { ctx, width } = sizeCanvas(p.plot, plotHeight);
       const half = width / 2;
@@ -825,7 +866,7 @@ const PANELS = {
         ["σ̂ at k", COLOURS.vermillion],
       ];
       legend(p, ctx, left.x + 0.4 * left.w, left.y + left.h - 3.6 * p.font, items, true);
-      p.out.textContent = levelReadout(p.k, sigma, sigmaHat, kHat);
+      return true;
     },
   },
   // §7: x₀, ε and v at k; each target's error gain into x̂₀ across k, read at k
@@ -857,6 +898,8 @@ const PANELS = {
     draw(p) {
       const { x0, noise, alphaBar } = p.source;
       const a = alphaBar[p.k];
+      p.out.textContent = targetsReadout(p.k, alphaBar, p.data.names);
+      if (!p.visible) return false;
       paintPicture(p, p.pictures.v.canvas, velocity(x0, noise, a, p.values));
       p.pictures.v.caption.textContent = `v at k = ${p.k}`;
       const plotHeight = p.data.presenter ? 360 : 300;
@@ -875,7 +918,7 @@ const PANELS = {
         dots: TARGETS.map((t) => [p.gains[t][p.k], colours[t]]),
       });
       legend(p, ctx, p.boxes[0].x + 8, p.boxes[0].y + 1.2 * p.font, TARGETS.map((t) => [names[t], colours[t]]));
-      p.out.textContent = targetsReadout(p.k, alphaBar, names);
+      return true;
     },
   },
 };
@@ -933,6 +976,15 @@ function buildPanel(root, data) {
   window.addEventListener(K_EVENT, p.listener);
   p.resize = new ResizeObserver(() => request(p));
   p.resize.observe(p.wrap);
+  p.visible = true; // until the observer first says otherwise
+  p.sight = new IntersectionObserver(
+    (entries) => {
+      p.visible = entries[entries.length - 1].isIntersecting;
+      if (p.visible && p.stale) request(p);
+    },
+    { rootMargin: "200px" },
+  );
+  p.sight.observe(p.wrap);
   return p;
 }
 
@@ -943,9 +995,13 @@ function prepare(p) {
   p.kind.prepare?.(p);
 }
 
+// A panel out of sight updates its readout only; its pictures and chart wait until it
+// scrolls into view (a drag in §2 then costs the frames of what the learner can see).
 function drawPanel(p) {
   if (!p.source) return;
-  p.kind.draw(p);
+  const drawn = p.kind.draw(p);
+  p.stale = !drawn;
+  if (drawn) p.wrap.dataset.drawn = String(p.k);
   p.wrap.dataset.k = String(p.k);
   p.wrap.dataset.painted = String(performance.now());
 }
@@ -980,6 +1036,7 @@ function panelCleanup(p, parentElement) {
   return () => {
     window.removeEventListener(K_EVENT, p.listener);
     p.resize.disconnect();
+    p.sight.disconnect();
     waiting.get(p.data.token)?.delete(p);
     instances.delete(parentElement);
   };
