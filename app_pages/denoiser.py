@@ -67,7 +67,7 @@ STEP_VIEW = "step_view"  # the step-by-step view's component state (session-only
 FRAME = "_denoiser_frame"  # session-only: the sampler step the step view committed last
 NETWORK = "denoiser:network"  # the fragment of the network diagram, rerun when a step is chosen
 STEP = "denoiser:step"  # the step view's fragment
-RUN = "denoiser:run"  # sections 1–3: Generate, the playback, the step view
+RUN = "denoiser:run"  # section 1: Generate and the finished samples
 
 
 def model_controls() -> tuple[str, str | None, str | None]:
@@ -414,11 +414,12 @@ def network_diagram(description: dict, dataset: str | None, kept: dict[int, int]
 
 @st.fragment(key=RUN)
 def generate_section(name, options, asked, dataset, truth, schedule, description) -> None:
-    """Sections 1–3: Generate, the playback and the step view of this session's run.
+    """Section 1: Generate, its progress and the finished samples of this session's run.
 
-    A fragment: pressing Generate again with the same settings reruns only these sections
-    (the run comes from the shared store), not the whole page. When the run shown here
-    appears or changes, the page runs once more, so that section 4 marks its steps.
+    A fragment: pressing Generate again with the same settings reruns only this section (the
+    run comes from the shared store), not the whole page, and sends none of the run's frames
+    again. When the run shown here appears or changes, the page runs once more, so that the
+    playback, the step view and section 4 show it.
     """
     before = remembered_run(name, options)
     # 1 ─ generate ────────────────────────────────────────────────────────────────────
@@ -528,40 +529,8 @@ def generate_section(name, options, asked, dataset, truth, schedule, description
             )
     show_code(sampling.ddim_step, sampling.ddpm_step)
 
-    if run is not None:
-        # 2 ─ play it back ────────────────────────────────────────────────────────────
-        st.subheader("2 · Play it back")
-        st.write(
-            "The same run, played by your browser: press ▶ or drag the slider. Watch x̂₀ settle "
-            "before x_k does: the estimate of x₀ firms up while x_k is still noisy. Each step "
-            "builds the next x from x̂₀ and ε̂ with more weight on x̂₀ (DDIM: √ᾱ·x̂₀ + √(1−ᾱ)·ε̂ "
-            "at the next, smaller k, Song et al. 2021 eq. 12; DDPM adds fresh noise, Ho et al. "
-            "2020, Algorithm 2)."
-        )
-        animation = cached_animation(run_key(name, options, ""), run, schedule.alpha_bar, truth)
-        plot(animation, key="animation")
-        shown = fig.animation_frame_steps(len(run.steps)).size
-        guess_at, sample_at = (settled(run, field) for field in ("x0_pred", "xk"))
-        st.caption(
-            f"{shown} of the {run.timesteps.size} steps, evenly spaced; the circle on the "
-            f"ᾱ_k curve marks each frame's noise level. Measured on this run: x̂₀ first comes "
-            f"within RMS {SETTLED} of the finished samples at k = {guess_at}, x_k only at "
-            f"k = {sample_at}."
-        )
-        show_code(kept_steps, fig.animation_frame_steps)
-
-        # 3 ─ step by step ────────────────────────────────────────────────────────────
-        st.subheader("3 · Step by step: what the network saw and said")
-        st.write(
-            "Pick a step (drag the slider or along the ᾱ_k curve, use the arrow keys, or press ▶): "
-            "the sample x_k, the noise ε̂ the network found in it, its guess "
-            "x̂₀ = (x_k − √(1−ᾱ_k)·ε̂)/√ᾱ_k, and the exact vector P(k) it was given."
-        )
-        step_view(run, name, options, description, schedule, truth)
-        show_code(timestep_encoding)
-
     if fragment_run() and remembered_run(name, options) is not before:
-        st.rerun()  # the whole page: section 4 marks the new run's steps
+        st.rerun()  # the whole page: sections 2–4 show the new run
 
 
 st.title("Watch it denoise")
@@ -597,7 +566,39 @@ asked = {"all": "every digit in turn", "none": "no class (∅)", None: dataset}.
 asked = asked or f"the digit {label}"
 
 generate_section(name, options, asked, dataset, truth, schedule, description)
-run = remembered_run(name, options)
+run = remembered_run(name, options)  # what section 1 shows (it ran just now)
+
+if run is not None:
+    # 2 ─ play it back ────────────────────────────────────────────────────────────
+    st.subheader("2 · Play it back")
+    st.write(
+        "The same run, played by your browser: press ▶ or drag the slider. Watch x̂₀ settle "
+        "before x_k does: the estimate of x₀ firms up while x_k is still noisy. Each step "
+        "builds the next x from x̂₀ and ε̂ with more weight on x̂₀ (DDIM: √ᾱ·x̂₀ + √(1−ᾱ)·ε̂ "
+        "at the next, smaller k, Song et al. 2021 eq. 12; DDPM adds fresh noise, Ho et al. "
+        "2020, Algorithm 2)."
+    )
+    animation = cached_animation(run_key(name, options, ""), run, schedule.alpha_bar, truth)
+    plot(animation, key="animation")
+    shown = fig.animation_frame_steps(len(run.steps)).size
+    guess_at, sample_at = (settled(run, field) for field in ("x0_pred", "xk"))
+    st.caption(
+        f"{shown} of the {run.timesteps.size} steps, evenly spaced; the circle on the "
+        f"ᾱ_k curve marks each frame's noise level. Measured on this run: x̂₀ first comes "
+        f"within RMS {SETTLED} of the finished samples at k = {guess_at}, x_k only at "
+        f"k = {sample_at}."
+    )
+    show_code(kept_steps, fig.animation_frame_steps)
+
+    # 3 ─ step by step ────────────────────────────────────────────────────────────
+    st.subheader("3 · Step by step: what the network saw and said")
+    st.write(
+        "Pick a step (drag the slider or along the ᾱ_k curve, use the arrow keys, or press ▶): "
+        "the sample x_k, the noise ε̂ the network found in it, its guess "
+        "x̂₀ = (x_k − √(1−ᾱ_k)·ε̂)/√ᾱ_k, and the exact vector P(k) it was given."
+    )
+    step_view(run, name, options, description, schedule, truth)
+    show_code(timestep_encoding)
 
 # 4 ─ the network ─────────────────────────────────────────────────────────────────
 st.subheader("4 · Where k enters the network")

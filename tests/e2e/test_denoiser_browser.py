@@ -203,28 +203,32 @@ def test_the_step_view_scrubs_in_the_browser_and_only_the_diagram_follows(page, 
     assert page.errors == [], page.errors
 
 
-def test_generate_again_reruns_only_its_sections_and_the_first_run_marks_section_4(page, app_url):
+def test_generate_again_reruns_only_section_1_and_a_new_run_redraws_the_page(page, app_url):
     messages = Messages(page)
     open_app(page, f"{app_url}/denoiser?sampler=ddim&steps=10&seed=4545")
     ok, fragment = ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
     page.get_by_role("button", name="Generate").click()
     wait_for_rerun(page, timeout=180_000)
-    # The run appeared inside the fragment, so the whole page ran once more: section 4's
-    # diagram marks the run's first step.
+    # The run appeared inside the fragment, so the whole page ran once more: the step view
+    # shows it and section 4's diagram marks its first step.
     diagram_shows(page, int(sampling_timesteps(T, 10, "trailing")[0]))
     assert ok in messages.finished()
+    page.locator(".tl-view").first.wait_for(timeout=60_000)
 
     messages.reset()
     page.get_by_role("button", name="Generate").click()
     wait_for_rerun(page, timeout=60_000)
     assert page.get_by_text(re.compile(r"Done: 10 steps")).is_visible()
-    assert messages.finished() == [fragment]  # sections 1–3 only, never the whole page
+    assert messages.finished() == [fragment]  # section 1 only, never the whole page
     elements = [
         m.delta
         for m in messages.received
         if m.WhichOneof("type") == "delta" and m.delta.WhichOneof("type") == "new_element"
     ]
     assert elements and all(d.fragment_id for d in elements)  # no sidebar, no section 4
+    kinds = {d.new_element.WhichOneof("type") for d in elements}
+    assert not kinds & {"bidi_component", "plotly_chart"}  # the run's frames are not resent
+    assert page.locator(".tl-view").count() == 1  # the step view stays
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.errors == [], page.errors
 
