@@ -9,6 +9,7 @@ from torch import nn
 
 from timestep_lab.models import time_mlp as tm
 from timestep_lab.ui import show_code
+from timestep_lab.ui.models import weights_stamp
 
 BLOCK_FORMULAS = {
     "add": r"h \leftarrow h + W\,\mathrm{SiLU}(e)",
@@ -42,9 +43,12 @@ def sizes_table(rows: list[tm.TimeMLPRow]) -> pd.DataFrame:
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def cached_rows(name: str, _model: nn.Module) -> tuple[list[tm.TimeMLPRow], pa.Table]:
-    """The rows and the table for the model ``name`` (loaded once per process, so its rows
-    never change): built once, not on every run of the page (pandas → Arrow costs ~10 ms)."""
+def cached_rows(
+    name: str, stamp: tuple[int, int] | None, _model: nn.Module
+) -> tuple[list[tm.TimeMLPRow], pa.Table]:
+    """The rows and the table for the model ``name`` whose weights file has ``stamp``
+    (``weights_stamp``, as ``cached_model`` keys the model: retrained weights get new rows),
+    built once, not on every run of the page (pandas → Arrow costs ~10 ms)."""
     rows = [tm.ours_row(_model, name), *tm.reference_rows()]
     return rows, pa.Table.from_pandas(sizes_table(rows), preserve_index=False)
 
@@ -60,7 +64,7 @@ def time_mlp_section(model: nn.Module, name: str) -> None:
     for use, formula in BLOCK_FORMULAS.items():
         st.markdown(f"**{tm.BLOCK_USE[use]}** ({BLOCK_SOURCES[use]})")
         st.latex(formula)
-    rows, table = cached_rows(name, model)
+    rows, table = cached_rows(name, weights_stamp(name), model)
     st.dataframe(table, hide_index=True)
     ours, sd = rows[0], rows[1]
     dit = rows[-1]

@@ -103,3 +103,11 @@ def test_a_shared_figure_is_serialised_once_and_sends_the_same_json():
     assert twin is shared.presenter_twin()
     assert json.loads(pio.to_json(twin)) == expected_twin
     assert twin.layout.height > 300
+    # Changed after all (it should not be): it forgets what it kept, never sends it stale.
+    shared.update_layout(height=310)
+    assert shared.to_dict()["layout"]["height"] == 310
+    assert shared.presenter_twin().layout.height == int(310 * 1.3)
+    shared.data[0].marker.color = "red"
+    shared.add_trace(go.Scatter(x=[0], y=[0]))
+    assert shared.to_dict()["data"][0]["marker"]["color"] == "red"
+    assert len(shared.to_dict()["data"]) == 2

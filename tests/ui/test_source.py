@@ -1,4 +1,4 @@
-""""Show code": the sources a learner reads are the functions' own, each named."""
+""" "Show code": the sources a learner reads are the functions' own, each named."""
 
 import inspect
 

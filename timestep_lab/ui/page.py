@@ -199,7 +199,9 @@ class SharedFigure(go.Figure):
     Streamlit turns a figure into a plain dict on every draw (``to_dict``: a deep copy that
     base64-encodes each numpy array, about 1 ms an array through narwhals); a shared figure
     does that once and keeps the dict, and keeps its presenter-size twin too. Make one with
-    ``shared_figure(figure)`` and never change it afterwards: every session reads it.
+    ``shared_figure(figure)``. It is not meant to change afterwards (every session reads it),
+    but if it does, plotly tells it (the ``_send_*`` hooks its widgets use, called on every
+    change of a trace, the layout or the list of traces) and it forgets what it kept.
     """
 
     _sent: dict[str, Any] | None = None
@@ -214,6 +216,12 @@ class SharedFigure(go.Figure):
         if self._presenter is None:
             self._presenter = shared_figure(presenter_size(self))
         return self._presenter
+
+    def _changed(self, *args: Any, **kwargs: Any) -> None:
+        self._sent = self._presenter = None
+
+    _send_update_msg = _send_relayout_msg = _send_restyle_msg = _changed
+    _send_addTraces_msg = _send_deleteTraces_msg = _send_moveTraces_msg = _changed
 
 
 def shared_figure(figure: go.Figure) -> SharedFigure:
