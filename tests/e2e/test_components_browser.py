@@ -150,6 +150,28 @@ def test_the_noise_views_redraw_every_section_from_the_keys(page, app_url):
     assert page.errors == []
 
 
+def test_play_on_the_noise_page_moves_every_section(page, app_url):
+    open_app(page, f"{app_url}/noise?T=300&k=0&image=digit")
+    view = page.locator(".tl-view").first
+    view.get_by_role("button", name="▶ Play").click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('*')].filter(e => e.shadowRoot)"
+        ".flatMap(e => [...e.shadowRoot.querySelectorAll('.tl-view, .tl-panel')])"
+        ".every(v => Number(v.dataset.k) >= 100)"
+    )
+    view.get_by_role("button", name="❚❚ Pause").click()
+    k = view.get_attribute("data-k")
+    page.wait_for_function(ALL_VIEWS_AT, arg=int(k))
+    readouts = {"schedule": f"At k = {k}, linear", "told": f"P({k}) with d = 128",
+                "level": f"At k = {k}: σ_k", "targets": f"Error gain at k = {k}:"}  # fmt: skip
+    for name, text in readouts.items():
+        assert text in panel(page, name).inner_text(), name
+    page.wait_for_function("(k) => new URL(location.href).searchParams.get('k') === k", arg=k)
+    wait_for_rerun(page)
+    assert sidebar_k(page) == k
+    assert page.errors == []
+
+
 def test_dragging_on_a_noise_chart_moves_every_view(page, app_url):
     open_app(page, f"{app_url}/noise?T=300&k=20&image=digit")
     canvas = panel(page, "targets").locator("canvas").last  # the gains against k
