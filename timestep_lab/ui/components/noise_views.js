@@ -729,7 +729,7 @@ function legend(p, ctx, x, y, items, vertical = false) {
 const chartBox = (p, left, width, height) => ({
   x: left + 4.6 * p.font,
   y: 2.2 * p.font,
-  w: width - 4.6 * p.font - 12,
+  w: width - 6.6 * p.font, // room on the right for the last tick label, T − 1
   h: height - 5.4 * p.font,
 });
 
