@@ -178,3 +178,17 @@ def test_browser_formats_numbers_as_python_does(js_page):
     for x, result in zip(values, got, strict=True):
         assert result[:4] == [f"{x:.3g}", f"{x:.4g}", f"{x:.3f}", f"{x:.4f}"], x
         assert result[4] == float(np.round(x)), x
+
+
+def test_panel_data_refuses_an_unknown_panel_and_a_level_panel_without_its_sweep():
+    from timestep_lab.ui.components.noise_views import panel_data
+
+    pixels = bundled_image("digit", 16)
+    step = noise_data(pixels, np.zeros(pixels.shape), noise_schedule("cosine", 50), 7,
+                      mean_square=0.5)  # fmt: skip
+    with pytest.raises(ValueError, match="not one of schedule, told, level, targets"):
+        panel_data("heatmap", step)
+    with pytest.raises(ValueError, match="needs the sweep"):
+        panel_data("level", step)
+    told = panel_data("told", step, dim=6, base=100.0)
+    assert (told["token"], told["k"], told["T"], told["nText"]) == (step["token"], 7, 50, "100")
