@@ -24,26 +24,23 @@
 import {
   decode,
   el,
+  fixed,
+  formatG,
   imageFigures,
   legend,
   metricCells,
   requestDraw,
+  roundHalfEven,
   scrubber,
   showPosition,
   sizeCanvas,
   toolbarView,
 } from "./views_common.js";
 
-export { decode };
+export { decode, fixed, formatG, roundHalfEven };
 
 const OUTSIDE = 255; // a point whose dot is off the canvas
 const PLAY_MS = 120; // one frame every 120 ms while playing, the pace of the playback above
-
-/** Round to the nearest integer, ties to even (numpy.round; Math.round sends ties up). */
-export function roundHalfEven(x) {
-  const r = Math.round(x);
-  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
 
 /** sample_picture's upscale for digits: the largest whole factor that fits `width`. */
 export function gridScale(width, columns, tileWidth, gap) {
@@ -101,33 +98,6 @@ export function coefficients(alphaBar, k) {
     sqrtAlphaBar: Math.sqrt(alphaBar[k]),
     sqrtOneMinusAlphaBar: Math.sqrt(1.0 - alphaBar[k]),
   };
-}
-
-/** Python's f"{x:.{digits}f}": the exact decimal value rounded, ties to even (toFixed sends them up). */
-export function fixed(x, digits) {
-  if (Object.is(x, -0)) return `-${(0).toFixed(digits)}`;
-  const text = x.toFixed(digits);
-  if (!Number.isFinite(x) || Math.abs(x) >= 1e20) return text;
-  const exact = Math.abs(x).toFixed(100); // every digit of a double of this size
-  const rest = exact.slice(exact.indexOf(".") + 1 + digits);
-  if (!/^50*$/.test(rest)) return text;
-  const truncated = (x < 0 ? "-" : "") + exact.slice(0, exact.indexOf(".") + (digits ? 1 + digits : 0));
-  const last = Number(truncated[truncated.length - 1]);
-  return last % 2 === 0 ? truncated : text; // a tie: keep the even last digit
-}
-
-/** Python's f"{x:g}": 6 significant digits, trailing zeros dropped, e-notation outside 1e-4 … 1e6. */
-export function formatG(x) {
-  if (x === 0) return Object.is(x, -0) ? "-0" : "0";
-  if (!Number.isFinite(x)) return Number.isNaN(x) ? "nan" : x > 0 ? "inf" : "-inf";
-  const [mantissa, exponentText] = x.toExponential(5).split("e");
-  const exponent = Number(exponentText);
-  const strip = (s) => (s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s);
-  if (exponent < -4 || exponent >= 6) {
-    const sign = exponent < 0 ? "-" : "+";
-    return `${strip(mantissa)}e${sign}${String(Math.abs(exponent)).padStart(2, "0")}`;
-  }
-  return strip(x.toFixed(5 - exponent));
 }
 
 /** The frame whose k is nearest to `k` (the first of equals). */

@@ -391,7 +391,7 @@ function createInstance(root, data) {
     ctx.restore();
     ctx.textAlign = "left";
   };
-  s.legend = (ctx, box, items) => legend(ctx, box.x + 8, box.y + 6, items, s.font, 28);
+  s.legend = (ctx, box, items) => legend(ctx, box.x + 8, box.y + 6, items, s.font, { gap: 28 });
   s.draw = () => draw(s);
 
   const at = (event) => {

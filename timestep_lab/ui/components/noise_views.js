@@ -21,17 +21,29 @@
 // Python sends x₀ (its uint8 pixels: x₀ = p/127.5 − 1 here, as to_signed does), ε (float32), ᾱ
 // and β (float64) once per page run, with the step view. The panels are other mounts of this
 // component that carry only the arrays' token and read them from `sources` below, so a page
-// sends those arrays once however many sections draw from them.
+// sends those arrays once however many sections draw from them. The toolbar, keys, drag, play
+// and the number formats are views_common.js's (inlined here when the app serves this file).
 
-export const K_EVENT = "timestep-lab:k";
+import {
+  decode,
+  dragOn,
+  el,
+  fixed,
+  followK,
+  formatG,
+  imageFigures,
+  kScrubber,
+  legend,
+  metricCells,
+  requestDraw,
+  roundHalfEven,
+  setK,
+  showPosition,
+  sizeCanvas,
+  toolbarView,
+} from "./views_common.js";
 
-export function decode({ dtype, b64 }) {
-  const raw = atob(b64);
-  const bytes = new Uint8Array(raw.length);
-  for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
-  const types = { float64: Float64Array, float32: Float32Array, uint8: Uint8Array, int32: Int32Array };
-  return new types[dtype](bytes.buffer);
-}
+export { decode, fixed, formatG, roundHalfEven };
 
 /** x₀ = p / 127.5 − 1 for uint8 pixels p (to_signed). */
 export function toSigned(pixels) {
@@ -52,12 +64,6 @@ export function qSample(x0, k, noise, alphaBar, out = new Float64Array(x0.length
 export function signalFraction(alphaBar, meanSquare) {
   const signal = alphaBar * meanSquare;
   return signal / (signal + 1.0 - alphaBar);
-}
-
-/** Python's np.round: to the nearest whole number, ties to even. */
-export function roundHalfEven(x) {
-  const r = Math.round(x);
-  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 /** Values in [−1, 1] back to 0 … 255, anything outside clipped (to_uint8), into `out`. */
@@ -192,55 +198,6 @@ export function timestepEmbedding(k, freqs, d) {
   return out;
 }
 
-/** Python's f"{x:.{digits}f}": the exact decimal value rounded, ties to even (toFixed sends them up). */
-export function fixed(x, digits) {
-  if (Object.is(x, -0)) return `-${(0).toFixed(digits)}`;
-  const text = x.toFixed(digits);
-  if (!Number.isFinite(x) || Math.abs(x) >= 1e20) return text;
-  const exact = Math.abs(x).toFixed(100); // every digit of a double of this size
-  const rest = exact.slice(exact.indexOf(".") + 1 + digits);
-  if (!/^50*$/.test(rest)) return text;
-  const truncated = (x < 0 ? "-" : "") + exact.slice(0, exact.indexOf(".") + (digits ? 1 + digits : 0));
-  const last = Number(truncated[truncated.length - 1]);
-  return last % 2 === 0 ? truncated : text; // a tie: keep the even last digit
-}
-
-/** The significant digits of |x|, exactly (100 of them: every digit of a double above 1e-20),
- * and the decimal exponent of the first. */
-function exactDigits(x) {
-  const [body, exp] = Math.abs(x).toPrecision(100).split("e");
-  const point = body.indexOf(".");
-  const whole = point < 0 ? body : body.slice(0, point);
-  const all = whole + (point < 0 ? "" : body.slice(point + 1));
-  const lead = all.search(/[1-9]/);
-  return { digits: all.slice(lead), exponent: whole.length - 1 - lead + (exp ? Number(exp) : 0) };
-}
-
-/** Python's f"{x:.{precision}g}": significant digits rounded half to even on the exact value,
- * trailing zeros dropped, e-notation below 1e-4 or from 10^precision on. */
-export function formatG(x, precision = 6) {
-  if (x === 0) return Object.is(x, -0) ? "-0" : "0";
-  if (!Number.isFinite(x)) return Number.isNaN(x) ? "nan" : x > 0 ? "inf" : "-inf";
-  const [mantissa, exponentText] = x.toExponential(precision - 1).split("e");
-  let digits = mantissa.replace("-", "").replace(".", "");
-  let exponent = Number(exponentText);
-  if (Math.abs(x) >= 1e-20) {
-    const exact = exactDigits(x); // toExponential sends an exact tie up; Python keeps it even
-    if (/^50*$/.test(exact.digits.slice(precision)) && Number(exact.digits[precision - 1]) % 2 === 0) {
-      digits = exact.digits.slice(0, precision);
-      exponent = exact.exponent;
-    }
-  }
-  const strip = (s) => (s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s);
-  const sign = x < 0 ? "-" : "";
-  if (exponent < -4 || exponent >= precision) {
-    const e = `${exponent < 0 ? "-" : "+"}${String(Math.abs(exponent)).padStart(2, "0")}`;
-    return `${sign}${strip(`${digits[0]}.${digits.slice(1)}`)}e${e}`;
-  }
-  if (exponent < 0) return sign + strip(`0.${"0".repeat(-exponent - 1)}${digits}`);
-  return sign + strip(`${digits.slice(0, exponent + 1)}.${digits.slice(exponent + 1)}`);
-}
-
 // ── the sentences a panel reads out at k (the Python captions they replace, same formats) ──
 /** §1: the selected schedule's values at k. */
 export function scheduleReadout(k, name, betas, alphaBar) {
@@ -277,13 +234,6 @@ export function targetsReadout(k, alphaBar, names) {
   );
 }
 
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
 // x (H, W, C) as a picture: to_uint8's grey levels, one canvas pixel per image pixel
 function paint(ctx, x, width, height, channels, image) {
   const data = image.data;
@@ -298,155 +248,46 @@ function paint(ctx, x, width, height, channels, image) {
 const instances = new WeakMap();
 
 function build(root, data) {
-  const s = { k: data.k, dataK: data.k, playing: false };
-  const wrap = el("div", `tl-view${data.presenter ? " presenter" : ""}`);
-  wrap.tabIndex = 0;
-  wrap.setAttribute("role", "group");
-  wrap.setAttribute("aria-label", "x_k at timestep k");
-  const bar = el("div", "tl-bar");
-  s.play = el("button", "tl-play", "▶ Play");
-  s.play.type = "button";
-  s.range = el("input", "tl-range");
-  s.range.type = "range";
-  s.range.min = "0";
-  s.range.setAttribute("aria-label", "move k in the noise view");
-  s.label = el("span", "tl-k");
-  bar.append(s.play, s.range, s.label);
-  const row = el("div", "tl-images");
-  s.canvases = {};
-  for (const [name, title] of [["x0", "x₀, the clean image"], ["noise", "ε, the noise"], ["xk", "x_k"]]) {
-    const figure = el("figure", "tl-figure");
-    const canvas = el("canvas", "tl-image");
-    s.canvases[name] = canvas;
-    const caption = el("figcaption", "", title);
-    if (name === "xk") s.xkTitle = caption;
-    figure.append(canvas, caption);
-    row.append(figure);
-  }
+  const s = { k: data.k, dataK: data.k };
+  Object.assign(
+    s,
+    toolbarView({ label: "x_k at timestep k", rangeLabel: "move k in the noise view", presenter: data.presenter }),
+  );
+  const images = imageFigures([["x0", "x₀, the clean image"], ["noise", "ε, the noise"], ["xk", "x_k"]]);
+  s.canvases = images.canvases;
+  s.xkTitle = images.captions.xk;
   s.schedule = el("canvas", "tl-canvas");
-  s.metrics = el("div", "tl-metrics");
-  s.cells = {};
-  for (const [name, label] of [["signal", "√ᾱ_k, signal kept"], ["noise", "√(1−ᾱ_k), noise added"], ["snr", "SNR_k, nominal"]]) {
-    const cell = el("div", "tl-metric");
-    cell.append(el("div", "tl-metric-label", label));
-    s.cells[name] = el("div", "tl-metric-value");
-    cell.append(s.cells[name]);
-    s.metrics.append(cell);
-  }
+  const metrics = metricCells([["signal", "√ᾱ_k, signal kept"], ["noise", "√(1−ᾱ_k), noise added"], ["snr", "SNR_k, nominal"]]);
+  s.cells = metrics.cells;
   s.out = el("div", "tl-readout");
-  wrap.append(bar, row, s.metrics, s.schedule, s.out);
-  root.append(wrap);
-  s.wrap = wrap;
+  s.wrap.append(images.row, metrics.row, s.schedule, s.out);
+  root.append(s.wrap);
+  s.draw = () => draw(s);
 
-  const setK = (k, commit) => {
-    const next = Math.max(0, Math.min(s.T - 1, Math.round(k)));
-    if (next !== s.k) {
-      s.k = next;
-      request(s);
-    }
-    window.dispatchEvent(new CustomEvent(K_EVENT, { detail: { k: next, source: s, commit } }));
-  };
-  s.setK = setK;
-  const commitSoon = (delay) => {
-    clearTimeout(s.timer);
-    s.timer = setTimeout(() => setK(s.k, true), delay);
-  };
-  s.range.addEventListener("input", () => setK(Number(s.range.value), false));
-  s.range.addEventListener("change", () => commitSoon(250));
-  s.play.addEventListener("click", () => (s.playing ? stop(s) : start(s)));
-  wrap.addEventListener("keydown", (event) => {
-    const steps = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1, PageUp: 10, PageDown: -10 };
-    let k = null;
-    if (event.key in steps) k = s.k + steps[event.key] * (event.shiftKey ? 10 : 1);
-    else if (event.key === "Home") k = 0;
-    else if (event.key === "End") k = s.T - 1;
-    if (k === null) return;
-    event.preventDefault();
-    if (s.playing) stop(s, false);
-    setK(k, false);
-    commitSoon(350);
+  s.control = kScrubber(s, {
+    target: s.schedule,
+    at: (event) => {
+      const rect = s.schedule.getBoundingClientRect();
+      const box = s.box(rect.width, rect.height);
+      return ((event.clientX - rect.left - box.x) / box.w) * (s.T - 1);
+    },
   });
-  let dragging = false;
-  const kAt = (event) => {
-    const rect = s.schedule.getBoundingClientRect();
-    const box = s.box(rect.width, rect.height);
-    return ((event.clientX - rect.left - box.x) / box.w) * (s.T - 1);
-  };
-  s.schedule.addEventListener("pointerdown", (event) => {
-    dragging = true;
-    s.schedule.setPointerCapture(event.pointerId);
-    if (s.playing) stop(s, false);
-    setK(kAt(event), false);
-  });
-  s.schedule.addEventListener("pointermove", (event) => dragging && setK(kAt(event), false));
-  const release = () => {
-    if (dragging) setK(s.k, true);
-    dragging = false;
-  };
-  s.schedule.addEventListener("pointerup", release);
-  s.schedule.addEventListener("pointercancel", release);
-  s.listener = (event) => {
-    const { k, source } = event.detail;
-    if (source === s || !Number.isInteger(k) || k === s.k || k < 0 || k >= s.T) return;
-    if (s.playing && source !== "python") stop(s, false);
-    s.k = k;
-    request(s);
-  };
-  window.addEventListener(K_EVENT, s.listener);
+  s.unfollow = followK(s);
   s.box = (w, h) => ({ x: 4 * s.font + 10, y: 8, w: w - 4 * s.font - 24, h: h - 2.6 * s.font - 10 });
-  s.resize = new ResizeObserver(() => request(s));
-  s.resize.observe(wrap);
+  s.resize = new ResizeObserver(() => requestDraw(s));
+  s.resize.observe(s.wrap);
   return s;
 }
 
-function start(s) {
-  if (s.k >= s.T - 1) s.setK(0, false);
-  s.playing = true;
-  s.play.textContent = "❚❚ Pause";
-  const step = Math.max(1, Math.round(s.T / 400));
-  let last = 0;
-  const tick = (now) => {
-    if (!s.playing) return;
-    if (now - last >= 12) {
-      last = now;
-      s.setK(s.k + step, false);
-      if (s.k >= s.T - 1) return stop(s);
-    }
-    s.frame = requestAnimationFrame(tick);
-  };
-  s.frame = requestAnimationFrame(tick);
-}
-
-function stop(s, commit = true) {
-  s.playing = false;
-  cancelAnimationFrame(s.frame);
-  s.play.textContent = "▶ Play";
-  if (commit) s.setK(s.k, true);
-}
-
-function request(s) {
-  if (s.pending) return;
-  s.pending = requestAnimationFrame(() => {
-    s.pending = 0;
-    if (s.kind) drawPanel(s);
-    else draw(s);
-  });
-}
-
 function drawSchedule(s) {
-  const canvas = s.schedule;
-  const width = canvas.clientWidth || 600;
+  const width = s.schedule.clientWidth || 600;
   const height = s.data.presenter ? 230 : 180;
-  const ratio = window.devicePixelRatio || 1;
-  canvas.width = Math.round(width * ratio);
-  canvas.height = Math.round(height * ratio);
-  canvas.style.height = `${height}px`;
-  const ctx = canvas.getContext("2d");
-  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  const ctx = sizeCanvas(s.schedule, width, height);
   const box = s.box(width, height);
   const X = (k) => box.x + (k / Math.max(1, s.T - 1)) * box.w;
   const Y = (v) => box.y + (1 - v) * box.h;
   ctx.strokeStyle = "#888";
+  ctx.lineWidth = 1; // the canvas keeps its state from the last frame (sizeCanvas)
   ctx.strokeRect(box.x, box.y, box.w, box.h);
   const curves = [
     ["ᾱ_k", "#0072B2", (a) => a, []],
@@ -485,22 +326,12 @@ function drawSchedule(s) {
   ctx.textAlign = "right";
   ctx.fillText("1", box.x - 4, box.y + s.font);
   ctx.fillText("0", box.x - 4, box.y + box.h);
-  ctx.textAlign = "left";
-  let x = box.x + box.w - 250;
-  for (const [name, colour] of curves) {
-    ctx.fillStyle = colour;
-    ctx.fillRect(x, box.y + 6, 12, 12);
-    ctx.fillStyle = "#333";
-    ctx.fillText(name, x + 16, box.y + 6 + 0.85 * s.font);
-    x += 30 + ctx.measureText(name).width;
-  }
+  legend(ctx, box.x + box.w - 250, box.y + 6, curves, s.font);
 }
 
 function draw(s) {
   const { height, width, channels } = s.data;
-  s.range.max = String(s.T - 1);
-  s.range.value = String(s.k);
-  s.label.textContent = `k = ${s.k}`;
+  showPosition(s, s.k, s.T - 1, `k = ${s.k}`);
   const scale = (s.data.presenter ? 2.4 : 1.8) * Math.min(1, 128 / Math.max(width, height));
   for (const name of ["x0", "noise", "xk"]) {
     const canvas = s.canvases[name];
@@ -563,7 +394,7 @@ function publish(token, source) {
   for (const panel of waiting.get(token) || []) {
     panel.source = source;
     prepare(panel);
-    request(panel);
+    requestDraw(panel);
   }
   waiting.delete(token);
 }
@@ -593,15 +424,14 @@ function stepView(data, parentElement) {
     s.dataK = data.k;
     s.k = Math.min(data.k, s.T - 1);
   }
-  request(s);
+  requestDraw(s);
   return cleanup(s, parentElement);
 }
 
 function cleanup(s, parentElement) {
   return () => {
-    stop(s, false);
-    clearTimeout(s.timer);
-    window.removeEventListener(K_EVENT, s.listener);
+    s.control.dispose();
+    s.unfollow();
     s.resize.disconnect();
     instances.delete(parentElement);
   };
@@ -610,15 +440,10 @@ function cleanup(s, parentElement) {
 // ── the panels: §1, §4, §6 and §7, following the page's k ──────────────────────────────────
 const COLOURS = { blue: "#0072B2", vermillion: "#D55E00", green: "#009E73", grey: "#999999", dark: "#555555" };
 
-function sizeCanvas(canvas, cssHeight) {
+// a panel's canvas: the width of its column, `cssHeight` tall (views_common's sizeCanvas)
+function panelCanvas(canvas, cssHeight) {
   const width = canvas.clientWidth || 600;
-  const ratio = window.devicePixelRatio || 1;
-  canvas.width = Math.round(width * ratio);
-  canvas.height = Math.round(cssHeight * ratio);
-  canvas.style.height = `${cssHeight}px`;
-  const ctx = canvas.getContext("2d");
-  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-  return { ctx, width };
+  return { ctx: sizeCanvas(canvas, width, cssHeight), width };
 }
 
 function picture(title, cssWidth) {
@@ -713,18 +538,7 @@ function chart(p, ctx, box, { title, xLabel, yLabel, log, lo, hi, lines, dots, x
   ctx.restore();
 }
 
-function legend(p, ctx, x, y, items, vertical = false) {
-  ctx.font = `${p.font}px sans-serif`;
-  ctx.textAlign = "left";
-  for (const [name, colour] of items) {
-    ctx.fillStyle = colour;
-    ctx.fillRect(x, y - 0.75 * p.font, 12, 12);
-    ctx.fillStyle = "#333";
-    ctx.fillText(name, x + 16, y + 0.2 * p.font);
-    if (vertical) y += 1.5 * p.font;
-    else x += 30 + ctx.measureText(name).width;
-  }
-}
+const PANEL_LEGEND = { baseline: 0.95 }; // the panels' names sit a little lower than the views'
 
 const chartBox = (p, left, width, height) => ({
   x: left + 4.6 * p.font,
@@ -765,7 +579,7 @@ const PANELS = {
       const { d, kindColours } = p.data;
       const row = timestepEmbedding(p.k, p.freqs, d);
       const height = p.data.presenter ? 280 : 220;
-      const { ctx, width } = sizeCanvas(p.bars, height);
+      const { ctx, width } = panelCanvas(p.bars, height);
       const box = chartBox(p, 0, width, height);
       box.y = 1.4 * p.font;
       box.h = height - 4.6 * p.font;
@@ -791,7 +605,8 @@ const PANELS = {
       ctx.fillText("0", X(0), box.y + box.h + 1.1 * p.font);
       ctx.fillText(String(d - 1), X(d - 1), box.y + box.h + 1.1 * p.font);
       ctx.fillText(`column j of P(${p.k}, j)`, box.x + box.w / 2, box.y + box.h + 2.3 * p.font);
-      legend(p, ctx, box.x + 8, box.y + 1.1 * p.font, [["sin", kindColours.sin], ["cos", kindColours.cos]]);
+      const items = [["sin", kindColours.sin], ["cos", kindColours.cos]];
+      legend(ctx, box.x + 8, box.y + 0.35 * p.font, items, p.font, PANEL_LEGEND);
       return true;
     },
   },
@@ -824,7 +639,7 @@ const PANELS = {
       p.out.textContent = levelReadout(p.k, sigma, sigmaHat, kHat);
       if (!p.visible) return false;
       const plotHeight = p.data.presenter ? 400 : 330;
-      const { ctx, width } = sizeCanvas(p.plot, plotHeight);
+      const { ctx, width } = panelCanvas(p.plot, plotHeight);
       const half = width / 2;
       const T = alphaBar.length;
       const { timesteps, sigmaHat: sweepHat, kHat: sweepK } = p.sweep;
@@ -865,7 +680,7 @@ const PANELS = {
         ["σ̂ = median|HH| / 0.6745", COLOURS.blue],
         ["σ̂ at k", COLOURS.vermillion],
       ];
-      legend(p, ctx, left.x + 0.4 * left.w, left.y + left.h - 3.6 * p.font, items, true);
+      legend(ctx, left.x + 0.4 * left.w, left.y + left.h - 4.35 * p.font, items, p.font, { ...PANEL_LEGEND, vertical: true });
       return true;
     },
   },
@@ -903,7 +718,7 @@ const PANELS = {
       paintPicture(p, p.pictures.v.canvas, velocity(x0, noise, a, p.values));
       p.pictures.v.caption.textContent = `v at k = ${p.k}`;
       const plotHeight = p.data.presenter ? 360 : 300;
-      const { ctx, width } = sizeCanvas(p.plot, plotHeight);
+      const { ctx, width } = panelCanvas(p.plot, plotHeight);
       p.boxes = [chartBox(p, 0, width, plotHeight)];
       const { names, colours } = p.data;
       chart(p, ctx, p.boxes[0], {
@@ -917,7 +732,8 @@ const PANELS = {
         lines: TARGETS.map((t) => ({ xs: p.ks, ys: p.gains[t], colour: colours[t] })),
         dots: TARGETS.map((t) => [p.gains[t][p.k], colours[t]]),
       });
-      legend(p, ctx, p.boxes[0].x + 8, p.boxes[0].y + 1.2 * p.font, TARGETS.map((t) => [names[t], colours[t]]));
+      const items = TARGETS.map((t) => [names[t], colours[t]]);
+      legend(ctx, p.boxes[0].x + 8, p.boxes[0].y + 0.45 * p.font, items, p.font, PANEL_LEGEND);
       return true;
     },
   },
@@ -935,52 +751,25 @@ function buildPanel(root, data) {
   p.data = data;
   p.font = data.presenter ? 17 : 13;
   kind.build(p);
+  p.draw = () => drawPanel(p);
   // a chart of k: a drag on it moves k for the whole page, like the step view's curve
-  let dragging = false;
   const kAt = (event) => {
+    if (!p.source) return null;
     const rect = event.currentTarget.getBoundingClientRect();
     const x = event.clientX - rect.left;
     const box = p.boxes.find((b) => x >= b.x - 8 && x <= b.x + b.w + 8);
     if (!box) return null;
     return Math.max(0, Math.min(p.T - 1, Math.round(((x - box.x) / box.w) * (p.T - 1))));
   };
-  const move = (k, commit) => {
-    if (k === null) return;
-    if (k !== p.k) {
-      p.k = k;
-      request(p);
-    }
-    window.dispatchEvent(new CustomEvent(K_EVENT, { detail: { k, source: p, commit } }));
-  };
-  if (p.kAt) {
-    p.plot.addEventListener("pointerdown", (event) => {
-      if (!p.source) return;
-      dragging = true;
-      p.plot.setPointerCapture(event.pointerId);
-      move(kAt(event), false);
-    });
-    p.plot.addEventListener("pointermove", (event) => dragging && move(kAt(event), false));
-    const release = () => {
-      if (dragging) move(p.k, true);
-      dragging = false;
-    };
-    p.plot.addEventListener("pointerup", release);
-    p.plot.addEventListener("pointercancel", release);
-  }
-  p.listener = (event) => {
-    const { k, source } = event.detail;
-    if (source === p || !Number.isInteger(k) || k === p.k || k < 0 || (p.T && k >= p.T)) return;
-    p.k = k;
-    request(p);
-  };
-  window.addEventListener(K_EVENT, p.listener);
-  p.resize = new ResizeObserver(() => request(p));
+  if (p.kAt) dragOn(p.plot, { at: kAt, moveTo: (k) => setK(p, k, false), end: () => setK(p, p.k, true) });
+  p.unfollow = followK(p);
+  p.resize = new ResizeObserver(() => requestDraw(p));
   p.resize.observe(p.wrap);
   p.visible = true; // until the observer first says otherwise
   p.sight = new IntersectionObserver(
     (entries) => {
       p.visible = entries[entries.length - 1].isIntersecting;
-      if (p.visible && p.stale) request(p);
+      if (p.visible && p.stale) requestDraw(p);
     },
     { rootMargin: "200px" },
   );
@@ -1028,13 +817,13 @@ function panelView(data, parentElement) {
       waiting.get(data.token).add(p);
     }
   }
-  request(p);
+  requestDraw(p);
   return panelCleanup(p, parentElement);
 }
 
 function panelCleanup(p, parentElement) {
   return () => {
-    window.removeEventListener(K_EVENT, p.listener);
+    p.unfollow();
     p.resize.disconnect();
     p.sight.disconnect();
     waiting.get(p.data.token)?.delete(p);

@@ -1,6 +1,7 @@
 // What the timestep views share (encoding_views.js, noise_views.js, denoise_views.js): the
 // view's element and toolbar (play, a range, a label), keys, drag and touch, play, one draw
-// per animation frame, and small helpers for the DOM, canvases and the arrays Python sends.
+// per animation frame, and small helpers for the DOM, canvases, the arrays Python sends and
+// numbers printed as Python prints them.
 //
 // Not a component of its own: a component file imports from it with one line,
 //   import { el, scrubber } from "./views_common.js";
@@ -40,32 +41,97 @@ export function decode({ dtype, b64 }) {
   return new types[dtype](bytes.buffer);
 }
 
+// ── numbers as Python prints them (the views' readouts replace Python's f-strings) ──────────
+/** Python's np.round: to the nearest whole number, ties to even (Math.round sends ties up). */
+export function roundHalfEven(x) {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** Python's f"{x:.{digits}f}": the exact decimal value rounded, ties to even (toFixed sends them up). */
+export function fixed(x, digits) {
+  if (Object.is(x, -0)) return `-${(0).toFixed(digits)}`;
+  const text = x.toFixed(digits);
+  if (!Number.isFinite(x) || Math.abs(x) >= 1e20) return text;
+  const exact = Math.abs(x).toFixed(100); // every digit of a double of this size
+  const rest = exact.slice(exact.indexOf(".") + 1 + digits);
+  if (!/^50*$/.test(rest)) return text;
+  const truncated = (x < 0 ? "-" : "") + exact.slice(0, exact.indexOf(".") + (digits ? 1 + digits : 0));
+  const last = Number(truncated[truncated.length - 1]);
+  return last % 2 === 0 ? truncated : text; // a tie: keep the even last digit
+}
+
+/** The significant digits of |x|, exactly (100 of them: every digit of a double above 1e-20),
+ * and the decimal exponent of the first. */
+function exactDigits(x) {
+  const [body, exp] = Math.abs(x).toPrecision(100).split("e");
+  const point = body.indexOf(".");
+  const whole = point < 0 ? body : body.slice(0, point);
+  const all = whole + (point < 0 ? "" : body.slice(point + 1));
+  const lead = all.search(/[1-9]/);
+  return { digits: all.slice(lead), exponent: whole.length - 1 - lead + (exp ? Number(exp) : 0) };
+}
+
+/** Python's f"{x:.{precision}g}": significant digits rounded half to even on the exact value,
+ * trailing zeros dropped, e-notation below 1e-4 or from 10^precision on. */
+export function formatG(x, precision = 6) {
+  if (x === 0) return Object.is(x, -0) ? "-0" : "0";
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? "nan" : x > 0 ? "inf" : "-inf";
+  const [mantissa, exponentText] = x.toExponential(precision - 1).split("e");
+  let digits = mantissa.replace("-", "").replace(".", "");
+  let exponent = Number(exponentText);
+  if (Math.abs(x) >= 1e-20) {
+    const exact = exactDigits(x); // toExponential sends an exact tie up; Python keeps it even
+    if (/^50*$/.test(exact.digits.slice(precision)) && Number(exact.digits[precision - 1]) % 2 === 0) {
+      digits = exact.digits.slice(0, precision);
+      exponent = exact.exponent;
+    }
+  }
+  const strip = (s) => (s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s);
+  const sign = x < 0 ? "-" : "";
+  if (exponent < -4 || exponent >= precision) {
+    const e = `${exponent < 0 ? "-" : "+"}${String(Math.abs(exponent)).padStart(2, "0")}`;
+    return `${sign}${strip(`${digits[0]}.${digits.slice(1)}`)}e${e}`;
+  }
+  if (exponent < 0) return sign + strip(`0.${"0".repeat(-exponent - 1)}${digits}`);
+  return sign + strip(`${digits.slice(0, exponent + 1)}.${digits.slice(exponent + 1)}`);
+}
+
+// ── canvases and the DOM ─────────────────────────────────────────────────────────────────
 /** A canvas cssWidth × cssHeight CSS pixels at the screen's pixel ratio, cleared; its context
- * draws in CSS pixels. The backing store is reallocated only when its size changes. */
+ * draws in CSS pixels. The backing store is reallocated only when its size changes (a canvas
+ * kept keeps its context's settings: set what a drawing needs). Chromium rasterises a dashed
+ * line a little differently after a clearRect on a canvas just reset: only a kept one is
+ * cleared, so the pictures stay those of the views before they shared this function. */
 export function sizeCanvas(canvas, cssWidth, cssHeight) {
   const ratio = window.devicePixelRatio || 1;
   const w = Math.max(1, Math.round(cssWidth * ratio));
   const h = Math.max(1, Math.round(cssHeight * ratio));
-  if (canvas.width !== w || canvas.height !== h) {
-    canvas.width = w;
+  const resized = canvas.width !== w || canvas.height !== h;
+  if (resized) {
+    canvas.width = w; // clears the canvas and resets its context
     canvas.height = h;
   }
   canvas.style.height = `${cssHeight}px`;
   const ctx = canvas.getContext("2d");
   ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-  ctx.clearRect(0, 0, cssWidth, cssHeight);
+  if (!resized) ctx.clearRect(0, 0, cssWidth, cssHeight);
   return ctx;
 }
 
-/** A row of swatches and names from (x, y): items [name, colour]; `gap` px after each name. */
-export function legend(ctx, x, y, items, font, gap = 30) {
+/** Swatches and names from (x, y), the top of the first swatch: items [name, colour]; in a
+ * row with `gap` px after each name, or one under the other (`vertical`); each name's
+ * baseline `baseline` fonts below its swatch's top. */
+export function legend(ctx, x, y, items, font, { gap = 30, vertical = false, baseline = 0.85 } = {}) {
   ctx.font = `${font}px sans-serif`;
+  ctx.textAlign = "left";
   for (const [name, colour] of items) {
     ctx.fillStyle = colour;
     ctx.fillRect(x, y, 12, 12);
     ctx.fillStyle = "#333";
-    ctx.fillText(name, x + 16, y + 0.85 * font);
-    x += gap + ctx.measureText(name).width;
+    ctx.fillText(name, x + 16, y + baseline * font);
+    if (vertical) y += 1.5 * font;
+    else x += gap + ctx.measureText(name).width;
   }
 }
 
