@@ -229,21 +229,29 @@ def spectral_bias_view():
 
 
 def noise_level_view():
-    from app_pages.sections.noise_level import cached_sweep
-    from timestep_lab.figures.noise_level import noise_level_figure
+    # The noise page's own browser views: §2's step view (x₀, ε and x_k, with the arrays the
+    # panel reads) and §6's level panel (σ̂ read off x_k at k, over the k-free sweep).
+    from app_pages.sections.noise_cached import cached_bundled_image
+    from app_pages.sections.noise_level import TOLERANCE, cached_sweep
     from timestep_lab.images import WORKING_SIZE
+    from timestep_lab.ui.components.noise_views import noise_data, noise_panel, noise_step_view
 
     schedule = noise_schedule("linear", 1000)
-    sweep = cached_sweep(bundled_image("hopper", WORKING_SIZE), SEED, "linear", 1000, False)
-    plot(
-        noise_level_figure(sweep.timesteps, sweep.sigma, sweep.sigma_hat, sweep.k_hat, K),
-        key="lesson_noise_level",
-    )
-    within = sweep.first_within(0.10)
+    pixels = cached_bundled_image("hopper", WORKING_SIZE)
+    x0 = to_signed(pixels)
+    noise = np.random.default_rng(SEED).standard_normal(x0.shape)
+    step = noise_data(pixels, noise, schedule, K, mean_square=float(np.mean(x0**2)))
+    noise_step_view(step, key="lesson_noise_step")
+    sweep = cached_sweep(pixels, SEED, schedule.name, schedule.num_timesteps, False)
+    noise_panel("level", step, key="lesson_noise_level", sweep=sweep)
+    within = sweep.first_within(TOLERANCE)
+    last = schedule.num_timesteps - 1
     if within is not None:
         st.caption(
-            f"Within 10% of the true σ from k = {within} on (the photo, linear, seed {SEED}); "
-            f"σ_k = {schedule.sqrt_one_minus_alpha_bar[-1]:.4f} at k = 999."
+            f"Within {TOLERANCE:.0%} of the true σ from k = {within} on (the photo, "
+            f"{schedule.name}, seed {SEED}); σ_k = {schedule.sqrt_one_minus_alpha_bar[last]:.4f} "
+            f"at k = {last}. Drag k, use the arrow keys or press Play: your browser reads σ̂ "
+            "off each x_k."
         )
 
 

@@ -52,6 +52,62 @@ def test_lesson_steps_use_the_encoding_pages_browser_views(figure, dim):
     assert [(v["view"], v["d"], v["T"]) for v in views] == [(figure, dim, 1000)]
 
 
+@pytest.mark.parametrize("presenter", ["0", "1"])
+def test_the_noise_level_step_uses_the_noise_pages_step_view_and_level_panel(presenter):
+    """The lesson's σ̂ step mounts the noise page's own browser views: the step view with the
+    photo, ε of the lesson's seed and the linear ᾱ table at k = K, and §6's level panel on
+    that view's token with the library's k-free sweep (the browser's σ̂ at k is checked
+    against estimate_sigma in tests/ui/components/test_noise_views.py)."""
+    import json
+
+    import numpy as np
+
+    from app_pages.sections.noise_level import SWEEP_POINTS
+    from timestep_lab.encodings import noise_schedule
+    from timestep_lab.encodings.display import evenly_spaced
+    from timestep_lab.images import WORKING_SIZE, bundled_image, to_signed
+    from timestep_lab.images.noise_level import noise_level_sweep
+    from timestep_lab.ui.components import read_typed_array
+
+    k, seed = 250, 0  # the walkthrough's K and SEED
+    number = next(n for n, step in enumerate(STEPS, 1) if step.figure == "noise_level")
+    at = answer(open_page(PAGE, {"step": str(number), "presenter": presenter}), number, right=True)
+    assert not at.exception and not at.error
+    assert not at.get("plotly_chart")  # no figure of its own: the noise page's views
+    sent = [
+        json.loads(c.proto.json)
+        for c in at.get("bidi_component")
+        if c.proto.component_name.endswith("noise_views")
+    ]
+    assert [data.get("panel") for data in sent] == [None, "level"]
+    step, level = sent
+    schedule = noise_schedule("linear", 1000)
+    pixels = bundled_image("hopper", WORKING_SIZE)
+    noise = np.random.default_rng(seed).standard_normal(pixels.shape)
+    assert (step["k"], step["schedule"], step["presenter"]) == (k, "linear", presenter == "1")
+    np.testing.assert_array_equal(read_typed_array(step["pixels"]), pixels)
+    np.testing.assert_array_equal(read_typed_array(step["noise"]), noise.astype(np.float32))
+    np.testing.assert_array_equal(read_typed_array(step["alphaBar"]), schedule.alpha_bar)
+    np.testing.assert_array_equal(read_typed_array(step["betas"]), schedule.betas)
+    assert step["meanSquare"] == float(np.mean(to_signed(pixels) ** 2))
+    assert (level["token"], level["k"], level["T"]) == (step["token"], k, 1000)
+    assert not {"pixels", "noise", "alphaBar", "betas"} & set(level)  # sent once, by token
+    sweep = noise_level_sweep(
+        to_signed(pixels),
+        noise,
+        schedule.sqrt_alpha_bar,
+        schedule.sqrt_one_minus_alpha_bar,
+        evenly_spaced(1000, SWEEP_POINTS),
+    )
+    for name, expected in [("timesteps", sweep.timesteps), ("sigma", sweep.sigma),
+                           ("sigmaHat", sweep.sigma_hat), ("kHat", sweep.k_hat)]:  # fmt: skip
+        np.testing.assert_array_equal(read_typed_array(level["sweep"][name]), expected, name)
+    caption = " ".join(c.value for c in at.caption)
+    assert f"Within 10% of the true σ from k = {sweep.first_within(0.10)} on" in caption
+    last = schedule.sqrt_one_minus_alpha_bar[-1]
+    assert f"σ_k = {last:.4f} at k = 999" in caption
+
+
 def test_walk_the_whole_lesson_answering_right():
     at = open_page(PAGE)
     for number in range(1, len(STEPS) + 1):

@@ -430,9 +430,9 @@ def lesson() -> tuple[LessonStep, ...]:
                 ),
             ),
             figure="noise_level",
-            after="Left: the true σ_k (grey) and σ̂ read off x_k alone (blue). Right: the "
-            "timestep k̂ it points to against the true k; where σ_k no longer changes, "
-            "k̂ cannot tell the steps apart.",
+            after="Left chart: the true σ_k (grey) and σ̂ read off x_k alone (blue); the dots "
+            "mark both at the k above. Right chart: the timestep k̂ it points to against the "
+            "true k; where σ_k no longer changes, k̂ cannot tell the steps apart.",
         ),
         LessonStep(
             title="Three layouts, one idea",
