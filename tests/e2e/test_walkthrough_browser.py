@@ -3,6 +3,7 @@
 from urllib.parse import parse_qs, urlparse
 
 import numpy as np
+import pytest
 
 from tests.e2e.conftest import open_app, wait_for_rerun
 from timestep_lab.encodings import noise_schedule
@@ -85,11 +86,12 @@ def test_hostile_link_gets_a_friendly_note_and_the_first_step(page, app_url):
     assert page.errors == []
 
 
-def test_the_noise_level_step_draws_the_noise_pages_level_panel(page, app_url):
+@pytest.mark.parametrize("presenter", [False, True])
+def test_the_noise_level_step_draws_the_noise_pages_level_panel(page, app_url, presenter):
     steps = lesson()
     number = next(n for n, step in enumerate(steps, 1) if step.figure == "noise_level")
     question = steps[number - 1].questions[0]
-    open_app(page, f"{app_url}/walkthrough?step={number}")
+    open_app(page, f"{app_url}/walkthrough?step={number}" + ("&presenter=1" if presenter else ""))
     assert page.locator(LEVEL).count() == 0  # hidden until the learner answers
     page.get_by_text(question.options[question.answer]).click()
     wait_for_rerun(page)
@@ -103,6 +105,7 @@ def test_the_noise_level_step_draws_the_noise_pages_level_panel(page, app_url):
     chart = level.locator("canvas").first
     before = chart.evaluate("c => c.toDataURL()")
     assert chart.evaluate(INKED) > 0.02  # curves, axes and labels drawn, not a blank canvas
+    assert chart.evaluate("c => c.style.height") == ("400px" if presenter else "330px")
     assert level_readout(250) in level.inner_text()
     # a key on the step view moves k, and the panel reads σ̂ off the new x_k
     view.first.focus()

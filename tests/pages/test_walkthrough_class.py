@@ -204,3 +204,22 @@ def test_an_answer_from_a_stale_screen_is_refused_not_moved_to_the_next_step(sto
     assert "moved to another step" in texts(student, "warning")
     assert student.subheader[0].value.startswith("2 · ")
     assert Classroom(open_store(store_url), STEPS).store.stored_answers(code) == 0
+
+
+def test_the_noise_level_step_shows_students_the_noise_pages_browser_views(store_url):
+    """Revealed in class, the σ̂ step draws the noise page's step view and §6's level panel
+    (what they are sent: tests/pages/test_walkthrough.py) for teacher and students alike."""
+    number = next(n for n, s in enumerate(STEPS, 1) if s.figure == "noise_level")
+    teacher, code = teacher_starts(number)
+    student = open_page(PAGE, {"room": code})
+    teacher.button(key="class_reveal").click().run()
+    student.run()
+    for at in (teacher, student):
+        assert not at.exception and not at.error
+        sent = [
+            json.loads(c.proto.json)
+            for c in at.get("bidi_component")
+            if c.proto.component_name.endswith("noise_views")
+        ]
+        assert [(data.get("panel"), data["k"]) for data in sent] == [(None, 250), ("level", 250)]
+        assert sent[1]["token"] == sent[0]["token"]
