@@ -66,6 +66,11 @@ def test_the_app_serves_each_component_as_module_source():
     assert 'from "./views_common.js"' in source("encoding_views.js")
     served = module_source("encoding_views.js")
     assert 'from "./' not in served and "function scrubber(s, how)" in served
+    # the files' comments are for their readers: the app sends only the code, every mount
+    for name in names:
+        text = module_source(f"{name}.js")
+        assert source(f"{name}.js").startswith("//") and not text.startswith("//"), name
+        assert not re.search(r"^\s*//", text, re.M), name
 
 
 SHARED = """// The header: about this file.

@@ -17,15 +17,16 @@ How to add a component (one concept per file, the JavaScript beside the Python t
    the DOM with ``createElement``/``textContent`` (never ``innerHTML`` with data); export
    pure functions by name so tests can run them (``tests/ui/components/``).
    A view with a toolbar takes it from ``views_common.js`` (the view's element and toolbar,
-   keys, drag and touch, play, one draw per frame, ``decode``, k's event):
-   ``import { toolbarView, scrubber } from "./views_common.js";``. Streamlit runs a
-   component's JavaScript from its text, where a relative import cannot resolve, so the app
-   serves ``module_source(NAME.js)``: the file with each such import replaced by the shared
-   file's code, in a scope of its own that binds only the imported names, as an ES import
-   does (``inline_imports``; no build step, nothing fetched, nothing to add to a CSP). Each
-   component gets its own copy, of the declarations it uses. A shared file has no Python
-   beside it, imports nothing, only declares at its left margin (``const``, ``function``,
-   ``class``) and exports only ``export const|function|class NAME``.
+   keys, drag and touch, play, one draw per frame, ``decode``, k's event, numbers printed as
+   Python prints them): ``import { toolbarView, scrubber } from "./views_common.js";``.
+   Streamlit runs a component's JavaScript from its text, where a relative import cannot
+   resolve, so the app serves ``module_source(NAME.js)``: the file without its whole-line
+   comments and with each such import replaced by the shared file's code, in a scope of its
+   own that binds only the imported names, as an ES import does (``inline_imports``; no
+   build step, nothing fetched, nothing to add to a CSP). Each component gets its own copy,
+   of the declarations it uses. A shared file has no Python beside it, imports nothing, only
+   declares at its left margin (``const``, ``function``, ``class``) and exports only
+   ``export const|function|class NAME``.
 2. Optionally ``NAME.css`` beside it (scoped: the component lives in a shadow root), or
    ``define(NAME, css="views.css")`` for the timestep views' shared look.
 3. In ``NAME.py``: ``mount = define("NAME")`` once at import, then a function that builds the
@@ -186,13 +187,18 @@ def inline_imports(filename: str, text: str, read: Callable[[str], str | None]) 
 
 @cache
 def module_source(filename: str) -> str | None:
-    """The JavaScript the app serves for ``filename``: its text with its imports inlined.
+    """The JavaScript the app serves for ``filename``: its text with its imports inlined and
+    its whole-line comments left out.
 
-    ``define`` serves it and the tests load it (tests/ui/components/conftest.py
-    ``module_url``), so both run the same text. None when there is no such file.
+    Streamlit sends a component's text with every mount on every run (a page of five views
+    sends it five times), and the comments are for the file's reader. ``define`` serves it and
+    the tests load it (tests/ui/components/conftest.py ``module_url``), so both run the same
+    text. None when there is no such file.
     """
     text = source(filename)
-    return None if text is None else inline_imports(filename, text, source)
+    if text is None:
+        return None
+    return _COMMENT_LINES.sub("", inline_imports(filename, text, source))
 
 
 def define(name: str, *, css: str | None = None, html: str | None = None) -> Any:
