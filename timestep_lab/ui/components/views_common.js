@@ -100,9 +100,7 @@ export function formatG(x, precision = 6) {
 // ── canvases and the DOM ─────────────────────────────────────────────────────────────────
 /** A canvas cssWidth × cssHeight CSS pixels at the screen's pixel ratio, cleared; its context
  * draws in CSS pixels. The backing store is reallocated only when its size changes (a canvas
- * kept keeps its context's settings: set what a drawing needs). Chromium rasterises a dashed
- * line a little differently after a clearRect on a canvas just reset: only a kept one is
- * cleared, so the pictures stay those of the views before they shared this function. */
+ * kept keeps its context's settings: set what a drawing needs); a reallocated one is clear. */
 export function sizeCanvas(canvas, cssWidth, cssHeight) {
   const ratio = window.devicePixelRatio || 1;
   const w = Math.max(1, Math.round(cssWidth * ratio));
