@@ -12,6 +12,12 @@ ALL_VIEWS_AT = """(k) => [...document.querySelectorAll('*')].filter(e => e.shado
     .every(v => v.dataset.k === String(k))"""
 
 
+# Every view (or panel) the selector finds, in every component's shadow root, is at k ≥ k0.
+PLAYED_PAST = """([selector, k0]) => [...document.querySelectorAll('*')].filter(e => e.shadowRoot)
+    .flatMap(e => [...e.shadowRoot.querySelectorAll(selector)])
+    .every(v => Number(v.dataset.k) >= k0)"""
+
+
 def url_k(page) -> str:
     return parse_qs(urlparse(page.url).query)["k"][0]
 
@@ -80,11 +86,7 @@ def test_play_animates_k_and_pause_sends_it(page, app_url):
     view = page.locator(".tl-view").first
     before = pixels(view)
     view.get_by_role("button", name="▶ Play").click()
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('*')].filter(e => e.shadowRoot)"
-        ".flatMap(e => [...e.shadowRoot.querySelectorAll('.tl-view')])"
-        ".every(v => Number(v.dataset.k) >= 100)"
-    )
+    page.wait_for_function(PLAYED_PAST, arg=[".tl-view", 100])
     view.get_by_role("button", name="❚❚ Pause").click()
     k = view.get_attribute("data-k")
     assert pixels(view) != before
@@ -154,11 +156,7 @@ def test_play_on_the_noise_page_moves_every_section(page, app_url):
     open_app(page, f"{app_url}/noise?T=300&k=0&image=digit")
     view = page.locator(".tl-view").first
     view.get_by_role("button", name="▶ Play").click()
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('*')].filter(e => e.shadowRoot)"
-        ".flatMap(e => [...e.shadowRoot.querySelectorAll('.tl-view, .tl-panel')])"
-        ".every(v => Number(v.dataset.k) >= 100)"
-    )
+    page.wait_for_function(PLAYED_PAST, arg=[".tl-view, .tl-panel", 100])
     view.get_by_role("button", name="❚❚ Pause").click()
     k = view.get_attribute("data-k")
     page.wait_for_function(ALL_VIEWS_AT, arg=int(k))
