@@ -413,7 +413,7 @@ def network_diagram(description: dict, dataset: str | None, kept: dict[int, int]
 
 
 @st.fragment(key=RUN)
-def generate_section(name, options, asked, dataset, truth, schedule, description) -> None:
+def generate_section(name, options, asked, dataset, truth) -> None:
     """Section 1: Generate, its progress and the finished samples of this session's run.
 
     A fragment: pressing Generate again with the same settings reruns only this section (the
@@ -565,7 +565,7 @@ description = model.describe()
 asked = {"all": "every digit in turn", "none": "no class (∅)", None: dataset}.get(label)
 asked = asked or f"the digit {label}"
 
-generate_section(name, options, asked, dataset, truth, schedule, description)
+generate_section(name, options, asked, dataset, truth)
 run = remembered_run(name, options)  # what section 1 shows (it ran just now)
 
 if run is not None:
