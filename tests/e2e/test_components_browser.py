@@ -22,6 +22,11 @@ def url_k(page) -> str:
     return parse_qs(urlparse(page.url).query)["k"][0]
 
 
+def wait_for_url_k(page, k: str) -> None:
+    """Wait until the address bar carries k (a commit reached Python and the URL)."""
+    page.wait_for_function("(k) => new URL(location.href).searchParams.get('k') === k", arg=k)
+
+
 def pixels(view) -> str:
     return view.locator("canvas").evaluate("c => c.toDataURL()")
 
@@ -41,7 +46,7 @@ def test_arrow_keys_move_every_view_then_the_slider_and_the_url(page, app_url):
     assert (pixels(heatmap), pixels(vector)) != before
     assert "P(105) has 64 values" in vector.inner_text()
     # when the keys rest, k goes back to Python: the sidebar slider and the URL follow
-    page.wait_for_function("() => new URL(location.href).searchParams.get('k') === '105'")
+    wait_for_url_k(page, "105")
     wait_for_rerun(page)
     assert sidebar_k(page) == "105"
     page.keyboard.press("End")
@@ -64,9 +69,7 @@ def test_dragging_on_the_heatmap_moves_k(page, app_url):
     assert k_during > 50
     assert url_k(page) == "10"  # nothing sent while the pointer is down
     page.mouse.up()
-    page.wait_for_function(
-        "(k) => new URL(location.href).searchParams.get('k') === k", arg=str(k_during)
-    )
+    wait_for_url_k(page, str(k_during))
     wait_for_rerun(page)
     assert sidebar_k(page) == str(k_during)
     # "Copy link" follows too (its own fragment reruns after the k control's)
@@ -90,7 +93,7 @@ def test_play_animates_k_and_pause_sends_it(page, app_url):
     view.get_by_role("button", name="❚❚ Pause").click()
     k = view.get_attribute("data-k")
     assert pixels(view) != before
-    page.wait_for_function("(k) => new URL(location.href).searchParams.get('k') === k", arg=k)
+    wait_for_url_k(page, k)
     wait_for_rerun(page)
     assert sidebar_k(page) == k
     assert page.errors == []
@@ -144,7 +147,7 @@ def test_the_noise_views_redraw_every_section_from_the_keys(page, app_url):
     assert [a != b for a, b in zip(after["targets"], panels_before["targets"], strict=True)] == [
         False, False, True, True,
     ]  # fmt: skip
-    page.wait_for_function("() => new URL(location.href).searchParams.get('k') === '50'")
+    wait_for_url_k(page, "50")
     wait_for_rerun(page)
     assert sidebar_k(page) == "50"
     # once the gesture has ended, the one link Python draws from k follows too
@@ -164,7 +167,7 @@ def test_play_on_the_noise_page_moves_every_section(page, app_url):
                 "level": f"At k = {k}: σ_k", "targets": f"Error gain at k = {k}:"}  # fmt: skip
     for name, text in readouts.items():
         assert text in panel(page, name).inner_text(), name
-    page.wait_for_function("(k) => new URL(location.href).searchParams.get('k') === k", arg=k)
+    wait_for_url_k(page, k)
     wait_for_rerun(page)
     assert sidebar_k(page) == k
     assert page.errors == []
@@ -185,9 +188,7 @@ def test_dragging_on_a_noise_chart_moves_every_view(page, app_url):
     page.wait_for_function(ALL_VIEWS_AT, arg=k_during)
     assert url_k(page) == "20"  # nothing sent while the pointer is down
     page.mouse.up()
-    page.wait_for_function(
-        "(k) => new URL(location.href).searchParams.get('k') === k", arg=str(k_during)
-    )
+    wait_for_url_k(page, str(k_during))
     wait_for_rerun(page)
     assert sidebar_k(page) == str(k_during)
     assert page.errors == []
@@ -201,18 +202,18 @@ def test_the_same_k_committed_again_after_the_slider_moved_reaches_python(page, 
     heatmap.focus()
     for _ in range(5):
         page.keyboard.press("ArrowRight")
-    page.wait_for_function("() => new URL(location.href).searchParams.get('k') === '105'")
+    wait_for_url_k(page, "105")
     wait_for_rerun(page)
     slider = page.get_by_role("slider", name="k, timestep")
     slider.focus()
     slider.press("ArrowLeft")
-    page.wait_for_function("() => new URL(location.href).searchParams.get('k') === '104'")
+    wait_for_url_k(page, "104")
     page.wait_for_function(ALL_VIEWS_AT, arg=104)
     wait_for_rerun(page)
     heatmap.focus()
     page.keyboard.press("ArrowRight")
     page.wait_for_function(ALL_VIEWS_AT, arg=105)
-    page.wait_for_function("() => new URL(location.href).searchParams.get('k') === '105'")
+    wait_for_url_k(page, "105")
     wait_for_rerun(page)
     assert sidebar_k(page) == "105"
     page.get_by_text("Reorder the transformer vector P(105)").wait_for()
