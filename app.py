@@ -9,8 +9,15 @@ sidebar).
 
 import streamlit as st
 
+from timestep_lab.ui.admission import RUN_GATE
 from timestep_lab.ui.memory import freeze_loaded_modules, note_activity, start_janitor
-from timestep_lab.ui.page import arrived_on, page_setup, requested_page, unknown_page_note
+from timestep_lab.ui.page import (
+    arrived_on,
+    just_arrived,
+    page_setup,
+    requested_page,
+    unknown_page_note,
+)
 
 # Once per process: a thread that returns memory to the OS after a class has gone (see
 # timestep_lab/ui/memory.py for why and what it measured).
@@ -60,7 +67,11 @@ requested = requested_page()
 page = st.navigation(PAGES, position="top" if presenter else "sidebar")
 unknown_page_note(requested, page, PAGES)  # /nosuchpage: say so, and list the pages
 arrived_on(page.url_path)
-page.run()
+# Whole-page runs take turns (a gesture before a page load), so that one busy class cannot make
+# every run share the core at once; fragment reruns (k, Generate again) never wait here. See
+# timestep_lab/ui/admission.py for why and what was measured.
+with RUN_GATE.turn(page_load=just_arrived()):
+    page.run()
 # After a page imported new modules (its first visit, torch with the denoiser), keep them out
 # of the garbage collector's walks.
 freeze_loaded_modules()

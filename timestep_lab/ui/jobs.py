@@ -41,6 +41,7 @@ from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from timestep_lab.jobs import Job, JobCancelled, JobRefused, Scheduler, Work, default_workers
+from timestep_lab.ui.admission import RUN_GATE
 
 __all__ = [
     "MAX_COST",
@@ -179,6 +180,9 @@ def run_job(
             return None
         if job.done and job.state != "done":
             return None  # a stopped job is not shown again on a later run
-    while not job.wait(POLL_S):
-        draw(job)
+    if not job.done:
+        # Waiting costs no CPU: give the page's turn at the gate to other learners meanwhile.
+        with RUN_GATE.paused():
+            while not job.wait(POLL_S):
+                draw(job)
     return job.result()
