@@ -70,6 +70,14 @@ SCENARIO = [
 ]
 
 
+WINDOW_S = 15  # seconds of the class per row of the timeline
+
+
+def is_interaction(name: str) -> bool:
+    """A move on the encoding or noise page (the issue's "interactions"), not a page open."""
+    return name.split(":")[0] in ("encoding", "noise") and not name.endswith(":open")
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -78,9 +86,15 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def student(
-    number: int, url: str, deadline: float, log: dict, think: tuple[float, float]
+    number: int, url: str, deadline: float, log: dict, think: tuple[float, float], start: float
 ) -> None:
     rng = random.Random(number)
+
+    def note(name: str, result, asked: float) -> None:
+        log[name].append(result.seconds)
+        log["errors"].extend(result.exceptions)
+        log["timeline"].append((asked - start, name, result.seconds))
+
     moves_made = 0
     await asyncio.sleep(rng.uniform(0, 5))  # students arrive over five seconds
     try:
@@ -89,9 +103,9 @@ async def student(
                 for page, query, moves in SCENARIO:
                     if time.monotonic() >= deadline:
                         break
+                    asked = time.monotonic()
                     result = await session.open(page, query)
-                    log[f"{page or 'home'}:open"].append(result.seconds)
-                    log["errors"].extend(result.exceptions)
+                    note(f"{page or 'home'}:open", result, asked)
                     for _ in range(3):
                         available = [(k, v) for k, v in moves if k in session.widgets]
                         if not available or time.monotonic() >= deadline:
@@ -99,9 +113,9 @@ async def student(
                         key, values = rng.choice(available)
                         moves_made += 1
                         value = widget_value(key, rng.choice(values), moves_made)
+                        asked = time.monotonic()
                         result = await session.set(key, value)
-                        log[f"{page}:{key}"].append(result.seconds)
-                        log["errors"].extend(result.exceptions)
+                        note(f"{page}:{key}", result, asked)
                         await asyncio.sleep(rng.uniform(*think))  # a student looks first
     except Exception as error:  # a timeout or a dropped socket is a failure to report
         log["errors"].append(f"session {number}: {type(error).__name__}: {error}")
@@ -125,8 +139,11 @@ async def run(sessions: int, seconds: float, think: tuple[float, float], linger:
         samples: list[tuple[float, float]] = []
         done = asyncio.Event()
         sampler = asyncio.create_task(sample_server(process.pid, done, samples))
-        deadline = time.monotonic() + seconds
-        await asyncio.gather(*(student(i, url, deadline, log, think) for i in range(sessions)))
+        start = time.monotonic()
+        deadline = start + seconds
+        await asyncio.gather(
+            *(student(i, url, deadline, log, think, start) for i in range(sessions))
+        )
         done.set()
         await sampler
         peak = max(rss for rss, _ in samples)
@@ -138,14 +155,21 @@ async def run(sessions: int, seconds: float, think: tuple[float, float], linger:
     finally:
         process.terminate()
         process.wait(timeout=30)
-    reruns = {name: times for name, times in log.items() if name != "errors"}
+    reruns = {name: times for name, times in log.items() if name not in ("errors", "timeline")}
     every = [t for times in reruns.values() for t in times]
-    interactive = [
-        t
-        for name, times in reruns.items()
-        if name.split(":")[0] in ("encoding", "noise") and not name.endswith(":open")
-        for t in times
-    ]
+    interactive = [t for name, times in reruns.items() if is_interaction(name) for t in times]
+    # The same interactions by when they were asked: the first window holds the class's
+    # arrival (every student opens two pages within a few seconds).
+    windows = {}
+    for first in range(0, int(seconds), WINDOW_S):
+        window = f"{first}–{min(first + WINDOW_S, int(seconds))} s"
+        windows[window] = summary(
+            [
+                t
+                for when, name, t in log["timeline"]
+                if first <= when < first + WINDOW_S and is_interaction(name)
+            ]
+        )
     return {
         "sessions": sessions,
         "seconds": seconds,
@@ -156,6 +180,7 @@ async def run(sessions: int, seconds: float, think: tuple[float, float], linger:
         "latency_s": {
             "all": summary(every),
             "encoding_noise_interactions": summary(interactive),
+            "encoding_noise_interactions_by_window": windows,
             "k_moves_both_pages": summary(
                 [
                     t
@@ -230,7 +255,12 @@ def main() -> None:
     )
     print(f"{'interaction':32} {'n':>5} {'p50 s':>7} {'p95 s':>7} {'p99 s':>7}")
     for name, s in report["latency_s"].items():
+        if name.endswith("_by_window"):
+            continue
         print(f"{name:32} {s['n']:>5} {s['p50']:>7} {s['p95']:>7} {s['p99']:>7}")
+    print("encoding/noise interactions by when they were asked:")
+    for window, s in report["latency_s"]["encoding_noise_interactions_by_window"].items():
+        print(f"  {window:30} {s['n']:>5} {s['p50']:>7} {s['p95']:>7} {s['p99']:>7}")
     rss = report["rss_mb"]
     print(
         f"server RSS MB: baseline {rss['baseline']}, peak {rss['peak']}, "
