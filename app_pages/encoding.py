@@ -91,7 +91,9 @@ if dim < MIN_DIM[layout]:
     dim = MIN_DIM[layout]
 
 slowest = float(wavelengths(dim, base=base, convention=layout)[-1])
-st.write(
+# One element per heading and the paragraph under it: each element is a message the server
+# builds and sends on every run of the page (a class shares one server process).
+st.markdown(
     "A diffusion network shares one set of weights across every noise level, so it is usually "
     "told which timestep k it is looking at (it can also read much of the noise level off the "
     "noisy image itself: see the twins on Watch it denoise). In DDPM and Stable Diffusion it "
@@ -99,18 +101,14 @@ st.write(
     "different speeds, from one turn every 2π steps to one turn every "
     f"{slowest:,.0f} steps here ({'2π·n' if layout == 'ddpm' else '2π·n^((d−2)/d)'} for the "
     f"{layout} layout at d = {dim}, n = {base:g}). Move the sliders and watch what each part "
-    "does."
-)
-
-embedding = cached_embedding(num_timesteps, dim, base, layout)
-
-# 1 ─ the heatmap ────────────────────────────────────────────────────────────────
-st.subheader("1 · The whole matrix P")
-st.write(
+    "does.\n\n"
+    # 1 ─ the heatmap ─────────────────────────────────────────────────────────────────
+    "### 1 · The whole matrix P\n\n"
     "Each row is one timestep's vector; each column one sin or cos wave. Columns that belong "
     "to fast frequencies flicker from row to row; slow ones change only over hundreds of "
     "rows or more."
 )
+embedding = cached_embedding(num_timesteps, dim, base, layout)
 setting = dict(k=k, num_timesteps=num_timesteps, dim=dim, base=base, layout=layout)
 encoding_view("heatmap", key="heatmap", **setting)
 st.caption(
@@ -162,8 +160,8 @@ with right:
 show_code(timestep_embedding)
 
 # 2 ─ one vector ──────────────────────────────────────────────────────────────────
-st.subheader("2 · The vector P(k) the network receives")
-st.write(
+st.markdown(
+    "### 2 · The vector P(k) the network receives\n\n"
     "This row is what the network is told about time. Its length is always √(d/2) for even d, "
     "so no timestep's vector is larger than another's."
 )
@@ -171,12 +169,12 @@ encoding_view("vector", key="vector", **setting)
 show_code(column_roles)
 
 # 3 ─ wavelengths ─────────────────────────────────────────────────────────────────
-st.subheader("3 · Wavelengths against T")
 lam = wavelengths(dim, base=base, convention=layout)
 roles = frequency_roles(lam, num_timesteps)
 still = int(np.count_nonzero(roles == "still"))
 aliased = int(np.count_nonzero(roles == "aliased"))
-st.write(
+st.markdown(
+    "### 3 · Wavelengths against T\n\n"
     "A pair can tell timesteps apart only if it turns a noticeable amount across 0 … T−1; one "
     "that barely turns is nearly the same number for every k. Wavelengths grow geometrically "
     "from 2π to about 2π·n."
@@ -196,8 +194,8 @@ st.caption(
 show_code(wavelengths, frequency_roles)
 
 # 4 ─ similarity ──────────────────────────────────────────────────────────────────
-st.subheader("4 · Which timesteps look alike?")
-st.write(
+st.markdown(
+    "### 4 · Which timesteps look alike?\n\n"
     "The dot product of two rows measures how alike the two *input vectors* are, before the "
     "network has done anything with them; the MLP that follows can merge or separate them. "
     "Near timesteps have similar vectors, far ones less so, and the pattern depends only on "
@@ -226,8 +224,8 @@ with right:
 show_code(row_similarity, half_similarity_shift, similarity_matrix)
 
 # 5 ─ phase circle ────────────────────────────────────────────────────────────────
-st.subheader("5 · A shift is a rotation")
-st.write(
+st.markdown(
+    "### 5 · A shift is a rotation\n\n"
     "Each (sin, cos) pair is a point on a circle that turns by ω_i per timestep. Moving from "
     "k to k + Δ turns it by ω_i·Δ, the same angle wherever k starts: P(k + Δ) is P(k) times "
     "one fixed rotation matrix, so a single linear layer can apply the shift for every k "
@@ -288,8 +286,8 @@ def fraction_caption(num_timesteps: int) -> None:
 
 
 # 7 ─ the naive alternatives ──────────────────────────────────────────────────────
-st.subheader("7 · Why not just give the network k?")
-st.write(
+st.markdown(
+    "### 7 · Why not just give the network k?\n\n"
     "Two simpler inputs come first. Neither is wrong, and both can be trained; each has a "
     "weakness the sinusoidal code avoids."
 )
@@ -347,8 +345,8 @@ def layout_check(comparison_dim: int, base: float) -> None:
 
 
 # 8 ─ layouts ─────────────────────────────────────────────────────────────────────
-st.subheader("8 · Three layouts, one idea")
-st.write(
+st.markdown(
+    "### 8 · Three layouts, one idea\n\n"
     "Transformer code interleaves sin and cos; DDPM puts all sines first; Stable Diffusion "
     "puts all cosines first. The numbers are the same waves in a different column order, "
     "and DDPM spaces its frequencies slightly differently."

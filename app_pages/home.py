@@ -7,7 +7,7 @@ from timestep_lab.lesson.evidence import blind_model_sentence
 
 st.title("Timestep Lab")
 alpha_bar = noise_schedule("linear", 1000).alpha_bar
-st.write(
+paragraphs = [
     "A diffusion model makes an image by removing noise a little at a time. DDPM and Stable "
     "Diffusion are trained on T = 1000 noise levels and are often sampled in tens of them "
     "(DDIM, Song et al. 2021). One network does every step: the same weights face a nearly "
@@ -15,13 +15,13 @@ st.write(
     f"almost pure static at k = 999 (ᾱ = {alpha_bar[-1]:.1e}). How much noise to remove "
     "depends on the noise level, so the network is usually told which step, the **timestep "
     "k**, it is looking at (Ho et al. 2020 and the models built on it)."
-)
+]
 blind = blind_model_sentence()
 if blind:
-    st.write(
+    paragraphs.append(
         "Being told is a help, not a necessity: the noisy image shows its own noise level. " + blind
     )
-st.write(
+paragraphs.append(
     "The network is rarely handed the bare number. A **timestep encoding** turns k into a "
     "vector of sines and cosines at many speeds: bounded, different for every k, and, a "
     "property it brings from transformers' positions (Vaswani et al. 2017, §3.5), shaped so "
@@ -29,8 +29,10 @@ st.write(
     "that vector apart, see which noise level each k stands for, and watch a small trained "
     "denoiser use it, or do without it."
 )
+# The paragraphs and the heading under them as one element: every element is a message the
+# server builds and sends on each run of the page, and one process serves a whole class.
+st.markdown("\n\n".join([*paragraphs, "### Start here"]))
 
-st.subheader("Start here")
 st.page_link(
     "app_pages/encoding.py",
     label="Encoding explorer: the sin/cos matrix, its wavelengths, similarities and layouts",

@@ -121,8 +121,8 @@ def scheduled_fit(key: tuple):
 
 def spectral_bias_section(num_timesteps: int, dim: int, base: float, layout: str) -> None:
     """Fit one small MLP to a sharp target from k/T and from P(k), on request, and compare."""
-    st.subheader("Why sines? A small network learns slow functions of one number first")
-    st.write(
+    st.markdown(  # the heading and its paragraph as one element: one message, not two
+        "### Why sines? A small network learns slow functions of one number first\n\n"
         "A small MLP fed one number learns smooth, slowly varying functions of it quickly "
         "and sharp detail late or never: its *spectral bias* (Rahaman et al. 2019, "
         "“On the spectral bias of neural networks”). Feed it sin and cos of that number at "

@@ -82,9 +82,9 @@ def cached_measures(
 
 def time_input_section(num_timesteps: int, dim: int, base: float, layout: str) -> None:
     """Feed the page's encoding k, s·t, log-SNR or c_noise, and measure how much it moves."""
-    st.subheader("Index or noise level? What the sinusoids are fed")
     unit = ti.pair_turns(np.array([0.0, 1.0]), dim, base=10_000.0, convention=layout)
-    st.write(
+    st.markdown(  # the heading and its paragraph as one element: one message, not two
+        "### Index or noise level? What the sinusoids are fed\n\n"
         "The formula does not care what number it is given: it turns pair i by ω_i times "
         "that number. So the input's *range* decides how much each pair turns across the "
         f"whole process. Feed t = k/T ∈ [0, 1] with n = 10⁴ (and this d = {dim}) and even the "

@@ -21,3 +21,25 @@ def test_the_scalar_twin_sentence_quotes_both_cards():
     for name in ("digits-scalar", "digits"):
         assert f"{100 * measured(name, 'class_accuracy').value:.1f}%" in sentence
         assert f"{measured(name, 'frechet').value:.2f}" in sentence
+
+
+def test_a_card_is_parsed_once_per_version_of_its_file(tmp_path, monkeypatch):
+    """Pages quote the cards several times a run: the file is parsed once, and again only
+    when it changes (a retrained model's new card)."""
+    import json
+    import os
+
+    from timestep_lab.lesson import evidence
+
+    monkeypatch.setattr(evidence, "CARDS_DIR", tmp_path)
+    card = tmp_path / "digits.json"
+    assert evidence.card_evaluation("digits") == {}  # no card yet
+    card.write_text(json.dumps({"evaluation": {"num": 10}}), encoding="utf-8")
+    first = evidence.card_evaluation("digits")
+    assert first == {"num": 10}
+    assert evidence.card_evaluation("digits") is first  # not read again
+    card.write_text(json.dumps({"evaluation": {"num": 2000}}), encoding="utf-8")
+    os.utime(card, ns=(card.stat().st_atime_ns, card.stat().st_mtime_ns + 1))
+    assert evidence.card_evaluation("digits") == {"num": 2000}
+    card.write_text("not json", encoding="utf-8")
+    assert evidence.card_evaluation("digits") == {}

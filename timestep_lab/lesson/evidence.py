@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from timestep_lab.encodings import noise_schedule
@@ -46,14 +47,29 @@ class Measured:
 
 
 def card_evaluation(name: str) -> dict:
-    """The ``evaluation`` block of a digits model card; {} when missing or unreadable."""
+    """The ``evaluation`` block of a digits model card; {} when missing or unreadable.
+
+    Read and parsed once per version of the file (its size and modification time), not on
+    every call: a page quotes the cards several times a run. The dict is shared: read it only.
+    """
     if name not in CARD_NAMES:
         raise ValueError(f"name={name!r} is not one of {', '.join(CARD_NAMES)}")
+    path = CARDS_DIR / f"{name}.json"
     try:
-        card = json.loads((CARDS_DIR / f"{name}.json").read_text(encoding="utf-8"))
+        stat = path.stat()
+    except OSError:
+        return {}
+    return _read_evaluation(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=2 * len(CARD_NAMES))
+def _read_evaluation(path: str, mtime_ns: int, size: int) -> dict:
+    """The ``evaluation`` block of the card at ``path`` as it is now (the stat keys the cache)."""
+    try:
+        card = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    evaluation = card.get("evaluation")
+    evaluation = card.get("evaluation") if isinstance(card, dict) else None
     return evaluation if isinstance(evaluation, dict) else {}
 
 
