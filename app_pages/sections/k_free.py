@@ -5,8 +5,9 @@ rerun, and each ``st.cache_resource`` decorator there reads its function's sourc
 (``inspect.getsource``, a few ms a run under py-spy); here they are made once per process.
 """
 
+from functools import lru_cache
+
 import numpy as np
-import streamlit as st
 
 from timestep_lab.encodings import (
     CONVENTIONS,
@@ -54,7 +55,9 @@ def pair_picks(n_freqs: int) -> list[int]:
     return sorted({0, min(n_freqs - 1, n_freqs // 4), min(n_freqs - 1, n_freqs // 2)})
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+# functools, not st.cache_resource: this is asked on every run of the page, and Streamlit
+# hashes the arguments its own way (~0.4 ms a call); the figures are shared read-only either way.
+@lru_cache(maxsize=32)
 def k_free_figures(num_timesteps: int, dim: int, base: float, layout: str) -> dict:
     """The figures of this page that do not depend on k, built once per setting.
 
