@@ -697,7 +697,7 @@ else:
                 "intervals over its samples), for the w it evaluated; the other w were not "
                 "measured."
             )
-    show_code(sampling.sample_trajectory)
+    show_code(sampling.sample_trajectory, key="code:guidance")
 
 time_mlp_section(model, name)
 
