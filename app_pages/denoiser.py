@@ -7,9 +7,12 @@ import numpy as np
 import streamlit as st
 
 from app_pages.sections.denoiser_cached import (
+    SETTLED,
     cached_animation,
+    cached_run_views,
     cached_step_data,
     cached_truth,
+    picture,
     trajectory_store,
 )
 from app_pages.sections.time_mlp import time_mlp_section
@@ -17,7 +20,6 @@ from timestep_lab import models
 from timestep_lab.encodings import SPACINGS, sampling_timesteps
 from timestep_lab.figures import denoiser as fig
 from timestep_lab.figures.denoiser_static import samples_png_figure, trajectory_gif
-from timestep_lab.images.pixels import png_data_url
 from timestep_lab.jobs import Work
 from timestep_lab.models import sampling
 from timestep_lab.models.cards import TWINS, card_row, card_sentence, score, twins_summary
@@ -53,7 +55,6 @@ BIG, SMALL, STRIP = 300, 230, 180  # px: the widest a picture of samples is draw
 MAX_KEPT = 60  # steps kept per run for the step view, the animation and the GIF
 LIVE_EVERY_S = 0.25  # the live pictures are redrawn at most this often while a run goes
 STRIP_W = (0.0, 1.0, 2.0, 4.0, 8.0)
-SETTLED = 0.1  # RMS distance to the finished samples that counts as "already there"
 STOPPED = "Stopped: a newer request replaced this one. Press the button again to run it."
 POINTS_PER_UNIT = 20  # a 2D point costs ~1/21 of an 8×8 digit per pass (benchmarks/resilience.py)
 SHOWN = "_denoiser_shown"  # session-only: keys of the runs this session asked for
@@ -312,19 +313,10 @@ def runs(button: str, label: str, specs: dict) -> dict | None:
     return result
 
 
-def settled(run: Trajectory, field: str) -> int:
-    """The first kept timestep k at which ``field`` (xk or x0_pred) is within RMS ``SETTLED``
-    of the finished samples."""
-    for step in run.steps:
-        if np.sqrt(np.mean((getattr(step, field) - run.final) ** 2)) <= SETTLED:
-            return step.k
-    return run.steps[-1].k
-
-
-def show(where, samples, caption: str, *, width: int, truth=None, value_range=1.0) -> None:
+def show(where, samples, caption: str, *, width: int, truth=None) -> None:
     """Samples as a PNG at its own size (Streamlit would blur a shrunk one, or make it a JPEG)."""
-    pixels = fig.sample_picture(samples, width=width, truth=truth, value_range=value_range)
-    show_picture(png_data_url(fig.png_bytes(pixels)), caption, width=pixels.shape[1], where=where)
+    url, shown_width = picture(samples, width=width, truth=truth)
+    show_picture(url, caption, width=shown_width, where=where)
 
 
 def signed(value: float) -> str:
@@ -497,9 +489,12 @@ def generate_section(name, options, asked, dataset, truth) -> None:
             f"{run.timesteps[-1]}, in {run.seconds:.2f} s.",
             icon=":material/check_circle:",
         )
-        show(live_left, run.final, "x₀: the finished samples", width=BIG, truth=truth)
+        views = cached_run_views(run_key(name, options, ""), run, truth, BIG)
+        url, width = views["final"]
+        show_picture(url, "x₀: the finished samples", width=width, where=live_left)
+        url, width = views["halfway"]
         guess = f"x̂₀ halfway, at k = {halfway.k}: the estimate of x₀ there"
-        show(live_right, halfway.x0_pred, guess, width=BIG, truth=truth)
+        show_picture(url, guess, width=width, where=live_right)
         try:
             st.caption(card_sentence(name, dataset, options["guidance"]))
         except (KeyError, TypeError, ValueError):  # a card from an older evaluate.py
@@ -581,7 +576,8 @@ if run is not None:
     animation = cached_animation(run_key(name, options, ""), run, schedule.alpha_bar, truth)
     plot(animation, key="animation")
     shown = fig.animation_frame_steps(len(run.steps)).size
-    guess_at, sample_at = (settled(run, field) for field in ("x0_pred", "xk"))
+    views = cached_run_views(run_key(name, options, ""), run, truth, BIG)
+    guess_at, sample_at = views["settled"]["x0_pred"], views["settled"]["xk"]
     st.caption(
         f"{shown} of the {run.timesteps.size} steps, evenly spaced; the circle on the "
         f"ᾱ_k curve marks each frame's noise level. Measured on this run: x̂₀ first comes "

@@ -8,6 +8,7 @@ from app_pages.sections.noise_cached import (
     cached_bundled_image,
     cached_curves,
     cached_filmstrip,
+    cached_noise_data,
     cached_spacing,
 )
 from app_pages.sections.noise_level import noise_level_links, noise_level_section
@@ -45,7 +46,7 @@ from timestep_lab.ui import (
     show_code,
 )
 from timestep_lab.ui.components.k_sync import followed_k, k_follower
-from timestep_lab.ui.components.noise_views import noise_data, noise_panel, noise_step_view
+from timestep_lab.ui.components.noise_views import at_step, noise_panel, noise_step_view
 from timestep_lab.ui.downloads import csv_text
 from timestep_lab.ui.shared import timestep_controls
 
@@ -234,12 +235,11 @@ if decoded is not None:
 else:
     pixels = cached_bundled_image(image_name, WORKING_SIZE)
 
-x0 = to_signed(pixels)
-mean_square = float(np.mean(x0**2))  # E[x₀²] of this image, for its actual share of x_k
-noise = np.random.default_rng(seed).standard_normal(x0.shape)
 # x₀, ε, ᾱ and β for the browser, sent once with §2's step view; §1, §4, §6 and §7 draw their
-# views of k from them too (noise_views.py), so moving k reruns nothing here.
-browser_data = noise_data(pixels, noise, schedule, k, mean_square=mean_square)
+# views of k from them too (noise_views.py), so moving k reruns nothing here. E[x₀²] is this
+# image's, for its actual share of x_k.
+arrays, mean_square, x0_std = cached_noise_data(pixels, seed, schedule_name, num_timesteps, zsnr)
+browser_data = at_step(arrays, k)
 
 # 1 ─ the schedules ───────────────────────────────────────────────────────────────
 st.subheader("1 · The schedule against k")
@@ -316,7 +316,7 @@ st.subheader("2 · The image at step k")
 st.write(
     f"Pixels are scaled from 0 … 255 to [−1, 1] first. That does not give the image the "
     f"noise's unit spread: this one has mean square E[x₀²] = {mean_square:.2f} (standard "
-    f"deviation {x0.std():.2f}), so it holds a smaller share of x_k than ᾱ_k alone suggests. "
+    f"deviation {x0_std:.2f}), so it holds a smaller share of x_k than ᾱ_k alone suggests. "
     "Models that care set the data's scale: EDM builds σ_data = 0.5 into its preconditioning "
     "(Karras et al. 2022, Table 1), and Stable Diffusion multiplies its autoencoder's latents "
     "by 0.18215 (SD 1.x/2.x; SDXL: 0.13025) to bring them near unit variance (Rombach et al. "

@@ -10,11 +10,14 @@ import streamlit as st
 
 from timestep_lab.encodings import column_roles
 from timestep_lab.figures import denoiser as fig
+from timestep_lab.images.pixels import png_data_url
 from timestep_lab.models.data import sample_2d
 from timestep_lab.ui import shared_figure
 from timestep_lab.ui.components.denoise_views import denoise_data
 from timestep_lab.ui.page import SharedFigure
 from timestep_lab.ui.trajectories import Trajectory, TrajectoryStore
+
+SETTLED = 0.1  # RMS distance to the finished samples that counts as "already there"
 
 
 @st.cache_resource
@@ -58,3 +61,36 @@ def cached_step_data(
         width=width,
         truth=_truth,
     )
+
+
+def settled(run: Trajectory, field: str) -> int:
+    """The first kept timestep k at which ``field`` (xk or x0_pred) is within RMS ``SETTLED``
+    of the finished samples."""
+    for step in run.steps:
+        if np.sqrt(np.mean((getattr(step, field) - run.final) ** 2)) <= SETTLED:
+            return step.k
+    return run.steps[-1].k
+
+
+def picture(samples, *, width: int, truth=None) -> tuple[str, int]:
+    """Samples as a PNG data URL drawn at most ``width`` px wide, and its width in px."""
+    pixels = fig.sample_picture(samples, width=width, truth=truth)
+    return png_data_url(fig.png_bytes(pixels)), int(pixels.shape[1])
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def cached_run_views(key: tuple, _run: Trajectory, _truth, width: int) -> dict:
+    """What the page draws of the finished run stored under ``key`` (``run_key``), built once
+    (a whole-page rerun would otherwise encode two PNGs and measure every kept step again).
+
+    ``final``, ``halfway``: (PNG data URL, width) of the samples and of x̂₀ at the middle kept
+    step; ``settled``: the first k at which x̂₀ and x_k come within RMS ``SETTLED`` of the
+    samples. Shared read-only between sessions, like the run; ``_run``, ``_truth`` follow from
+    ``key``.
+    """
+    halfway = _run.steps[len(_run.steps) // 2]
+    return {
+        "final": picture(_run.final, width=width, truth=_truth),
+        "halfway": picture(halfway.x0_pred, width=width, truth=_truth),
+        "settled": {field: settled(_run, field) for field in ("x0_pred", "xk")},
+    }

@@ -13,6 +13,7 @@ from timestep_lab.encodings import SCHEDULES, SPACINGS, noise_schedule, sampling
 from timestep_lab.figures import noise as fig
 from timestep_lab.images import BUNDLED_IMAGES, bundled_image, resize_pixels, to_signed
 from timestep_lab.ui import shared_figure
+from timestep_lab.ui.components.noise_views import noise_data
 from timestep_lab.ui.page import SharedFigure
 
 FILMSTRIP_SIZE = 64  # px per filmstrip tile: 32 tiles stay one small PNG
@@ -21,6 +22,24 @@ FILMSTRIP_SIZE = 64  # px per filmstrip tile: 32 tiles stay one small PNG
 @st.cache_data(max_entries=len(BUNDLED_IMAGES) * 2, show_spinner=False)
 def cached_bundled_image(name: str, size: int) -> np.ndarray:
     return bundled_image(name, size)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def cached_noise_data(
+    pixels: np.ndarray, seed: int, name: str, num_timesteps: int, zsnr: bool
+) -> tuple[dict, float, float]:
+    """The step view's data for this image, noise draw and schedule, with E[x₀²] and the standard
+    deviation of x₀: the same for every k, so built once (ε drawn, the arrays base64-encoded
+    and hashed), not on every rerun. The data is at k = 0; ``noise_views.at_step`` sets k.
+
+    Shared read-only across sessions (a cached resource is not copied): nothing mutates it.
+    """
+    x0 = to_signed(pixels)
+    mean_square = float(np.mean(x0**2))  # E[x₀²] of this image, for its actual share of x_k
+    noise = np.random.default_rng(seed).standard_normal(x0.shape)
+    schedule = noise_schedule(name, num_timesteps, zero_terminal_snr=zsnr)
+    data = noise_data(pixels, noise, schedule, 0, mean_square=mean_square)
+    return data, mean_square, float(x0.std())
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)

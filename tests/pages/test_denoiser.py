@@ -127,6 +127,22 @@ def test_the_first_view_shows_the_default_run_shared_by_every_session(weights_di
     assert second.success[0].value == first.success[0].value  # same run, same seconds
 
 
+@pytest.mark.parametrize("seed", ["11", "12"])
+def test_the_settling_sentence_measures_the_run_shown(weights_dir, seed):
+    # built once per run and shared (cached_run_views): each seed's sentence is its own run's
+    from app_pages.sections.denoiser_cached import SETTLED, settled, trajectory_store
+
+    at = generate({**QUICK, "seed": seed})
+    store = trajectory_store()
+    run = next(reversed(store._runs.values()))  # the run this page used last: the one shown
+    assert at.success[0].value.endswith(f"in {run.seconds:.2f} s.")
+    sentence = (
+        f"Measured on this run: x̂₀ first comes within RMS {SETTLED} of the finished samples "
+        f"at k = {settled(run, 'x0_pred')}, x_k only at k = {settled(run, 'xk')}."
+    )
+    assert sentence in captions(at)
+
+
 def test_generate_with_defaults_shows_every_view(weights_dir):
     at = generate()
     assert clean(at) and not at.warning

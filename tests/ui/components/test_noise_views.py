@@ -7,7 +7,7 @@ from tests.ui.components.conftest import module_url
 from timestep_lab.encodings import SCHEDULES, noise_schedule, signal_fraction
 from timestep_lab.images import bundled_image, to_signed
 from timestep_lab.ui.components import read_typed_array
-from timestep_lab.ui.components.noise_views import noise_data
+from timestep_lab.ui.components.noise_views import at_step, noise_data
 
 BROWSER_Q_SAMPLE = """async ([url, data, ks]) => {
     const m = await import(url);
@@ -51,6 +51,20 @@ def test_noise_data_refuses_mismatched_arrays():
         noise_data(pixels.astype(float), np.zeros(pixels.shape), schedule, 0, mean_square=0.5)
     with pytest.raises(ValueError):
         noise_data(pixels, np.zeros(pixels.shape), schedule, 50, mean_square=0.5)
+
+
+def test_at_step_moves_k_and_shares_the_arrays():
+    pixels = bundled_image("digit", 16)
+    schedule = noise_schedule("cosine", 50)
+    noise = np.random.default_rng(1).standard_normal(pixels.shape)
+    data = noise_data(pixels, noise, schedule, 0, mean_square=0.5)
+    moved = at_step(data, 49)
+    assert (moved["k"], data["k"]) == (49, 0)  # the data it was given is left as it was
+    assert moved == noise_data(pixels, noise, schedule, 49, mean_square=0.5)
+    assert moved["noise"] is data["noise"]  # the arrays are not copied
+    for k in (-1, 50):
+        with pytest.raises(ValueError, match="must be in 0 … 49"):
+            at_step(data, k)
 
 
 # ── the panels of §1, §4, §6 and §7: every number and picture against the library ──────────

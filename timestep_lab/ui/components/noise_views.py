@@ -74,6 +74,18 @@ def noise_data(
     }
 
 
+def at_step(data: dict, k: int) -> dict:
+    """``data`` (``noise_data``) at step k and in this run's presenter mode.
+
+    A shallow copy: arrays built once for every k (a cached ``noise_data``) are shared, not
+    changed. Raises ValueError unless k is in [0, T).
+    """
+    num_timesteps = int(data["alphaBar"]["shape"][0])
+    if not 0 <= k < num_timesteps:
+        raise ValueError(f"k={k} must be in 0 … {num_timesteps - 1}")
+    return {**data, "k": int(k), "presenter": presenter_mode()}
+
+
 def noise_step_view(data: dict, *, key: str) -> None:
     """Mount the step view on ``data`` (``noise_data``): x₀, ε and x_k, the √ᾱ_k / √(1−ᾱ_k) /
     SNR_k readouts, ᾱ against k. It brings the arrays every panel of the page reads."""
