@@ -415,8 +415,8 @@ def generate_section(name, options, asked, dataset, truth) -> None:
     """
     before = remembered_run(name, options)
     # 1 ─ generate ────────────────────────────────────────────────────────────────────
-    st.subheader("1 · Generate")
-    st.write(
+    st.markdown(
+        "### 1 · Generate\n\n"
         f"Press Generate to run {options['sampler'].upper()} for S = {options['steps']} steps, "
         f"asking for {asked} with guidance w = {options['guidance']:g}. Left: x_k, the sample now. "
         "Right: x̂₀, the network's estimate of the clean sample from x_k: "
@@ -565,8 +565,8 @@ run = remembered_run(name, options)  # what section 1 shows (it ran just now)
 
 if run is not None:
     # 2 ─ play it back ────────────────────────────────────────────────────────────
-    st.subheader("2 · Play it back")
-    st.write(
+    st.markdown(
+        "### 2 · Play it back\n\n"
         "The same run, played by your browser: press ▶ or drag the slider. Watch x̂₀ settle "
         "before x_k does: the estimate of x₀ firms up while x_k is still noisy. Each step "
         "builds the next x from x̂₀ and ε̂ with more weight on x̂₀ (DDIM: √ᾱ·x̂₀ + √(1−ᾱ)·ε̂ "
@@ -587,8 +587,8 @@ if run is not None:
     show_code(kept_steps, fig.animation_frame_steps)
 
     # 3 ─ step by step ────────────────────────────────────────────────────────────
-    st.subheader("3 · Step by step: what the network saw and said")
-    st.write(
+    st.markdown(
+        "### 3 · Step by step: what the network saw and said\n\n"
         "Pick a step (drag the slider or along the ᾱ_k curve, use the arrow keys, or press ▶): "
         "the sample x_k, the noise ε̂ the network found in it, its guess "
         "x̂₀ = (x_k − √(1−ᾱ_k)·ε̂)/√ᾱ_k, and the exact vector P(k) it was given."
@@ -597,8 +597,8 @@ if run is not None:
     show_code(timestep_encoding)
 
 # 4 ─ the network ─────────────────────────────────────────────────────────────────
-st.subheader("4 · Where k enters the network")
-st.write(
+st.markdown(
+    "### 4 · Where k enters the network\n\n"
     "P(k) goes through a small MLP; the class vector is **added** to the result, and the sum "
     "enters every block (dashed arrows), where it shifts each channel. Sizes are the live model's."
 )
@@ -617,8 +617,8 @@ st.caption(
 show_code(type(model).forward)
 
 # 5 ─ lie about the timestep ──────────────────────────────────────────────────────
-st.subheader("5 · Lie about the timestep")
-st.write(
+st.markdown(
+    "### 5 · Lie about the timestep\n\n"
     "Same seed, same sampler, same noise levels: only what the network is *told* changes. "
     "The honest run is on the left, the lie on the right."
 )
@@ -643,8 +643,8 @@ if pair is not None:
 show_code(sampling.sample_trajectory)
 
 # 6 ─ ablation twins ──────────────────────────────────────────────────────────────
-st.subheader("6 · Twins: four ways to tell the network k")
-st.write(
+st.markdown(
+    "### 6 · Twins: four ways to tell the network k\n\n"
     "Four digit models trained identically except for how k enters: the sinusoidal P(k), k/T in "
     "every column, the bare k, or nothing. Same seed and settings, side by side, with the "
     "numbers their model cards measured (one training run per model)."
@@ -669,8 +669,8 @@ else:
     show_code(TimeEmbedding)
 
 # 7 ─ guidance strip ──────────────────────────────────────────────────────────────
-st.subheader("7 · Guidance: the same seed at several w")
-st.write(
+st.markdown(
+    "### 7 · Guidance: the same seed at several w\n\n"
     "w = 0 ignores the class, w = 1 is the plain conditional model, and a larger w pushes every "
     "step harder towards the class."
 )

@@ -164,8 +164,9 @@ def listed(timesteps: np.ndarray) -> str:
 
 
 def what_the_network_is_told(step: dict, schedule: NoiseSchedule) -> None:
-    """x_k beside P(k), and what this k means under this schedule (drawn by the browser)."""
-    st.write(
+    """§4: x_k beside P(k), and what this k means under this schedule (drawn by the browser)."""
+    st.markdown(
+        "### 4 · What the network is told\n\n"
         "The network sees x_k and, beside it, the vector P(k): the timestep encoding of k. "
         "P(k) names the noise level outright. x_k carries it too, since noise and image look "
         "different: blind denoisers remove noise of unknown level, and many diffusion models "
@@ -242,13 +243,13 @@ arrays, mean_square, x0_std = cached_noise_data(pixels, seed, schedule_name, num
 browser_data = at_step(arrays, k)
 
 # 1 ─ the schedules ───────────────────────────────────────────────────────────────
-st.subheader("1 · The schedule against k")
 halves = [
     f"{int(np.flatnonzero(s.alpha_bar <= 0.5)[0])} ({name})"
     for name, s in schedules.items()
     if np.any(s.alpha_bar <= 0.5)
 ]
-st.write(
+st.markdown(  # the heading and its paragraph: one element, one message
+    "### 1 · The schedule against k\n\n"
     "ᾱ_k is the fraction of the image's variance still left at step k. "
     + (
         f"At T = {num_timesteps}, half of it is gone (ᾱ_k ≤ ½) from k = {', '.join(halves)}."
@@ -312,8 +313,8 @@ csv_download(
 show_code(make_betas, rescale_zero_terminal_snr)
 
 # 2 ─ one step ────────────────────────────────────────────────────────────────────
-st.subheader("2 · The image at step k")
-st.write(
+st.markdown(
+    "### 2 · The image at step k\n\n"
     f"Pixels are scaled from 0 … 255 to [−1, 1] first. That does not give the image the "
     f"noise's unit spread: this one has mean square E[x₀²] = {mean_square:.2f} (standard "
     f"deviation {x0_std:.2f}), so it holds a smaller share of x_k than ᾱ_k alone suggests. "
@@ -332,7 +333,6 @@ st.caption(
 show_code(NoiseSchedule.q_sample, to_signed, signal_fraction)
 
 # 3 ─ the filmstrip ───────────────────────────────────────────────────────────────
-st.subheader("3 · Filmstrip: one image, four schedules")
 faded = {  # the first k where each schedule keeps less than 10% of the image's variance
     name: (int(np.argmax(each.alpha_bar < 0.1)) if each.alpha_bar[-1] < 0.1 else None)
     for name, each in schedules.items()
@@ -349,7 +349,10 @@ if fading:
     pace += f"; {', '.join(never)} never {'does' if len(never) == 1 else 'do'}." if never else "."
 else:
     pace = f"At T = {num_timesteps} every schedule keeps at least 10% of the image's variance."
-st.write("Every tile uses the same image and the same noise ε; only the schedule differs. " + pace)
+st.markdown(
+    "### 3 · Filmstrip: one image, four schedules\n\n"
+    "Every tile uses the same image and the same noise ε; only the schedule differs. " + pace
+)
 order = [schedule_name, *(name for name in SCHEDULES if name != schedule_name)]
 film_timesteps, frames, filmstrip = cached_filmstrip(
     pixels, seed, num_timesteps, zsnr, tuple(order)
@@ -378,15 +381,14 @@ png_download(
 show_code(fig.filmstrip_frames)
 
 # 4 ─ back to the encoding ────────────────────────────────────────────────────────
-st.subheader("4 · What the network is told")
 what_the_network_is_told(browser_data, schedule)
 show_code(timestep_embedding)
 
 # 5 ─ sampler spacing ─────────────────────────────────────────────────────────────
-st.subheader(f"5 · Which timesteps a {steps}-step sampler visits")
 visits = {name: sampling_timesteps(num_timesteps, steps, name) for name in SPACINGS}
 first_leading = int(visits["leading"][0])
-st.write(
+st.markdown(
+    f"### 5 · Which timesteps a {steps}-step sampler visits\n\n"
     "A sampler takes far fewer steps S than T, so it visits only some training timesteps. "
     "The spacing rule decides which. Sampling always starts from pure noise. `trailing` "
     "starts at k = T−1; `leading` never visits k = T−1 (unless S = T)"

@@ -50,8 +50,8 @@ def noise_level_section(pixels: np.ndarray, seed: int, schedule: NoiseSchedule, 
     The sweep is the same for every k (cached); the browser marks k on it and reads σ̂ off
     x_k at k from the arrays of ``step`` (the step view's data, ``noise_views.noise_panel``).
     """
-    st.subheader("6 · Can you tell the step from the image?")
-    st.write(
+    st.markdown(
+        "### 6 · Can you tell the step from the image?\n\n"
         "The network is told k, but x_k carries its own noise level. Fine detail in a photo "
         "is rare, while noise is in every pixel, so the image's finest-scale wavelet "
         "coefficients are mostly noise once the noise outweighs the photo's fine texture; "

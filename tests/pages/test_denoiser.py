@@ -65,6 +65,16 @@ def infos(at) -> str:
     return "\n".join(str(i.value) for i in at.info)
 
 
+def sections(at) -> list[str]:
+    """The sections' numbers in page order ("1 ", …): each heading opens one markdown with its
+    first paragraph; section 8's own section draws a subheader."""
+    heads = [m.value.split("\n\n", 1) for m in at.markdown if m.value.startswith("### ")]
+    assert all(len(head) == 2 and head[1].strip() for head in heads)  # a paragraph follows
+    return [head[0].removeprefix("### ")[:2] for head in heads] + [
+        s.value[:2] for s in at.subheader
+    ]
+
+
 def image_captions(at) -> list[str]:
     return [c for image in at.image for c in image.captions]
 
@@ -112,7 +122,7 @@ def test_a_link_with_settings_invites_a_run(weights_dir):
     at = open_page(PAGE, {"seed": "31"})
     assert clean(at) and not at.warning
     assert at.title[0].value == "Watch it denoise"
-    assert [s.value[:2] for s in at.subheader] == ["1 ", "4 ", "5 ", "6 ", "7 ", "8 "]
+    assert sections(at) == ["1 ", "4 ", "5 ", "6 ", "7 ", "8 "]
     assert "Press **Generate**" in infos(at)
     assert not at.get("plotly_chart") and not step_views(at)
     assert 'label="k"' in diagram_k(at)
@@ -146,7 +156,7 @@ def test_the_settling_sentence_measures_the_run_shown(weights_dir, seed):
 def test_generate_with_defaults_shows_every_view(weights_dir):
     at = generate()
     assert clean(at) and not at.warning
-    assert [s.value[:2] for s in at.subheader] == ["1 ", "2 ", "3 ", "4 ", "5 ", "6 ", "7 ", "8 "]
+    assert sections(at) == ["1 ", "2 ", "3 ", "4 ", "5 ", "6 ", "7 ", "8 "]
     done = at.success[0].value
     assert done.startswith("Done: 50 steps, k = 999 down to ")
     charts = {c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")}
@@ -223,7 +233,7 @@ def test_a_step_committed_in_one_request_with_another_change_redraws_the_page(we
     commit_step(at, 5, from_view=False)
     assert not at.exception
     assert at.slider(key="delta").value == 100  # the whole page ran
-    assert [s.value[:2] for s in at.subheader] == ["1 ", "2 ", "3 ", "4 ", "5 ", "6 ", "7 ", "8 "]
+    assert sections(at) == ["1 ", "2 ", "3 ", "4 ", "5 ", "6 ", "7 ", "8 "]
     assert step_view(at)["frame"] == 5 and 'label="k = 0"' in diagram_k(at)
 
 

@@ -24,6 +24,13 @@ def captions(at):
     return "\n".join(c.value for c in at.caption)
 
 
+def headings(at) -> list[str]:
+    """The sections' headings in page order: each opens one markdown with its first paragraph."""
+    heads = [m.value.split("\n\n", 1) for m in at.markdown if m.value.startswith("### ")]
+    assert all(len(head) == 2 and head[1].strip() for head in heads)  # a paragraph follows
+    return [head[0].removeprefix("### ") for head in heads]
+
+
 def mounts(at) -> list[dict]:
     """What each mount of the noise views component was sent, in page order."""
     views = [c for c in at.get("bidi_component") if c.proto.component_name.endswith("noise_views")]
@@ -60,7 +67,15 @@ def test_default_view_renders_every_view():
     assert not at.exception and not at.error and not at.warning
     assert at.title[0].value == "Noise levels"
     assert chart_keys(at) == CHARTS
-    assert [s.value[:2] for s in at.subheader] == ["1 ", "2 ", "3 ", "4 ", "5 ", "6 ", "7 "]
+    assert headings(at) == [
+        "1 · The schedule against k",
+        "2 · The image at step k",
+        "3 · Filmstrip: one image, four schedules",
+        "4 · What the network is told",
+        "5 · Which timesteps a 10-step sampler visits",
+        "6 · Can you tell the step from the image?",
+        "7 · What the network predicts: ε, x₀ or v",
+    ]
     assert len(at.get("download_button")) == 2  # schedule CSV, filmstrip PNG
     assert len(at.expander) == 7  # a "Show code" beside each view
     alpha_bar, k = step_schedule(at)  # the browser gets linear's exact table and k = 250
