@@ -389,10 +389,14 @@ def step_view(run, name, options, description, schedule, truth) -> None:
         else f"x̂₀, its estimate (guided, w = {options['guidance']:g})"
     )
     key = run_key(name, options, "")
-    data = cached_step_data(key, run, schedule.alpha_bar, description, truth, x0_title, SMALL)
+    data, encoded = cached_step_data(
+        key, run, schedule.alpha_bar, description, truth, x0_title, SMALL
+    )
     kept = list(kept_ks(run))
     frame = kept.index(shown_step(kept_ks(run)))
-    denoise_step_view(data, key=STEP_VIEW, frame=frame, frame_key=FRAME, rerun=[NETWORK])
+    denoise_step_view(
+        data, key=STEP_VIEW, frame=frame, frame_key=FRAME, rerun=[NETWORK], encoded=encoded
+    )
 
 
 @st.fragment(key=NETWORK)

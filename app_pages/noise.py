@@ -239,7 +239,9 @@ else:
 # x₀, ε, ᾱ and β for the browser, sent once with §2's step view; §1, §4, §6 and §7 draw their
 # views of k from them too (noise_views.py), so moving k reruns nothing here. E[x₀²] is this
 # image's, for its actual share of x_k.
-arrays, mean_square, x0_std = cached_noise_data(pixels, seed, schedule_name, num_timesteps, zsnr)
+arrays, sent_arrays, mean_square, x0_std = cached_noise_data(
+    pixels, seed, schedule_name, num_timesteps, zsnr
+)
 browser_data = at_step(arrays, k)
 
 # 1 ─ the schedules ───────────────────────────────────────────────────────────────
@@ -324,7 +326,7 @@ st.markdown(
     "2022; the models' autoencoder configs). x_k is a weighted sum "
     "of image and noise, nothing more: drag k and watch the weights trade places."
 )
-noise_step_view(browser_data, key="forward_step")
+noise_step_view(browser_data, key="forward_step", arrays=sent_arrays)
 st.caption(
     f"Your browser computes x_k from x₀, ε (drawn with seed {seed}) and the {schedule_name} "
     "table of ᾱ for every k you pick: drag the slider or the curves, use the arrow keys, or "

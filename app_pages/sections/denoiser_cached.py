@@ -13,6 +13,7 @@ from timestep_lab.figures import denoiser as fig
 from timestep_lab.images.pixels import png_data_url
 from timestep_lab.models.data import sample_2d
 from timestep_lab.ui import shared_figure
+from timestep_lab.ui.components import json_bytes
 from timestep_lab.ui.components.denoise_views import denoise_data
 from timestep_lab.ui.page import SharedFigure
 from timestep_lab.ui.trajectories import Trajectory, TrajectoryStore
@@ -44,13 +45,14 @@ def cached_animation(key: tuple, _run: Trajectory, _alpha_bar: np.ndarray, _trut
 @st.cache_resource(max_entries=8, show_spinner=False)
 def cached_step_data(
     key: tuple, _run: Trajectory, _alpha_bar, _description, _truth, x0_title: str, width: int
-) -> dict:
-    """What the step view is sent for the run stored under ``key`` (``run_key``): built once.
+) -> tuple[dict, bytes]:
+    """What the step view is sent for the run stored under ``key`` (``run_key``), and the same
+    as it travels (``json_bytes``): built once.
 
     Shared read-only between sessions, like the run; the arguments after ``key`` follow from it.
     """
     _, kind = column_roles(_description["enc_dim"], convention=_description["convention"])
-    return denoise_data(
+    data = denoise_data(
         _run.steps,
         _run.timesteps,
         _alpha_bar,
@@ -61,6 +63,7 @@ def cached_step_data(
         width=width,
         truth=_truth,
     )
+    return data, json_bytes(data)
 
 
 def settled(run: Trajectory, field: str) -> int:

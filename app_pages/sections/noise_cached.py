@@ -13,7 +13,7 @@ from timestep_lab.encodings import SCHEDULES, SPACINGS, noise_schedule, sampling
 from timestep_lab.figures import noise as fig
 from timestep_lab.images import BUNDLED_IMAGES, bundled_image, resize_pixels, to_signed
 from timestep_lab.ui import shared_figure
-from timestep_lab.ui.components.noise_views import noise_data
+from timestep_lab.ui.components.noise_views import noise_data, step_arrays
 from timestep_lab.ui.page import SharedFigure
 
 FILMSTRIP_SIZE = 64  # px per filmstrip tile: 32 tiles stay one small PNG
@@ -27,10 +27,11 @@ def cached_bundled_image(name: str, size: int) -> np.ndarray:
 @st.cache_resource(max_entries=16, show_spinner=False)
 def cached_noise_data(
     pixels: np.ndarray, seed: int, name: str, num_timesteps: int, zsnr: bool
-) -> tuple[dict, float, float]:
-    """The step view's data for this image, noise draw and schedule, with E[x₀²] and the standard
-    deviation of x₀: the same for every k, so built once (ε drawn, the arrays base64-encoded
-    and hashed), not on every rerun. The data is at k = 0; ``noise_views.at_step`` sets k.
+) -> tuple[dict, bytes, float, float]:
+    """The step view's data for this image, noise draw and schedule, as sent (``step_arrays``),
+    with E[x₀²] and the standard deviation of x₀: the same for every k, so built once (ε
+    drawn, the arrays base64-encoded, hashed and written as JSON), not on every rerun. The
+    data is at k = 0; ``noise_views.at_step`` sets k.
 
     Shared read-only across sessions (a cached resource is not copied): nothing mutates it.
     """
@@ -39,7 +40,7 @@ def cached_noise_data(
     noise = np.random.default_rng(seed).standard_normal(x0.shape)
     schedule = noise_schedule(name, num_timesteps, zero_terminal_snr=zsnr)
     data = noise_data(pixels, noise, schedule, 0, mean_square=mean_square)
-    return data, mean_square, float(x0.std())
+    return data, step_arrays(data), mean_square, float(x0.std())
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)

@@ -20,7 +20,7 @@ from streamlit.testing.v1 import local_script_runner
 from tests.conftest import open_page, warnings_text
 from timestep_lab.figures import denoiser as fig
 from timestep_lab.models import pretrained
-from timestep_lab.ui.components import denoise_views, read_typed_array
+from timestep_lab.ui.components import denoise_views, read_json_bytes, read_typed_array
 from timestep_lab.ui.jobs import MAX_COST
 
 PAGE = "app_pages/denoiser.py"
@@ -85,7 +85,7 @@ def view_elements(at) -> list:
 
 def step_views(at) -> list[dict]:
     """What the browser's step-by-step view was sent (none without a run)."""
-    return [json.loads(c.proto.json) for c in view_elements(at)]
+    return [read_json_bytes(c) for c in view_elements(at)]
 
 
 def step_view(at) -> dict:

@@ -1,14 +1,12 @@
 """The noise page through AppTest: every control, hostile links, and every bad upload."""
 
-import json
-
 import numpy as np
 import pytest
 
 from tests.conftest import open_page, warnings_text
 from tests.images.corpus import malformed_files, valid_images
 from timestep_lab.encodings import frequencies, noise_schedule
-from timestep_lab.ui.components import read_typed_array
+from timestep_lab.ui.components import read_json_bytes, read_typed_array
 from timestep_lab.ui.components.k_sync import FOLLOWERS
 from timestep_lab.ui.components.noise_views import PANELS
 
@@ -34,7 +32,7 @@ def headings(at) -> list[str]:
 def mounts(at) -> list[dict]:
     """What each mount of the noise views component was sent, in page order."""
     views = [c for c in at.get("bidi_component") if c.proto.component_name.endswith("noise_views")]
-    return [json.loads(view.proto.json) for view in views]
+    return [read_json_bytes(view) for view in views]
 
 
 def step_view(at) -> dict:

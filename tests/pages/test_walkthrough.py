@@ -58,8 +58,6 @@ def test_the_noise_level_step_uses_the_noise_pages_step_view_and_level_panel(pre
     photo, ε of the lesson's seed and the linear ᾱ table at k = K, and §6's level panel on
     that view's token with the library's k-free sweep (the browser's σ̂ at k is checked
     against estimate_sigma in tests/ui/components/test_noise_views.py)."""
-    import json
-
     import numpy as np
 
     from app_pages.sections.noise_level import SWEEP_POINTS
@@ -67,7 +65,7 @@ def test_the_noise_level_step_uses_the_noise_pages_step_view_and_level_panel(pre
     from timestep_lab.encodings.display import evenly_spaced
     from timestep_lab.images import WORKING_SIZE, bundled_image, to_signed
     from timestep_lab.images.noise_level import noise_level_sweep
-    from timestep_lab.ui.components import read_typed_array
+    from timestep_lab.ui.components import read_json_bytes, read_typed_array
 
     k, seed = 250, 0  # the walkthrough's K and SEED
     number = next(n for n, step in enumerate(STEPS, 1) if step.figure == "noise_level")
@@ -75,7 +73,7 @@ def test_the_noise_level_step_uses_the_noise_pages_step_view_and_level_panel(pre
     assert not at.exception and not at.error
     assert not at.get("plotly_chart")  # no figure of its own: the noise page's views
     sent = [
-        json.loads(c.proto.json)
+        read_json_bytes(c)
         for c in at.get("bidi_component")
         if c.proto.component_name.endswith("noise_views")
     ]

@@ -13,6 +13,7 @@ from tests.conftest import open_page
 from timestep_lab.classroom import Classroom, open_store
 from timestep_lab.lesson import Choice, Guess, lesson
 from timestep_lab.ui.classroom import SESSION, STORE_SETTING, results_csv
+from timestep_lab.ui.components import read_json_bytes
 
 PAGE = "app_pages/walkthrough.py"
 STEPS = lesson()
@@ -217,7 +218,7 @@ def test_the_noise_level_step_shows_students_the_noise_pages_browser_views(store
     for at in (teacher, student):
         assert not at.exception and not at.error
         sent = [
-            json.loads(c.proto.json)
+            read_json_bytes(c)
             for c in at.get("bidi_component")
             if c.proto.component_name.endswith("noise_views")
         ]

@@ -11,6 +11,7 @@ from timestep_lab.ui.components import (
     HERE,
     PREFIX,
     inline_imports,
+    json_bytes,
     module_source,
     read_typed_array,
     shared_exports,
@@ -32,6 +33,15 @@ def test_typed_array_round_trips_exactly(dtype):
 def test_typed_array_refuses_an_unknown_dtype():
     with pytest.raises(ValueError, match="dtype='float16' is not one of"):
         typed_array([1.0], "float16")
+
+
+def test_json_bytes_joins_the_kept_members_and_what_changed():
+    arrays = {"token": "ab12", "alphaBar": typed_array([0.5, 0.25]), "title": "ε̂ over ±3"}
+    kept = json_bytes(arrays)
+    sent = json_bytes({"k": 7, "presenter": False}, before=kept)
+    assert json.loads(sent) == {**arrays, "k": 7, "presenter": False}
+    assert json_bytes({}, before=kept) == kept
+    assert json.loads(json_bytes({"k": 1})) == {"k": 1}
 
 
 def test_every_script_is_a_component_with_a_default_export_or_a_shared_module():

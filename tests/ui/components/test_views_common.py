@@ -10,7 +10,13 @@ import base64
 import pytest
 
 from tests.ui.components.conftest import module_url
-from timestep_lab.ui.components import inline_imports, shared_exports, source
+from timestep_lab.ui.components import (
+    inline_imports,
+    json_bytes,
+    shared_exports,
+    source,
+    typed_array,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -209,3 +215,16 @@ def test_a_drag_moves_from_press_to_release_and_only_where_there_is_a_position(j
     assert got["moves"] == [10, 20, 30] and got["begins"] == 1 and got["ends"] == 1
     # hovers: the two before, the move to the press, the null move mid-drag, the move after
     assert got["hovers"] == 2 + 1 + 1 + 1
+
+
+RECEIVED = """async ([url, text]) => {
+    const m = await import(url);
+    return [m.received(new TextEncoder().encode(text)), m.received({ k: 3 })];
+}"""
+
+
+def test_received_reads_the_json_bytes_python_sends(js_page):
+    data = {"k": 7, "presenter": False, "title": "ε̂ over ±3", "alphaBar": typed_array([0.5])}
+    text = json_bytes(data).decode("utf-8")
+    from_bytes, as_is = js_page.evaluate(RECEIVED, [module_url("views_common.js"), text])
+    assert from_bytes == data and as_is == {"k": 3}

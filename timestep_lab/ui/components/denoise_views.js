@@ -29,6 +29,7 @@ import {
   imageFigures,
   legend,
   metricCells,
+  received,
   requestDraw,
   roundHalfEven,
   scrubber,
@@ -365,7 +366,8 @@ function draw(s) {
   s.wrap.dataset.painted = String(performance.now());
 }
 
-export default function ({ data, parentElement, setStateValue }) {
+export default function ({ data: sent, parentElement, setStateValue }) {
+  const data = received(sent);
   let s = instances.get(parentElement);
   if (!s) {
     s = build(parentElement);

@@ -39,7 +39,7 @@ from timestep_lab.figures.denoiser import (
 )
 from timestep_lab.figures.style import KIND_COLOURS
 from timestep_lab.images.pixels import to_uint8
-from timestep_lab.ui.components import define, rerun_fragments, typed_array
+from timestep_lab.ui.components import define, json_bytes, rerun_fragments, typed_array
 from timestep_lab.ui.page import presenter_mode
 
 _mount = define("denoise_views", css="views.css")
@@ -147,7 +147,13 @@ def committed_frame(key: str) -> int | None:
 
 
 def denoise_step_view(
-    data: dict, *, key: str, frame: int, frame_key: str, rerun: Sequence[str]
+    data: dict,
+    *,
+    key: str,
+    frame: int,
+    frame_key: str,
+    rerun: Sequence[str],
+    encoded: bytes | None = None,
 ) -> None:
     """Mount the step view on ``data`` (``denoise_data``), showing kept frame ``frame`` first.
 
@@ -156,6 +162,9 @@ def denoise_step_view(
     keyed ``rerun`` run again, neither the page nor the view's fragment (which would send the
     frames again). When the commit reached a busy server together with a change that reruns
     the whole page (Streamlit merges such requests), the whole page runs, as it must.
+
+    encoded: ``json_bytes(data)``, when the caller keeps it with ``data`` (a run's is written
+    once): then a run encodes only the frame and the presenter flag.
     """
     if not 0 <= frame < data["frames"]:
         raise ValueError(f"frame={frame} must be in 0 … {data['frames'] - 1}")
@@ -166,8 +175,9 @@ def denoise_step_view(
             st.session_state[frame_key] = sent
         rerun_fragments(rerun)  # instead of the view's own fragment
 
+    encoded = json_bytes(data) if encoded is None else encoded
     _mount(
         key=key,
-        data={**data, "frame": int(frame), "presenter": presenter_mode()},
+        data=json_bytes({"frame": int(frame), "presenter": presenter_mode()}, before=encoded),
         on_frame_change=committed,
     )

@@ -35,6 +35,7 @@ import {
   kScrubber,
   legend,
   metricCells,
+  received,
   requestDraw,
   roundHalfEven,
   setK,
@@ -832,5 +833,6 @@ function panelCleanup(p, parentElement) {
 }
 
 export default function ({ data, parentElement }) {
-  return data.panel ? panelView(data, parentElement) : stepView(data, parentElement);
+  const view = received(data);
+  return view.panel ? panelView(view, parentElement) : stepView(view, parentElement);
 }

@@ -8,8 +8,10 @@ The other sections' views of k (``noise_panel``: §1's values at k, §4's x_k an
 and k̂, §7's v and error gains) are further mounts of the same component. Each carries only
 the token of those arrays (and its own few numbers: ω for P(k), §6's k-free sweep) and reads
 the arrays the step view brought, so a page sends them once however many sections draw from
-them, and a moving k reruns nothing in Python. ``tests/ui/components`` checks every number
-and picture they compute against the library's functions.
+them, and a moving k reruns nothing in Python. Every mount's data travels as the bytes of its
+JSON text (``json_bytes``), which Streamlit sends without writing it again.
+``tests/ui/components`` checks every number and picture they compute against the library's
+functions.
 """
 
 from __future__ import annotations
@@ -24,12 +26,13 @@ from timestep_lab.encodings import NoiseSchedule, frequencies
 from timestep_lab.figures.style import KIND_COLOURS
 from timestep_lab.figures.targets import TARGET_COLOURS, TARGET_NAMES
 from timestep_lab.images.noise_level import NoiseLevelSweep
-from timestep_lab.ui.components import define, typed_array
+from timestep_lab.ui.components import define, json_bytes, typed_array
 from timestep_lab.ui.page import presenter_mode
 
 _mount = define("noise_views", css="views.css")
 Panel = Literal["schedule", "told", "level", "targets"]
 PANELS: tuple[Panel, ...] = ("schedule", "told", "level", "targets")
+STEP_FIELDS = ("k", "presenter")  # what changes between runs; the rest follows the arrays
 
 
 def noise_data(
@@ -86,10 +89,21 @@ def at_step(data: dict, k: int) -> dict:
     return {**data, "k": int(k), "presenter": presenter_mode()}
 
 
-def noise_step_view(data: dict, *, key: str) -> None:
+def step_arrays(data: dict) -> bytes:
+    """``data`` (``noise_data``) without k and the presenter flag, as sent (``json_bytes``):
+    the same for every k, so a caller that keeps ``data`` can keep this too."""
+    return json_bytes({name: v for name, v in data.items() if name not in STEP_FIELDS})
+
+
+def noise_step_view(data: dict, *, key: str, arrays: bytes | None = None) -> None:
     """Mount the step view on ``data`` (``noise_data``): x₀, ε and x_k, the √ᾱ_k / √(1−ᾱ_k) /
-    SNR_k readouts, ᾱ against k. It brings the arrays every panel of the page reads."""
-    _mount(key=key, data=data)
+    SNR_k readouts, ᾱ against k. It brings the arrays every panel of the page reads.
+
+    arrays: ``step_arrays`` of this ``data`` (of any k), when the caller keeps it: then a run
+    encodes only k and the presenter flag.
+    """
+    arrays = step_arrays(data) if arrays is None else arrays
+    _mount(key=key, data=json_bytes({name: data[name] for name in STEP_FIELDS}, before=arrays))
 
 
 def panel_data(
@@ -140,4 +154,4 @@ def panel_data(
 def noise_panel(panel: Panel, step: dict, *, key: str, **kwargs: Any) -> None:
     """Mount a panel (``panel_data``) that draws its section's view of k from the arrays the
     step view ``step`` brought; it follows the page's k in the browser."""
-    _mount(key=key, data=panel_data(panel, step, **kwargs))
+    _mount(key=key, data=json_bytes(panel_data(panel, step, **kwargs)))

@@ -32,6 +32,12 @@ export function el(tag, className, text) {
   return node;
 }
 
+/** A view's data as Python sends it (components/__init__.py json_bytes): the bytes of its JSON
+ * text, which Streamlit hands over as a Uint8Array; an object is taken as it is. */
+export function received(data) {
+  return data instanceof Uint8Array ? JSON.parse(new TextDecoder().decode(data)) : data;
+}
+
 /** The typed array Python's typed_array sent: base64 of little-endian bytes, by dtype. */
 export function decode({ dtype, b64 }) {
   const raw = atob(b64);
