@@ -5,10 +5,11 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from app_pages.sections.noise_cached import (
-    cached_bundled_image,
+    Pixels,
+    bundled_pixels,
     cached_curves,
     cached_filmstrip,
-    cached_noise_data,
+    cached_noise_views,
     cached_spacing,
 )
 from app_pages.sections.noise_level import noise_level_links, noise_level_section
@@ -226,7 +227,7 @@ if isinstance(decoded, str):
     )
     decoded = None
 if decoded is not None:
-    pixels = decoded.pixels
+    image = Pixels(decoded.pixels)
     notes = " ".join(decoded.notes)
     st.info(
         "Using your uploaded image. It is kept only in this browser session and is not part "
@@ -234,15 +235,14 @@ if decoded is not None:
         icon=":material/upload:",
     )
 else:
-    pixels = cached_bundled_image(image_name, WORKING_SIZE)
+    image = bundled_pixels(image_name, WORKING_SIZE)
 
 # x₀, ε, ᾱ and β for the browser, sent once with §2's step view; §1, §4, §6 and §7 draw their
 # views of k from them too (noise_views.py), so moving k reruns nothing here. E[x₀²] is this
 # image's, for its actual share of x_k.
-arrays, sent_arrays, mean_square, x0_std = cached_noise_data(
-    pixels, seed, schedule_name, num_timesteps, zsnr
-)
-browser_data = at_step(arrays, k)
+views = cached_noise_views(image, seed, schedule_name, num_timesteps, zsnr)
+mean_square = views.mean_square
+browser_data = at_step(views.data, k)
 
 # 1 ─ the schedules ───────────────────────────────────────────────────────────────
 halves = [
@@ -319,14 +319,14 @@ st.markdown(
     "### 2 · The image at step k\n\n"
     f"Pixels are scaled from 0 … 255 to [−1, 1] first. That does not give the image the "
     f"noise's unit spread: this one has mean square E[x₀²] = {mean_square:.2f} (standard "
-    f"deviation {x0_std:.2f}), so it holds a smaller share of x_k than ᾱ_k alone suggests. "
+    f"deviation {views.std:.2f}), so it holds a smaller share of x_k than ᾱ_k alone suggests. "
     "Models that care set the data's scale: EDM builds σ_data = 0.5 into its preconditioning "
     "(Karras et al. 2022, Table 1), and Stable Diffusion multiplies its autoencoder's latents "
     "by 0.18215 (SD 1.x/2.x; SDXL: 0.13025) to bring them near unit variance (Rombach et al. "
     "2022; the models' autoencoder configs). x_k is a weighted sum "
     "of image and noise, nothing more: drag k and watch the weights trade places."
 )
-noise_step_view(browser_data, key="forward_step", arrays=sent_arrays)
+noise_step_view(browser_data, key="forward_step", arrays=views.sent)
 st.caption(
     f"Your browser computes x_k from x₀, ε (drawn with seed {seed}) and the {schedule_name} "
     "table of ᾱ for every k you pick: drag the slider or the curves, use the arrow keys, or "
@@ -356,9 +356,7 @@ st.markdown(
     "Every tile uses the same image and the same noise ε; only the schedule differs. " + pace
 )
 order = [schedule_name, *(name for name in SCHEDULES if name != schedule_name)]
-film_timesteps, frames, filmstrip = cached_filmstrip(
-    pixels, seed, num_timesteps, zsnr, tuple(order)
-)
+film_timesteps, frames, filmstrip = cached_filmstrip(image, seed, num_timesteps, zsnr, tuple(order))
 plot(filmstrip, key="filmstrip")
 still_visible = []
 for name in order:
@@ -417,7 +415,7 @@ st.caption(
 )
 show_code(sampling_timesteps)
 
-noise_level_section(pixels, seed, schedule, browser_data)
+noise_level_section(views.sweep, schedule, browser_data)
 noise_level_links()
 prediction_targets_section(schedule, browser_data)
 

@@ -4,14 +4,26 @@ In a module of its own, not in the page script: Streamlit runs a page's file ane
 rerun, and each cache decorator there reads its function's source again (``inspect``, a few
 ms a run under py-spy); here they are made once per process. The figures are
 ``SharedFigure``s: serialised once, however many students draw them.
+
+The caches the page asks on every run are functools', not ``st.cache_*``: Streamlit hashes
+the arguments its own way (the image's pixels included) and ``st.cache_data`` unpickles a copy
+of what it returns, ~0.3–0.7 ms a call under py-spy. An image travels as ``Pixels``: its
+array, read-only, compared by a digest of its content, so that a cache keys on that cheaply.
+What they return is shared read-only across sessions: nothing mutates it.
 """
 
-import numpy as np
-import streamlit as st
+import hashlib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import NamedTuple
 
+import numpy as np
+
+from app_pages.sections.noise_level import sweep_of
 from timestep_lab.encodings import SCHEDULES, SPACINGS, noise_schedule, sampling_timesteps
 from timestep_lab.figures import noise as fig
-from timestep_lab.images import BUNDLED_IMAGES, bundled_image, resize_pixels, to_signed
+from timestep_lab.images import bundled_image, resize_pixels, to_signed
+from timestep_lab.images.noise_level import NoiseLevelSweep
 from timestep_lab.ui import shared_figure
 from timestep_lab.ui.components.noise_views import noise_data, step_arrays
 from timestep_lab.ui.page import SharedFigure
@@ -19,38 +31,73 @@ from timestep_lab.ui.page import SharedFigure
 FILMSTRIP_SIZE = 64  # px per filmstrip tile: 32 tiles stay one small PNG
 
 
-@st.cache_data(max_entries=len(BUNDLED_IMAGES) * 2, show_spinner=False)
+@dataclass(frozen=True, eq=False)
+class Pixels:
+    """An image's uint8 pixels, kept read-only, equal to another by content (a digest)."""
+
+    array: np.ndarray
+    digest: bytes = field(init=False)
+
+    def __post_init__(self) -> None:
+        array = np.array(self.array, dtype=np.uint8)  # a copy of its own, then read-only
+        array.setflags(write=False)
+        digest = hashlib.blake2b(repr(array.shape).encode(), digest_size=16)
+        digest.update(array.tobytes())
+        object.__setattr__(self, "array", array)
+        object.__setattr__(self, "digest", digest.digest())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Pixels) and other.digest == self.digest
+
+    def __hash__(self) -> int:
+        return hash(self.digest)
+
+
+@lru_cache(maxsize=16)
 def cached_bundled_image(name: str, size: int) -> np.ndarray:
-    return bundled_image(name, size)
+    """A bundled image at ``size`` px, read-only (the walkthrough shares it)."""
+    return bundled_pixels(name, size).array
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
-def cached_noise_data(
-    pixels: np.ndarray, seed: int, name: str, num_timesteps: int, zsnr: bool
-) -> tuple[dict, bytes, float, float]:
-    """The step view's data for this image, noise draw and schedule, as sent (``step_arrays``),
-    with E[x₀²] and the standard deviation of x₀: the same for every k, so built once (ε
-    drawn, the arrays base64-encoded, hashed and written as JSON), not on every rerun. The
-    data is at k = 0; ``noise_views.at_step`` sets k.
+@lru_cache(maxsize=16)
+def bundled_pixels(name: str, size: int) -> Pixels:
+    return Pixels(bundled_image(name, size))
 
-    Shared read-only across sessions (a cached resource is not copied): nothing mutates it.
-    """
-    x0 = to_signed(pixels)
-    mean_square = float(np.mean(x0**2))  # E[x₀²] of this image, for its actual share of x_k
+
+class NoiseViews(NamedTuple):
+    """What the step view and §6 need of one image, noise draw and schedule, for every k."""
+
+    data: dict  # the step view's data at k = 0 (noise_views.noise_data); at_step sets k
+    sent: bytes  # the same as it travels, without k and the presenter flag (step_arrays)
+    mean_square: float  # E[x₀²] of this image, for its actual share of x_k
+    std: float  # the standard deviation of x₀
+    sweep: NoiseLevelSweep | str  # §6's σ̂ and k̂ (sweep_of), or why this image has none
+
+
+@lru_cache(maxsize=16)
+def cached_noise_views(
+    pixels: Pixels, seed: int, name: str, num_timesteps: int, zsnr: bool
+) -> NoiseViews:
+    """The step view's data and §6's sweep for this image, noise draw and schedule: the same
+    for every k, so built once (ε drawn, the arrays base64-encoded, hashed and written as
+    JSON, σ̂ measured), not on every rerun."""
+    x0 = to_signed(pixels.array)
+    mean_square = float(np.mean(x0**2))
     noise = np.random.default_rng(seed).standard_normal(x0.shape)
     schedule = noise_schedule(name, num_timesteps, zero_terminal_snr=zsnr)
-    data = noise_data(pixels, noise, schedule, 0, mean_square=mean_square)
-    return data, step_arrays(data), mean_square, float(x0.std())
+    data = noise_data(pixels.array, noise, schedule, 0, mean_square=mean_square)
+    try:
+        sweep: NoiseLevelSweep | str = sweep_of(pixels.array, seed, name, num_timesteps, zsnr)
+    except ValueError as error:  # e.g. an upload one pixel high has no 2 × 2 blocks
+        sweep = str(error)
+    return NoiseViews(data, step_arrays(data), mean_square, float(x0.std()), sweep)
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
-def cached_filmstrip(pixels: np.ndarray, seed: int, num_timesteps: int, zsnr: bool, order: tuple):
-    """The filmstrip's frames and figure; they do not depend on k, so a k change reuses them.
-
-    Shared read-only across sessions (a cached resource is not copied): nothing mutates it.
-    """
+@lru_cache(maxsize=16)
+def cached_filmstrip(pixels: Pixels, seed: int, num_timesteps: int, zsnr: bool, order: tuple):
+    """The filmstrip's frames and figure; they do not depend on k, so a k change reuses them."""
     film_timesteps = fig.filmstrip_timesteps(num_timesteps)
-    small = to_signed(resize_pixels(pixels, FILMSTRIP_SIZE))
+    small = to_signed(resize_pixels(pixels.array, FILMSTRIP_SIZE))
     small_noise = np.random.default_rng(seed).standard_normal(small.shape)
     schedules = [noise_schedule(n, num_timesteps, zero_terminal_snr=zsnr) for n in order]
     frames = fig.filmstrip_frames(small, small_noise, schedules, film_timesteps)
@@ -58,7 +105,7 @@ def cached_filmstrip(pixels: np.ndarray, seed: int, num_timesteps: int, zsnr: bo
     return film_timesteps, frames, shared_figure(figure)
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
+@lru_cache(maxsize=16)
 def cached_curves(num_timesteps: int, zsnr: bool, schedule_name: str) -> SharedFigure:
     """§1's curves: the same for every k, so built once per setting and sent once (the readout
     at k below them is the browser's; the step view in §2 marks k on ᾱ as you drag)."""
@@ -66,7 +113,7 @@ def cached_curves(num_timesteps: int, zsnr: bool, schedule_name: str) -> SharedF
     return shared_figure(fig.schedule_curves_figure(schedules, None, schedule_name))
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+@lru_cache(maxsize=32)
 def cached_spacing(num_timesteps: int, steps: int, zsnr: bool, schedule_name: str) -> SharedFigure:
     """§5's timesteps each spacing visits, and the selected schedule's last ᾱ: no k in it."""
     visits = {name: sampling_timesteps(num_timesteps, steps, name) for name in SPACINGS}

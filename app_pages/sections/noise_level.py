@@ -27,8 +27,14 @@ TOLERANCE = 0.10  # "within 10 %" of the true σ
 def cached_sweep(
     pixels: np.ndarray, seed: int, name: str, num_timesteps: int, zsnr: bool
 ) -> NoiseLevelSweep:
+    """``sweep_of``, cached (the walkthrough's σ̂ step; the noise page keeps it with its other
+    per-image data, ``noise_cached.cached_noise_views``)."""
+    return sweep_of(pixels, seed, name, num_timesteps, zsnr)
+
+
+def sweep_of(pixels: np.ndarray, seed: int, name: str, num_timesteps: int, zsnr: bool):
     """σ̂ and k̂ at evenly spaced timesteps for this image and noise draw (the same for every
-    k: a k move reads only x_k itself)."""
+    k: a k move reads only x_k itself). Raises ValueError for an image without 2 × 2 blocks."""
     schedule = noise_schedule(name, num_timesteps, zero_terminal_snr=zsnr)
     x0 = to_signed(pixels)
     noise = np.random.default_rng(seed).standard_normal(x0.shape)
@@ -44,11 +50,12 @@ def flat_from(schedule: NoiseSchedule) -> int:
     return int(np.flatnonzero(sigma >= 0.99 * sigma[-1])[0])
 
 
-def noise_level_section(pixels: np.ndarray, seed: int, schedule: NoiseSchedule, step: dict) -> None:
+def noise_level_section(sweep: NoiseLevelSweep | str, schedule: NoiseSchedule, step: dict) -> None:
     """σ̂ from x_k alone against the true σ_k across k, and what our k-blind twin scored.
 
-    The sweep is the same for every k (cached); the browser marks k on it and reads σ̂ off
-    x_k at k from the arrays of ``step`` (the step view's data, ``noise_views.noise_panel``).
+    ``sweep`` (``sweep_of``; the reason it could not be made, if it could not) is the same for
+    every k; the browser marks k on it and reads σ̂ off x_k at k from the arrays of ``step``
+    (the step view's data, ``noise_views.noise_panel``).
     """
     st.markdown(
         "### 6 · Can you tell the step from the image?\n\n"
@@ -59,12 +66,8 @@ def noise_level_section(pixels: np.ndarray, seed: int, schedule: NoiseSchedule, 
         "Johnstone 1994, σ̂ = median|HH| / 0.6745). σ_k = √(1−ᾱ_k) then names the step. "
         "No network here: one line of arithmetic on x_k."
     )
-    try:
-        sweep = cached_sweep(
-            pixels, seed, schedule.name, schedule.num_timesteps, schedule.zero_terminal_snr
-        )
-    except ValueError as error:  # e.g. an upload one pixel high has no 2 × 2 blocks
-        st.info(f"This view cannot read this image: {error}.", icon=":material/info:")
+    if isinstance(sweep, str):  # e.g. an upload one pixel high has no 2 × 2 blocks
+        st.info(f"This view cannot read this image: {sweep}.", icon=":material/info:")
         return
     noise_panel("level", step, key="noise_level", sweep=sweep)
     within = sweep.first_within(TOLERANCE)

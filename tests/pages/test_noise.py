@@ -280,3 +280,18 @@ def test_moving_k_moves_every_view_of_k():
     at.run()
     assert step_view(at)["k"] == 50
     assert {data["k"] for data in panels(at).values()} == {50}
+
+
+def test_the_page_caches_an_image_by_its_content():
+    from app_pages.sections.noise_cached import Pixels, cached_noise_views
+
+    pixels = np.zeros((4, 6, 3), np.uint8)
+    image, same = Pixels(pixels), Pixels(pixels.copy())
+    assert image == same and hash(image) == hash(same)
+    assert not image.array.flags.writeable
+    pixels[0, 0, 0] = 1  # the caller's array changed: the kept copy did not
+    assert image.array[0, 0, 0] == 0 and Pixels(pixels) != image
+    assert Pixels(np.zeros((6, 4, 3), np.uint8)) != image  # same bytes, another shape
+    views = cached_noise_views(image, 3, "cosine", 50, False)
+    assert cached_noise_views(same, 3, "cosine", 50, False) is views
+    assert cached_noise_views(Pixels(pixels), 3, "cosine", 50, False) is not views
