@@ -191,7 +191,7 @@ def labels_for(label: str | None, dataset: str | None, num: int):
 def run_key(name: str, options: dict, experiment: str) -> tuple:
     labels = options["labels"]
     labels = tuple(labels.tolist()) if isinstance(labels, np.ndarray) else labels
-    settings = tuple(sorted({**options, "labels": labels}.items(), key=str))
+    settings = tuple(sorted({**options, "labels": labels}.items()))  # by name: names differ
     return name, weights_stamp(name), experiment, settings
 
 
@@ -390,7 +390,7 @@ def step_view(run, name, options, description, schedule, truth) -> None:
     )
     key = run_key(name, options, "")
     data, encoded = cached_step_data(
-        key, run, schedule.alpha_bar, description, truth, x0_title, SMALL
+        key, run, schedule.alpha_bar, description, truth, x0_title=x0_title, width=SMALL
     )
     kept = list(kept_ks(run))
     frame = kept.index(shown_step(kept_ks(run)))
@@ -493,7 +493,7 @@ def generate_section(name, options, asked, dataset, truth) -> None:
             f"{run.timesteps[-1]}, in {run.seconds:.2f} s.",
             icon=":material/check_circle:",
         )
-        views = cached_run_views(run_key(name, options, ""), run, truth, BIG)
+        views = cached_run_views(run_key(name, options, ""), run, truth, width=BIG)
         url, width = views["final"]
         show_picture(url, "x₀: the finished samples", width=width, where=live_left)
         url, width = views["halfway"]
@@ -577,10 +577,11 @@ if run is not None:
         "at the next, smaller k, Song et al. 2021 eq. 12; DDPM adds fresh noise, Ho et al. "
         "2020, Algorithm 2)."
     )
-    animation = cached_animation(run_key(name, options, ""), run, schedule.alpha_bar, truth)
+    shown_key = run_key(name, options, "")
+    animation = cached_animation(shown_key, run, schedule.alpha_bar, truth)
     plot(animation, key="animation")
     shown = fig.animation_frame_steps(len(run.steps)).size
-    views = cached_run_views(run_key(name, options, ""), run, truth, BIG)
+    views = cached_run_views(shown_key, run, truth, width=BIG)
     guess_at, sample_at = views["settled"]["x0_pred"], views["settled"]["xk"]
     st.caption(
         f"{shown} of the {run.timesteps.size} steps, evenly spaced; the circle on the "

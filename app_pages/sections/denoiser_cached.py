@@ -3,10 +3,19 @@
 In a module of its own, not in the page script: Streamlit runs a page's file anew on every
 rerun, and each cache decorator there reads its function's source again (``inspect``, a few
 ms a run under py-spy); here they are made once per process.
+
+What a run asks for on every rerun is cached with functools or ``per_run``, not ``st.cache_*``:
+Streamlit binds each call's signature with ``inspect`` and hashes its arguments its own way,
+~0.3–0.9 ms a call under py-spy, several calls a run.
 """
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from functools import cache, lru_cache, wraps
+from typing import Any, TypeVar
+
 import numpy as np
-import streamlit as st
 
 from timestep_lab.encodings import column_roles
 from timestep_lab.figures import denoiser as fig
@@ -19,19 +28,56 @@ from timestep_lab.ui.page import SharedFigure
 from timestep_lab.ui.trajectories import Trajectory, TrajectoryStore
 
 SETTLED = 0.1  # RMS distance to the finished samples that counts as "already there"
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-@st.cache_resource
+def per_run(maxsize: int) -> Callable[[F], F]:
+    """Cache a function's results by its first argument (a run's key, ``run_key``) and its
+    keyword arguments, keeping the ``maxsize`` most recently used (thread-safe).
+
+    The positional arguments after the key follow from it (the run itself, its model's
+    schedule), so they are neither hashed nor compared. What is kept is shared read-only
+    between sessions, like the run.
+    """
+
+    def decorate(function: F) -> F:
+        kept: OrderedDict[Hashable, Any] = OrderedDict()
+        lock = threading.Lock()
+
+        @wraps(function)
+        def cached(key: Hashable, *args: Any, **kwargs: Any) -> Any:
+            slot = (key, *sorted(kwargs.items()))
+            with lock:
+                if slot in kept:
+                    kept.move_to_end(slot)
+                    return kept[slot]
+            value = function(key, *args, **kwargs)
+            with lock:
+                kept[slot] = value
+                while len(kept) > maxsize:
+                    kept.popitem(last=False)
+            return value
+
+        return cached  # type: ignore[return-value]
+
+    return decorate
+
+
+@cache
 def trajectory_store() -> TrajectoryStore:
+    """The process's one store of finished runs, shared by every session."""
     return TrajectoryStore(max_entries=32, max_bytes=128 * 2**20)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@lru_cache(maxsize=8)
 def cached_truth(dataset: str) -> np.ndarray:
-    return sample_2d(dataset, 1500, seed=1001)  # a fresh draw, not the training points
+    """1,500 points of the shape (read-only): a fresh draw, not the training points."""
+    truth = sample_2d(dataset, 1500, seed=1001)
+    truth.setflags(write=False)
+    return truth
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
+@per_run(maxsize=16)
 def cached_animation(key: tuple, _run: Trajectory, _alpha_bar: np.ndarray, _truth) -> SharedFigure:
     """The playback animation of the run stored under ``key`` (what ``run_key`` returns).
 
@@ -42,9 +88,9 @@ def cached_animation(key: tuple, _run: Trajectory, _alpha_bar: np.ndarray, _trut
     return shared_figure(fig.trajectory_animation_figure(_run.steps, _alpha_bar, truth=_truth))
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
+@per_run(maxsize=8)
 def cached_step_data(
-    key: tuple, _run: Trajectory, _alpha_bar, _description, _truth, x0_title: str, width: int
+    key: tuple, _run: Trajectory, _alpha_bar, _description, _truth, *, x0_title: str, width: int
 ) -> tuple[dict, bytes]:
     """What the step view is sent for the run stored under ``key`` (``run_key``), and the same
     as it travels (``json_bytes``): built once.
@@ -81,8 +127,8 @@ def picture(samples, *, width: int, truth=None) -> tuple[str, int]:
     return png_data_url(fig.png_bytes(pixels)), int(pixels.shape[1])
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
-def cached_run_views(key: tuple, _run: Trajectory, _truth, width: int) -> dict:
+@per_run(maxsize=16)
+def cached_run_views(key: tuple, _run: Trajectory, _truth, *, width: int) -> dict:
     """What the page draws of the finished run stored under ``key`` (``run_key``), built once
     (a whole-page rerun would otherwise encode two PNGs and measure every kept step again).
 

@@ -529,3 +529,21 @@ def test_a_later_first_view_shows_the_stored_default_run_without_a_job(monkeypat
     assert started and ("denoiser:generate", True) not in started  # looked, did not queue
     assert image_captions(later)[0] == "x₀: the finished samples"
     assert later.success[0].value == first.success[0].value
+
+
+def test_per_run_keeps_by_the_key_and_the_keyword_arguments():
+    from app_pages.sections.denoiser_cached import per_run
+
+    calls = []
+
+    @per_run(maxsize=2)
+    def built(key, _run, *, width):
+        calls.append((key, width))
+        return [key, width]
+
+    first = built("a", object(), width=1)
+    assert built("a", object(), width=1) is first  # the run itself is not compared
+    assert built("a", None, width=2) == ["a", 2]  # another width: built again
+    built("b", None, width=1)  # three kept now: the least recently used ("a", 1) goes
+    assert built("a", None, width=1) is not first
+    assert calls == [("a", 1), ("a", 2), ("b", 1), ("a", 1)]
