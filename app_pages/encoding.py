@@ -44,6 +44,15 @@ LAYOUT_NAMES = {
     "ddpm": "DDPM: [sin … | cos …] (Ho et al.)",
     "ldm": "Stable Diffusion: [cos … | sin …] (latent diffusion)",
 }
+# View 6's formula, by layout (KaTeX)
+FORMULAS = {
+    "transformer": r"P(k, 2i) = \sin\!\left(\frac{k}{n^{2i/d}}\right),\quad "
+    r"P(k, 2i+1) = \cos\!\left(\frac{k}{n^{2i/d}}\right)",
+    "ddpm": r"P(k, i) = \sin(k\,\omega_i),\ P(k, i + \tfrac{d}{2}) = \cos(k\,\omega_i),\ "
+    r"\omega_i = n^{-i/(d/2-1)}",
+    "ldm": r"P(k, i) = \cos(k\,\omega_i),\ P(k, i + \tfrac{d}{2}) = \sin(k\,\omega_i),\ "
+    r"\omega_i = n^{-i/(d/2)}",
+}
 
 
 def encoding_controls() -> tuple[int, float, int, int, str]:
@@ -241,22 +250,8 @@ encoding_view("phase", key="phase", i=i, delta=delta, **setting)
 show_code(frequencies)
 
 # 6 ─ the formula ─────────────────────────────────────────────────────────────────
-st.subheader("6 · The formula with these numbers")
-if layout == "transformer":
-    st.latex(
-        r"P(k, 2i) = \sin\!\left(\frac{k}{n^{2i/d}}\right),\quad "
-        r"P(k, 2i+1) = \cos\!\left(\frac{k}{n^{2i/d}}\right)"
-    )
-elif layout == "ddpm":
-    st.latex(
-        r"P(k, i) = \sin(k\,\omega_i),\ P(k, i + \tfrac{d}{2}) = \cos(k\,\omega_i),\ "
-        r"\omega_i = n^{-i/(d/2-1)}"
-    )
-else:
-    st.latex(
-        r"P(k, i) = \cos(k\,\omega_i),\ P(k, i + \tfrac{d}{2}) = \sin(k\,\omega_i),\ "
-        r"\omega_i = n^{-i/(d/2)}"
-    )
+# The heading and the display formula as one element (st.latex writes the same $$ … $$).
+st.markdown(f"### 6 · The formula with these numbers\n\n$$\n{FORMULAS[layout]}\n$$")
 encoding_view("formula", key="formula", i=i, **setting)
 
 

@@ -31,6 +31,16 @@ def view_data(at) -> dict[str, dict]:
     return {data["view"]: data for data in (json.loads(c.proto.json) for c in views)}
 
 
+def formulas(at) -> list[str]:
+    """Each display formula ($$ … $$) on the page, in TeX."""
+    bodies = [m.value for m in at.markdown] + [m.value for m in at.latex]
+    return [b.split("$$\n", 1)[1].removesuffix("\n$$") for b in bodies if "$$\n" in b]
+
+
+def shows_one_formula(at, start: str) -> bool:
+    return len(formulas(at)) == 1 and formulas(at)[0].startswith(start)
+
+
 def test_default_view_renders_every_figure():
     at = open_page(PAGE)
     assert not at.exception
@@ -42,7 +52,8 @@ def test_default_view_renders_every_figure():
         assert data["n"] == 10000 and data["layout"] == "transformer"
     assert view_data(at)["phase"]["i"] == 8 and view_data(at)["phase"]["delta"] == 5
     assert not at.warning
-    assert len(at.get("latex")) == 1  # the formula; its numbers are drawn by the browser
+    # the formula, under its heading (its numbers are drawn by the browser)
+    assert shows_one_formula(at, r"P(k, 2i) = \sin\!\left(\frac{k}{n^{2i/d}}\right)")
 
 
 def test_every_control_moves_without_error():
@@ -66,10 +77,15 @@ def test_every_control_moves_without_error():
     for base in (2, 1_000_000, 10_000):
         at.select_slider(key="n").set_value(base).run()
         assert not at.exception
-    for layout in ("ddpm", "ldm", "transformer"):
+    for layout, formula in [
+        ("ddpm", r"P(k, i) = \sin(k\,\omega_i)"),
+        ("ldm", r"P(k, i) = \cos(k\,\omega_i)"),
+        ("transformer", r"P(k, 2i) = \sin\!\left(\frac{k}{n^{2i/d}}\right)"),
+    ]:
         at.selectbox(key="layout").set_value(layout).run()
         assert not at.exception
         assert chart_keys(at) == CHARTS
+        assert shows_one_formula(at, formula), (layout, formulas(at))
 
 
 def test_shrinking_T_below_k_moves_k_inside_the_range():
