@@ -9,6 +9,7 @@ import streamlit as st
 from app_pages.sections.denoiser_cached import (
     SETTLED,
     cached_animation,
+    cached_description,
     cached_run_views,
     cached_step_data,
     cached_truth,
@@ -560,7 +561,7 @@ except ValueError as error:  # WeightsError: missing, corrupt or altered weights
         link_to_view()
     st.stop()
 schedule = models.model_schedule(card)
-description = model.describe()
+description = cached_description(model)
 asked = {"all": "every digit in turn", "none": "no class (∅)", None: dataset}.get(label)
 asked = asked or f"the digit {label}"
 

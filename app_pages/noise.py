@@ -10,6 +10,7 @@ from app_pages.sections.noise_cached import (
     cached_curves,
     cached_filmstrip,
     cached_noise_views,
+    cached_schedules,
     cached_spacing,
 )
 from app_pages.sections.noise_level import noise_level_links, noise_level_section
@@ -18,7 +19,6 @@ from timestep_lab.encodings import (
     SCHEDULES,
     SPACINGS,
     NoiseSchedule,
-    noise_schedule,
     rescale_zero_terminal_snr,
     sampling_timesteps,
     signal_fraction,
@@ -211,9 +211,7 @@ with st.sidebar:
     steps = sampler_controls(num_timesteps)
 
 try:
-    schedules = {
-        name: noise_schedule(name, num_timesteps, zero_terminal_snr=zsnr) for name in SCHEDULES
-    }
+    schedules = cached_schedules(num_timesteps, zsnr)
 except ValueError as error:
     st.error(f"Could not build the schedules: {error}", icon=":material/error:")
     st.stop()
@@ -282,7 +280,7 @@ end_note = (
     "(Lin et al. 2024, Table 1); ᾱ reaches 0 only with zero terminal SNR."
 )
 if schedule_name != "cosine" and num_timesteps != 1000:
-    at_1000 = noise_schedule(schedule_name, 1000, zero_terminal_snr=zsnr).alpha_bar[-1]
+    at_1000 = cached_schedules(1000, zsnr)[schedule_name].alpha_bar[-1]
     end_note += (
         f" {schedule_name} runs β over the same range whatever T is, so T changes the process "
         f"itself, not only its resolution: its last step keeps ᾱ = "

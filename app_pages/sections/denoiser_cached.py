@@ -63,6 +63,13 @@ def per_run(maxsize: int) -> Callable[[F], F]:
     return decorate
 
 
+@lru_cache(maxsize=8)
+def cached_description(model: Any) -> dict[str, Any]:
+    """``model.describe()`` (its layer sizes and parameter counts), once per loaded model:
+    counting the parameters costs ~0.5 ms a run. Shared read-only."""
+    return model.describe()
+
+
 @cache
 def trajectory_store() -> TrajectoryStore:
     """The process's one store of finished runs, shared by every session."""

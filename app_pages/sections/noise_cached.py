@@ -13,14 +13,22 @@ What they return is shared read-only across sessions: nothing mutates it.
 """
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from types import MappingProxyType
 from typing import NamedTuple
 
 import numpy as np
 
 from app_pages.sections.noise_level import sweep_of
-from timestep_lab.encodings import SCHEDULES, SPACINGS, noise_schedule, sampling_timesteps
+from timestep_lab.encodings import (
+    SCHEDULES,
+    SPACINGS,
+    NoiseSchedule,
+    noise_schedule,
+    sampling_timesteps,
+)
 from timestep_lab.figures import noise as fig
 from timestep_lab.images import bundled_image, resize_pixels, to_signed
 from timestep_lab.images.noise_level import NoiseLevelSweep
@@ -51,6 +59,17 @@ class Pixels:
 
     def __hash__(self) -> int:
         return hash(self.digest)
+
+
+@lru_cache(maxsize=16)
+def cached_schedules(num_timesteps: int, zsnr: bool) -> Mapping[str, NoiseSchedule]:
+    """Every schedule at this T (rescaled to zero terminal SNR or not), by name, built once.
+
+    Raises ValueError (not kept) when one cannot be built.
+    """
+    return MappingProxyType(
+        {name: noise_schedule(name, num_timesteps, zero_terminal_snr=zsnr) for name in SCHEDULES}
+    )
 
 
 @lru_cache(maxsize=16)

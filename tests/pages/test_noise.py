@@ -5,7 +5,7 @@ import pytest
 
 from tests.conftest import open_page, warnings_text
 from tests.images.corpus import malformed_files, valid_images
-from timestep_lab.encodings import frequencies, noise_schedule
+from timestep_lab.encodings import SCHEDULES, frequencies, noise_schedule
 from timestep_lab.ui.components import read_json_bytes, read_typed_array
 from timestep_lab.ui.components.k_sync import FOLLOWERS
 from timestep_lab.ui.components.noise_views import PANELS
@@ -295,3 +295,17 @@ def test_the_page_caches_an_image_by_its_content():
     views = cached_noise_views(image, 3, "cosine", 50, False)
     assert cached_noise_views(same, 3, "cosine", 50, False) is views
     assert cached_noise_views(Pixels(pixels), 3, "cosine", 50, False) is not views
+
+
+def test_the_schedules_are_built_once_per_setting_and_equal_the_library():
+    from app_pages.sections.noise_cached import cached_schedules
+
+    schedules = cached_schedules(300, True)
+    assert cached_schedules(300, True) is schedules
+    assert list(schedules) == list(SCHEDULES)
+    for name, schedule in schedules.items():
+        expected = noise_schedule(name, 300, zero_terminal_snr=True)
+        np.testing.assert_array_equal(schedule.alpha_bar, expected.alpha_bar)
+        np.testing.assert_array_equal(schedule.betas, expected.betas)
+    with pytest.raises(TypeError):
+        schedules["linear"] = expected  # shared by every session: read-only
