@@ -699,7 +699,7 @@ else:
                 "intervals over its samples), for the w it evaluated; the other w were not "
                 "measured."
             )
-    show_code(sampling.sample_trajectory, key="code:guidance")
+    show_code(sampling.sample_trajectory)
 
 time_mlp_section(model, name)
 

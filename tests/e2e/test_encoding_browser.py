@@ -31,20 +31,6 @@ def test_encoding_page_draws_every_figure(page, app_url):
     no_exceptions(page)
 
 
-def test_show_code_sends_the_code_when_opened_and_keeps_it_open_across_a_rerun(page, app_url):
-    open_app(page, f"{app_url}/encoding")
-    code = page.locator('[data-testid="stCode"]', has_text="def timestep_embedding")
-    assert code.count() == 0  # closed: the code was not sent
-    page.get_by_text("Show code").first.click()
-    code.first.wait_for(timeout=30_000)  # the expander's own fragment sent it
-    assert "# timestep_lab.encodings.sinusoidal.timestep_embedding" in code.first.inner_text()
-    page.get_by_role("slider", name="d, embedding dimension").focus()
-    page.keyboard.press("ArrowRight")  # a control that reruns the whole page
-    wait_for_rerun(page)
-    assert code.count() == 1 and code.first.is_visible()  # still open, still there
-    no_exceptions(page)
-
-
 def test_moving_k_updates_the_figures_and_the_url(page, app_url):
     open_app(page, f"{app_url}/encoding")
     views = page.locator(".tl-view")
