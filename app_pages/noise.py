@@ -6,12 +6,13 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from app_pages.sections.noise_cached import (
     Pixels,
-    bundled_pixels,
     cached_curves,
     cached_filmstrip,
     cached_noise_views,
     cached_schedules,
     cached_spacing,
+    filmstrip,
+    noise_views,
 )
 from app_pages.sections.noise_level import noise_level_links, noise_level_section
 from app_pages.sections.targets import prediction_targets_section
@@ -62,6 +63,7 @@ EMBEDDING_DIM, EMBEDDING_BASE = 128, 10_000.0  # the encoding page's defaults
 # The encoding explorer as app.py routes it (a Page is found by its url_path).
 ENCODING_PAGE = st.Page("app_pages/encoding.py", title="Encoding explorer", url_path="encoding")
 UPLOAD_STATE = "noise_upload"  # session-only: (file_id, DecodedImage or error message)
+UPLOAD_VIEWS = "noise_upload_views"  # session-only: {what: (its arguments, the upload's views)}
 
 
 def schedule_controls() -> tuple[str, bool, int, int]:
@@ -132,6 +134,7 @@ def decoded_upload(upload: UploadedFile | None) -> DecodedImage | str | None:
     """The upload decoded once per file and kept in this session; an error message if bad."""
     if upload is None:
         st.session_state.pop(UPLOAD_STATE, None)
+        st.session_state.pop(UPLOAD_VIEWS, None)
         return None
     kept = st.session_state.get(UPLOAD_STATE)
     if kept is not None and kept[0] == upload.file_id:
@@ -147,6 +150,20 @@ def decoded_upload(upload: UploadedFile | None) -> DecodedImage | str | None:
         result = str(error)
     st.session_state[UPLOAD_STATE] = (upload.file_id, result)
     return result
+
+
+def image_views(cached, compute, image: str | Pixels, *args):
+    """What the page draws of ``image`` that no k changes: ``cached(image, WORKING_SIZE, *args)``
+    for a bundled image (kept for every session), else ``compute(image, *args)`` for an upload,
+    kept in this session only (the latest arguments of each ``compute``), so that its pixels
+    leave with the session, as the page tells the learner."""
+    if isinstance(image, str):
+        return cached(image, WORKING_SIZE, *args)
+    kept = st.session_state.setdefault(UPLOAD_VIEWS, {})
+    arguments = (image, *args)  # Pixels compare by a digest of their content
+    if compute.__name__ not in kept or kept[compute.__name__][0] != arguments:
+        kept[compute.__name__] = (arguments, compute(image, *args))
+    return kept[compute.__name__][1]
 
 
 def half_signal_step(schedule: NoiseSchedule, mean_square: float = 1.0) -> int | None:
@@ -233,12 +250,14 @@ if decoded is not None:
         icon=":material/upload:",
     )
 else:
-    image = bundled_pixels(image_name, WORKING_SIZE)
+    image = image_name
 
 # x₀, ε, ᾱ and β for the browser, sent once with §2's step view; §1, §4, §6 and §7 draw their
 # views of k from them too (noise_views.py), so moving k reruns nothing here. E[x₀²] is this
 # image's, for its actual share of x_k.
-views = cached_noise_views(image, seed, schedule_name, num_timesteps, zsnr)
+views = image_views(
+    cached_noise_views, noise_views, image, seed, schedule_name, num_timesteps, zsnr
+)
 mean_square = views.mean_square
 browser_data = at_step(views.data, k)
 
@@ -354,8 +373,10 @@ st.markdown(
     "Every tile uses the same image and the same noise ε; only the schedule differs. " + pace
 )
 order = [schedule_name, *(name for name in SCHEDULES if name != schedule_name)]
-film_timesteps, frames, filmstrip = cached_filmstrip(image, seed, num_timesteps, zsnr, tuple(order))
-plot(filmstrip, key="filmstrip")
+film_timesteps, frames, film = image_views(
+    cached_filmstrip, filmstrip, image, seed, num_timesteps, zsnr, tuple(order)
+)
+plot(film, key="filmstrip")
 still_visible = []
 for name in order:
     visible = film_timesteps[schedules[name].alpha_bar[film_timesteps] >= 0.1]

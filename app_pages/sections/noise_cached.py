@@ -9,7 +9,8 @@ The caches the page asks on every run are functools', not ``st.cache_*``: Stream
 the arguments its own way (the image's pixels included) and ``st.cache_data`` unpickles a copy
 of what it returns, ~0.3–0.7 ms a call under py-spy. An image travels as ``Pixels``: its
 array, read-only, compared by a digest of its content, so that a cache keys on that cheaply.
-What they return is shared read-only across sessions: nothing mutates it.
+What they return is shared read-only across sessions: nothing mutates it. They keep bundled
+images only: an upload's views are kept in its own session (``app_pages/noise.py``).
 """
 
 import hashlib
@@ -95,11 +96,19 @@ class NoiseViews(NamedTuple):
 
 @lru_cache(maxsize=16)
 def cached_noise_views(
-    pixels: Pixels, seed: int, name: str, num_timesteps: int, zsnr: bool
+    image_name: str, size: int, seed: int, name: str, num_timesteps: int, zsnr: bool
 ) -> NoiseViews:
+    """``noise_views`` of a bundled image at ``size`` px, kept for every session.
+
+    Bundled images only: an upload's pixels belong to its session, so the page keeps its
+    views there (never in a cache of the process, which would outlive the session)."""
+    return noise_views(bundled_pixels(image_name, size), seed, name, num_timesteps, zsnr)
+
+
+def noise_views(pixels: Pixels, seed: int, name: str, num_timesteps: int, zsnr: bool) -> NoiseViews:
     """The step view's data and §6's sweep for this image, noise draw and schedule: the same
-    for every k, so built once (ε drawn, the arrays base64-encoded, hashed and written as
-    JSON, σ̂ measured), not on every rerun."""
+    for every k, so a caller keeps them (ε drawn, the arrays base64-encoded, hashed and
+    written as JSON, σ̂ measured) rather than rebuilding them on every rerun."""
     x0 = to_signed(pixels.array)
     mean_square = float(np.mean(x0**2))
     noise = np.random.default_rng(seed).standard_normal(x0.shape)
@@ -113,8 +122,16 @@ def cached_noise_views(
 
 
 @lru_cache(maxsize=16)
-def cached_filmstrip(pixels: Pixels, seed: int, num_timesteps: int, zsnr: bool, order: tuple):
-    """The filmstrip's frames and figure; they do not depend on k, so a k change reuses them."""
+def cached_filmstrip(
+    image_name: str, size: int, seed: int, num_timesteps: int, zsnr: bool, order: tuple
+):
+    """``filmstrip`` of a bundled image at ``size`` px, kept for every session (bundled
+    images only, like ``cached_noise_views``)."""
+    return filmstrip(bundled_pixels(image_name, size), seed, num_timesteps, zsnr, order)
+
+
+def filmstrip(pixels: Pixels, seed: int, num_timesteps: int, zsnr: bool, order: tuple):
+    """The filmstrip's frames and figure; they do not depend on k, so a caller keeps them."""
     film_timesteps = fig.filmstrip_timesteps(num_timesteps)
     small = to_signed(resize_pixels(pixels.array, FILMSTRIP_SIZE))
     small_noise = np.random.default_rng(seed).standard_normal(small.shape)

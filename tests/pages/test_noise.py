@@ -11,6 +11,7 @@ from timestep_lab.ui.components.k_sync import FOLLOWERS
 from timestep_lab.ui.components.noise_views import PANELS
 
 PAGE = "app_pages/noise.py"
+UPLOAD_VIEWS = "noise_upload_views"  # the page's session-only store of an upload's views
 CHARTS = {"curves", "filmstrip", "spacing"}  # k-free: what follows k is drawn by the browser
 
 
@@ -292,9 +293,32 @@ def test_the_page_caches_an_image_by_its_content():
     pixels[0, 0, 0] = 1  # the caller's array changed: the kept copy did not
     assert image.array[0, 0, 0] == 0 and Pixels(pixels) != image
     assert Pixels(np.zeros((6, 4, 3), np.uint8)) != image  # same bytes, another shape
-    views = cached_noise_views(image, 3, "cosine", 50, False)
-    assert cached_noise_views(same, 3, "cosine", 50, False) is views
-    assert cached_noise_views(Pixels(pixels), 3, "cosine", 50, False) is not views
+    views = cached_noise_views("digit", 16, 3, "cosine", 50, False)  # a bundled image
+    assert cached_noise_views("digit", 16, 3, "cosine", 50, False) is views
+    assert cached_noise_views("digit", 16, 4, "cosine", 50, False) is not views
+
+
+def test_an_upload_is_kept_in_its_session_never_in_a_cache_of_the_process():
+    """The page says an upload "is kept only in this browser session": its pixels, ε and
+    views must not stay behind in a cache every session shares."""
+    from app_pages.sections import noise_cached
+
+    caches = [f for f in vars(noise_cached).values() if hasattr(f, "cache_info")]
+    for cache in caches:
+        cache.cache_clear()  # so that a full cache cannot hide a new entry by dropping one
+    at = open_page(PAGE)
+    kept = {cache.__name__: cache.cache_info().currsize for cache in caches}
+    assert kept["cached_noise_views"] == kept["cached_filmstrip"] == 1  # the bundled image
+    name, data, mime = valid_images()["rgb_png"]
+    upload(at, name, data, mime)
+    assert not at.error and "Using your uploaded image" in at.info[0].value
+    decoded = at.session_state["noise_upload"][1]  # the page's decoded upload
+    shown = read_typed_array(step_view(at)["pixels"]).reshape(decoded.pixels.shape)
+    np.testing.assert_array_equal(shown, decoded.pixels)  # the step view draws the upload
+    assert {cache.__name__: cache.cache_info().currsize for cache in caches} == kept
+    assert set(at.session_state[UPLOAD_VIEWS]) == {"noise_views", "filmstrip"}
+    at.file_uploader(key="upload").set_value(None).run()
+    assert UPLOAD_VIEWS not in at.session_state
 
 
 def test_the_schedules_are_built_once_per_setting_and_equal_the_library():
