@@ -9,7 +9,7 @@ sidebar).
 
 import streamlit as st
 
-from timestep_lab.ui.admission import RUN_GATE
+from timestep_lab.ui.admission import import_outside_turn, page_turn
 from timestep_lab.ui.memory import freeze_loaded_modules, note_activity, start_janitor
 from timestep_lab.ui.page import (
     arrived_on,
@@ -63,14 +63,19 @@ PAGES = [
     ),
 ]
 
+TORCH_PAGES = {"denoiser", "train"}  # pages whose modules import torch
+
 requested = requested_page()
 page = st.navigation(PAGES, position="top" if presenter else "sidebar")
 unknown_page_note(requested, page, PAGES)  # /nosuchpage: say so, and list the pages
 arrived_on(page.url_path)
 # Whole-page runs take turns (a gesture before a page load), so that one busy class cannot make
 # every run share the core at once; fragment reruns (k, Generate again) never wait here. See
-# timestep_lab/ui/admission.py for why and what was measured.
-with RUN_GATE.turn(page_load=just_arrived()):
+# timestep_lab/ui/admission.py for why and what was measured. A model page's first visit in
+# the process imports torch before its turn, not while every other learner waits.
+if page.url_path in TORCH_PAGES:
+    import_outside_turn(["torch"])
+with page_turn(page_load=just_arrived()):
     page.run()
 # After a page imported new modules (its first visit, torch with the denoiser), keep them out
 # of the garbage collector's walks.

@@ -24,6 +24,20 @@ def warnings_text(at: AppTest) -> str:
     return "\n".join(str(w.value) for w in at.warning)
 
 
+@pytest.fixture(autouse=True)
+def the_gate_is_free_after_each_test():
+    """No test may leave a turn held or a run queued at the gate whole-page runs take turns at
+    (``timestep_lab.ui.admission``): every page test runs app.py, and so the gate, for real.
+    """
+    from timestep_lab.ui.admission import RUN_GATE
+
+    late = RUN_GATE.admitted_late
+    yield
+    assert RUN_GATE.running == 0, "a run kept its turn at the gate"
+    assert RUN_GATE.waiting == 0, "a run was left queued at the gate"
+    assert RUN_GATE.admitted_late == late, "a run waited past the gate's safety valve"
+
+
 @pytest.fixture
 def page_opener():
     return open_page

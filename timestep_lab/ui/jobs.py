@@ -41,7 +41,7 @@ from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from timestep_lab.jobs import Job, JobCancelled, JobRefused, Scheduler, Work, default_workers
-from timestep_lab.ui.admission import RUN_GATE
+from timestep_lab.ui.admission import waiting_on_work
 
 __all__ = [
     "MAX_COST",
@@ -181,8 +181,9 @@ def run_job(
         if job.done and job.state != "done":
             return None  # a stopped job is not shown again on a later run
     if not job.done:
-        # Waiting costs no CPU: give the page's turn at the gate to other learners meanwhile.
-        with RUN_GATE.paused():
+        # The work runs on the scheduler's workers: while this run only waits for it (and
+        # draws its progress), other learners' page runs take the gate's turn.
+        with waiting_on_work():
             while not job.wait(POLL_S):
                 draw(job)
     return job.result()
