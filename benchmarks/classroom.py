@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import random
 import statistics
 import time
@@ -161,8 +162,8 @@ async def run(sessions: int, seconds: float, think: tuple[float, float], linger:
     # The same interactions by when they were asked: the first window holds the class's
     # arrival (every student opens two pages within a few seconds).
     windows = {}
-    for first in range(0, int(seconds), WINDOW_S):
-        window = f"{first}–{min(first + WINDOW_S, int(seconds))} s"
+    for first in range(0, math.ceil(seconds), WINDOW_S):  # a fractional --seconds: all kept
+        window = f"{first}–{min(first + WINDOW_S, math.ceil(seconds))} s"
         windows[window] = summary(
             [
                 t
