@@ -1,10 +1,13 @@
 """The encoding page through AppTest: every control, every layout, hostile links."""
 
+import ast
 import json
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import open_page, warnings_text
+from timestep_lab.encodings import CONVENTIONS
 
 PAGE = "app_pages/encoding.py"
 CHARTS = {  # drawn by plotly; the views of row k are drawn by the browser (VIEWS)
@@ -39,6 +42,22 @@ def formulas(at) -> list[str]:
 
 def shows_one_formula(at, start: str) -> bool:
     return len(formulas(at)) == 1 and formulas(at)[0].startswith(start)
+
+
+def page_table(name: str) -> dict:
+    """A table the page defines at its top level (a literal), read without running the page."""
+    for node in ast.parse(Path(PAGE).read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and [t.id for t in node.targets] == [name]:
+            return ast.literal_eval(node.value)
+    raise LookupError(name)
+
+
+def test_every_layout_offered_has_its_formula_and_its_name():
+    at = open_page(PAGE)
+    offered = set(at.selectbox(key="layout").options)
+    assert offered == set(CONVENTIONS)
+    assert set(page_table("FORMULAS")) == offered  # view 6 looks its formula up by layout
+    assert set(page_table("LAYOUT_NAMES")) == offered
 
 
 def test_default_view_renders_every_figure():
