@@ -42,6 +42,25 @@ def test_json_bytes_joins_the_kept_members_and_what_changed():
     assert json.loads(sent) == {**arrays, "k": 7, "presenter": False}
     assert json_bytes({}, before=kept) == kept
     assert json.loads(json_bytes({"k": 1})) == {"k": 1}
+    nested = json_bytes({"sweep": {"k": 3}})  # a nested name is not a member of its own
+    assert json.loads(json_bytes({"k": 7}, before=nested)) == {"sweep": {"k": 3}, "k": 7}
+
+
+def test_json_bytes_refuses_a_name_twice():
+    kept = json_bytes({"token": "ab12", "k": 0})
+    with pytest.raises(ValueError, match="data repeats k of before"):
+        json_bytes({"k": 7, "presenter": False}, before=kept)
+    with pytest.raises(ValueError, match="data repeats k of before"):  # bytes made elsewhere
+        json_bytes({"k": 7}, before=b'{"token":"ab12","k":0}')
+    joined = json_bytes({"presenter": False}, before=kept)
+    with pytest.raises(ValueError, match="data repeats k, presenter of before"):
+        json_bytes({"presenter": True, "k": 7}, before=joined)
+
+
+@pytest.mark.parametrize("number", [float("nan"), float("inf"), -float("inf")])
+def test_json_bytes_refuses_what_json_parse_cannot_read(number):
+    with pytest.raises(ValueError):  # JSON has no NaN or ±∞: the browser would refuse the view
+        json_bytes({"meanSquare": number})
 
 
 def test_every_script_is_a_component_with_a_default_export_or_a_shared_module():

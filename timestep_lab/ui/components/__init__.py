@@ -255,7 +255,14 @@ def typed_array(values: ArrayLike, dtype: str = "float64") -> dict[str, Any]:
     }
 
 
-def json_bytes(data: Mapping[str, Any], *, before: bytes = b"{}") -> bytes:
+class JsonObject(bytes):
+    """The UTF-8 bytes of a JSON object's text, with the names of its members (``names``), so
+    that joining more members to it (``json_bytes``'s ``before``) need not read it again."""
+
+    names: frozenset[str]
+
+
+def json_bytes(data: Mapping[str, Any], *, before: bytes = b"{}") -> JsonObject:
     """``data`` as the UTF-8 bytes of a JSON object, after the members of ``before`` (the bytes
     of a JSON object this returned earlier, e.g. a cached view's arrays): a view's data as it
     travels (views_common.js ``received`` reads it back).
@@ -264,14 +271,26 @@ def json_bytes(data: Mapping[str, Any], *, before: bytes = b"{}") -> bytes:
     written twice a run (to send it and to name the element) and each of its members is probed
     for a dataframe; for a view's few hundred kB of arrays that is ~2 ms of the server's time
     every run. ``before`` is written once by its maker, so a run encodes only what changed
-    (k, the presenter flag). ``data`` must not repeat a name of ``before``.
+    (k, the presenter flag).
+
+    Raises ValueError for a number JSON has no word for (NaN, ±∞: the browser's
+    ``JSON.parse`` would refuse the whole view) and when ``data`` repeats a name of ``before``
+    (the object would hold it twice).
     """
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+    # What this returned knows its names; other bytes are read (once, here) to learn them.
+    kept = before.names if isinstance(before, JsonObject) else frozenset(json.loads(before))
+    if repeated := kept & set(data):
+        raise ValueError(f"data repeats {', '.join(sorted(repeated))} of before")
     if before == b"{}":
-        return text
-    if text == b"{}":
-        return before
-    return before[:-1] + b"," + text[1:]
+        joined = text
+    elif text == b"{}":
+        joined = before
+    else:
+        joined = before[:-1] + b"," + text[1:]
+    result = JsonObject(joined)
+    result.names = kept | frozenset(data)
+    return result
 
 
 def read_json_bytes(element: Any) -> dict[str, Any]:
