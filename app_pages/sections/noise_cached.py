@@ -9,8 +9,9 @@ The caches the page asks on every run are functools', not ``st.cache_*``: Stream
 the arguments its own way (the image's pixels included) and ``st.cache_data`` unpickles a copy
 of what it returns, ~0.3–0.7 ms a call under py-spy. An image travels as ``Pixels``: its
 array, read-only, compared by a digest of its content, so that a cache keys on that cheaply.
-What they return is shared read-only across sessions: nothing mutates it. They keep bundled
-images only: an upload's views are kept in its own session (``app_pages/noise.py``).
+What they return is shared across sessions, so read-only (mappings behind
+``MappingProxyType``, arrays with their write flag off). They keep bundled images only: an
+upload's views are kept in its own session (``app_pages/noise.py``).
 """
 
 import hashlib
@@ -34,6 +35,7 @@ from timestep_lab.figures import noise as fig
 from timestep_lab.images import bundled_image, resize_pixels, to_signed
 from timestep_lab.images.noise_level import NoiseLevelSweep
 from timestep_lab.ui import shared_figure
+from timestep_lab.ui.arrays import freeze
 from timestep_lab.ui.components.noise_views import noise_data, step_arrays
 from timestep_lab.ui.page import SharedFigure
 
@@ -87,7 +89,7 @@ def bundled_pixels(name: str, size: int) -> Pixels:
 class NoiseViews(NamedTuple):
     """What the step view and §6 need of one image, noise draw and schedule, for every k."""
 
-    data: dict  # the step view's data at k = 0 (noise_views.noise_data); at_step sets k
+    data: Mapping  # the step view's data at k = 0 (noise_views.noise_data); at_step sets k
     sent: bytes  # the same as it travels, without k and the presenter flag (step_arrays)
     mean_square: float  # E[x₀²] of this image, for its actual share of x_k
     std: float  # the standard deviation of x₀
@@ -118,7 +120,12 @@ def noise_views(pixels: Pixels, seed: int, name: str, num_timesteps: int, zsnr: 
         sweep: NoiseLevelSweep | str = sweep_of(pixels.array, seed, name, num_timesteps, zsnr)
     except ValueError as error:  # e.g. an upload one pixel high has no 2 × 2 blocks
         sweep = str(error)
-    return NoiseViews(data, step_arrays(data), mean_square, float(x0.std()), sweep)
+    sent = step_arrays(data)
+    # Shared read-only, and so made so: the mappings cannot be changed, nor the arrays.
+    data = MappingProxyType(
+        {name: MappingProxyType(v) if isinstance(v, dict) else v for name, v in data.items()}
+    )
+    return NoiseViews(data, sent, mean_square, float(x0.std()), freeze(sweep))
 
 
 @lru_cache(maxsize=16)
@@ -138,7 +145,7 @@ def filmstrip(pixels: Pixels, seed: int, num_timesteps: int, zsnr: bool, order: 
     schedules = [noise_schedule(n, num_timesteps, zero_terminal_snr=zsnr) for n in order]
     frames = fig.filmstrip_frames(small, small_noise, schedules, film_timesteps)
     figure = fig.filmstrip_figure(frames, list(order), film_timesteps)
-    return film_timesteps, frames, shared_figure(figure)
+    return freeze((film_timesteps, frames, shared_figure(figure)))  # its arrays read-only
 
 
 @lru_cache(maxsize=16)

@@ -13,6 +13,7 @@ from timestep_lab.encodings import time_inputs as ti
 from timestep_lab.encodings.display import evenly_spaced, paired_columns
 from timestep_lab.figures.time_inputs import time_input_figure
 from timestep_lab.ui import choice_control, grid_control, plot, shared_figure, show_code
+from timestep_lab.ui.arrays import freeze
 
 SCALES = [1, 10, 100, 999, 1000, 10_000]
 EDM_SIGMA_MIN, EDM_SIGMA_MAX = 0.002, 80.0  # EDM's sampling range of σ (Karras et al. 2022)
@@ -81,7 +82,8 @@ def cached_measures(
     columns = paired_columns(dim, 64, layout)
     cells = embedding[np.ix_(rows, columns)]
     figure = time_input_figure(rows, inputs[rows], columns, cells, input_title=INPUT_TITLES[kind])
-    return inputs, turns, float(ti.end_similarity(embedding)), shared_figure(figure)
+    similarity = float(ti.end_similarity(embedding))
+    return freeze((inputs, turns, similarity, shared_figure(figure)))  # shared: read-only
 
 
 def time_input_section(num_timesteps: int, dim: int, base: float, layout: str) -> None:

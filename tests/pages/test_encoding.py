@@ -265,6 +265,13 @@ def test_time_input_view_feeds_t_logsnr_or_cnoise_and_reports_the_library_number
         assert "time_input" in chart_keys(at)
 
 
+def test_the_time_input_measures_are_shared_read_only():
+    from app_pages.sections.time_inputs import cached_measures
+
+    inputs, turns, _, _ = cached_measures(20, 8, 10_000.0, "transformer", "t", 1000, "linear")
+    assert not inputs.flags.writeable and not turns.flags.writeable
+
+
 def test_time_input_link_with_a_bad_scale_gets_a_note():
     at = open_page(PAGE, {"input": "t", "s": "-3"})
     assert not at.exception

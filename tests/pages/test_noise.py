@@ -298,6 +298,20 @@ def test_the_page_caches_an_image_by_its_content():
     assert cached_noise_views("digit", 16, 4, "cosine", 50, False) is not views
 
 
+def test_what_the_caches_share_is_read_only():
+    from app_pages.sections.noise_cached import cached_filmstrip, cached_noise_views
+
+    views = cached_noise_views("digit", 16, 3, "cosine", 50, False)
+    with pytest.raises(TypeError):
+        views.data["k"] = 7  # every session reads it: at_step makes a run its own copy
+    with pytest.raises(TypeError):
+        views.data["alphaBar"]["b64"] = ""
+    assert not views.sweep.sigma_hat.flags.writeable
+    assert not views.sweep.timesteps.flags.writeable
+    film_timesteps, frames, _ = cached_filmstrip("digit", 16, 3, 50, False, ("linear", "cosine"))
+    assert not film_timesteps.flags.writeable and not frames.flags.writeable
+
+
 def test_an_upload_is_kept_in_its_session_never_in_a_cache_of_the_process():
     """The page says an upload "is kept only in this browser session": its pixels, ε and
     views must not stay behind in a cache every session shares."""
