@@ -13,7 +13,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from functools import cache, lru_cache, wraps
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
+from weakref import WeakKeyDictionary
 
 import numpy as np
 
@@ -29,6 +30,13 @@ from timestep_lab.ui.trajectories import Trajectory, TrajectoryStore
 
 SETTLED = 0.1  # RMS distance to the finished samples that counts as "already there"
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class CacheInfo(NamedTuple):
+    """What ``cache_info()`` tells of a cache here, as ``functools.lru_cache``'s does."""
+
+    maxsize: int | None
+    currsize: int
 
 
 def per_run(maxsize: int) -> Callable[[F], F]:
@@ -58,12 +66,44 @@ def per_run(maxsize: int) -> Callable[[F], F]:
                     kept.popitem(last=False)
             return value
 
+        def cache_clear() -> None:
+            with lock:
+                kept.clear()
+
+        cached.cache_clear = cache_clear  # type: ignore[attr-defined]
+        cached.cache_info = lambda: CacheInfo(maxsize, len(kept))  # type: ignore[attr-defined]
         return cached  # type: ignore[return-value]
 
     return decorate
 
 
-@lru_cache(maxsize=8)
+def per_model(function: F) -> F:
+    """Cache a function of a model by the model object itself, for as long as it is loaded:
+    the key is weak, so what is kept never keeps a model alive that ``_load`` has dropped
+    (e.g. after a retrain), and goes with it (thread-safe)."""
+    kept: WeakKeyDictionary[Any, Any] = WeakKeyDictionary()
+    lock = threading.Lock()
+
+    @wraps(function)
+    def cached(model: Any) -> Any:
+        with lock:
+            if model in kept:
+                return kept[model]
+        value = function(model)
+        with lock:
+            kept[model] = value
+        return value
+
+    def cache_clear() -> None:
+        with lock:
+            kept.clear()
+
+    cached.cache_clear = cache_clear  # type: ignore[attr-defined]
+    cached.cache_info = lambda: CacheInfo(None, len(kept))  # type: ignore[attr-defined]
+    return cached  # type: ignore[return-value]
+
+
+@per_model
 def cached_description(model: Any) -> dict[str, Any]:
     """``model.describe()`` (its layer sizes and parameter counts), once per loaded model:
     counting the parameters costs ~0.5 ms a run. Shared read-only."""

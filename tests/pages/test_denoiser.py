@@ -6,9 +6,11 @@ samples) so the file stays quick on a small CPU.
 """
 
 import functools
+import gc
 import itertools
 import json
 import shutil
+import weakref
 
 import numpy as np
 import pytest
@@ -547,3 +549,23 @@ def test_per_run_keeps_by_the_key_and_the_keyword_arguments():
     built("b", None, width=1)  # three kept now: the least recently used ("a", 1) goes
     assert built("a", None, width=1) is not first
     assert calls == [("a", 1), ("a", 2), ("b", 1), ("a", 1)]
+
+
+def test_a_models_description_is_kept_while_it_is_loaded_and_never_keeps_it_alive():
+    from app_pages.sections.denoiser_cached import cached_description
+
+    class Model:  # what the page asks of a loaded model here: describe()
+        calls = 0
+
+        def describe(self):
+            Model.calls += 1
+            return {"params": 1234}
+
+    model = Model()
+    description = cached_description(model)
+    assert cached_description(model) is description and Model.calls == 1  # counted once
+    assert cached_description(Model()) == description and Model.calls == 2  # per model
+    loaded = weakref.ref(model)
+    del model  # _load dropped it (e.g. retrained weights replaced it)
+    gc.collect()
+    assert loaded() is None  # the cache did not keep it alive
