@@ -25,6 +25,7 @@ from timestep_lab.models.data import sample_2d
 from timestep_lab.ui import shared_figure
 from timestep_lab.ui.components import json_bytes
 from timestep_lab.ui.components.denoise_views import denoise_data
+from timestep_lab.ui.memory import cleared_when_idle
 from timestep_lab.ui.page import SharedFigure
 from timestep_lab.ui.trajectories import Trajectory, TrajectoryStore
 
@@ -103,6 +104,7 @@ def per_model(function: F) -> F:
     return cached  # type: ignore[return-value]
 
 
+@cleared_when_idle
 @per_model
 def cached_description(model: Any) -> dict[str, Any]:
     """``model.describe()`` (its layer sizes and parameter counts), once per loaded model:
@@ -116,6 +118,7 @@ def trajectory_store() -> TrajectoryStore:
     return TrajectoryStore(max_entries=32, max_bytes=128 * 2**20)
 
 
+@cleared_when_idle
 @lru_cache(maxsize=8)
 def cached_truth(dataset: str) -> np.ndarray:
     """1,500 points of the shape (read-only): a fresh draw, not the training points."""
@@ -124,6 +127,7 @@ def cached_truth(dataset: str) -> np.ndarray:
     return truth
 
 
+@cleared_when_idle
 @per_run(maxsize=16)
 def cached_animation(key: tuple, _run: Trajectory, _alpha_bar: np.ndarray, _truth) -> SharedFigure:
     """The playback animation of the run stored under ``key`` (what ``run_key`` returns).
@@ -135,6 +139,7 @@ def cached_animation(key: tuple, _run: Trajectory, _alpha_bar: np.ndarray, _trut
     return shared_figure(fig.trajectory_animation_figure(_run.steps, _alpha_bar, truth=_truth))
 
 
+@cleared_when_idle
 @per_run(maxsize=8)
 def cached_step_data(
     key: tuple, _run: Trajectory, _alpha_bar, _description, _truth, *, x0_title: str, width: int
@@ -174,6 +179,7 @@ def picture(samples, *, width: int, truth=None) -> tuple[str, int]:
     return png_data_url(fig.png_bytes(pixels)), int(pixels.shape[1])
 
 
+@cleared_when_idle
 @per_run(maxsize=16)
 def cached_run_views(key: tuple, _run: Trajectory, _truth, *, width: int) -> dict:
     """What the page draws of the finished run stored under ``key`` (``run_key``), built once

@@ -27,6 +27,7 @@ from timestep_lab.encodings.display import evenly_spaced
 from timestep_lab.figures import encoding as fig
 from timestep_lab.ui import shared_figure
 from timestep_lab.ui.arrays import shared_arrays
+from timestep_lab.ui.memory import cleared_when_idle
 
 
 # Shared read-only, not copied per run (st.cache_data would copy a 33 MB matrix every k move).
@@ -57,6 +58,7 @@ def pair_picks(n_freqs: int) -> list[int]:
 
 # functools, not st.cache_resource: this is asked on every run of the page, and Streamlit
 # hashes the arguments its own way (~0.4 ms a call); the figures are shared read-only either way.
+@cleared_when_idle
 @lru_cache(maxsize=32)
 def k_free_figures(num_timesteps: int, dim: int, base: float, layout: str) -> dict:
     """The figures of this page that do not depend on k, built once per setting.

@@ -37,6 +37,7 @@ from timestep_lab.images.noise_level import NoiseLevelSweep
 from timestep_lab.ui import shared_figure
 from timestep_lab.ui.arrays import freeze
 from timestep_lab.ui.components.noise_views import noise_data, step_arrays
+from timestep_lab.ui.memory import cleared_when_idle
 from timestep_lab.ui.page import SharedFigure
 
 FILMSTRIP_SIZE = 64  # px per filmstrip tile: 32 tiles stay one small PNG
@@ -64,6 +65,7 @@ class Pixels:
         return hash(self.digest)
 
 
+@cleared_when_idle
 @lru_cache(maxsize=16)
 def cached_schedules(num_timesteps: int, zsnr: bool) -> Mapping[str, NoiseSchedule]:
     """Every schedule at this T (rescaled to zero terminal SNR or not), by name, built once.
@@ -75,12 +77,14 @@ def cached_schedules(num_timesteps: int, zsnr: bool) -> Mapping[str, NoiseSchedu
     )
 
 
+@cleared_when_idle
 @lru_cache(maxsize=16)
 def cached_bundled_image(name: str, size: int) -> np.ndarray:
     """A bundled image at ``size`` px, read-only (the walkthrough shares it)."""
     return bundled_pixels(name, size).array
 
 
+@cleared_when_idle
 @lru_cache(maxsize=16)
 def bundled_pixels(name: str, size: int) -> Pixels:
     return Pixels(bundled_image(name, size))
@@ -96,6 +100,7 @@ class NoiseViews(NamedTuple):
     sweep: NoiseLevelSweep | str  # §6's σ̂ and k̂ (sweep_of), or why this image has none
 
 
+@cleared_when_idle
 @lru_cache(maxsize=16)
 def cached_noise_views(
     image_name: str, size: int, seed: int, name: str, num_timesteps: int, zsnr: bool
@@ -128,6 +133,7 @@ def noise_views(pixels: Pixels, seed: int, name: str, num_timesteps: int, zsnr: 
     return NoiseViews(data, sent, mean_square, float(x0.std()), freeze(sweep))
 
 
+@cleared_when_idle
 @lru_cache(maxsize=16)
 def cached_filmstrip(
     image_name: str, size: int, seed: int, num_timesteps: int, zsnr: bool, order: tuple
@@ -148,6 +154,7 @@ def filmstrip(pixels: Pixels, seed: int, num_timesteps: int, zsnr: bool, order: 
     return freeze((film_timesteps, frames, shared_figure(figure)))  # its arrays read-only
 
 
+@cleared_when_idle
 @lru_cache(maxsize=16)
 def cached_curves(num_timesteps: int, zsnr: bool, schedule_name: str) -> SharedFigure:
     """§1's curves: the same for every k, so built once per setting and sent once (the readout
@@ -156,6 +163,7 @@ def cached_curves(num_timesteps: int, zsnr: bool, schedule_name: str) -> SharedF
     return shared_figure(fig.schedule_curves_figure(schedules, None, schedule_name))
 
 
+@cleared_when_idle
 @lru_cache(maxsize=32)
 def cached_spacing(num_timesteps: int, steps: int, zsnr: bool, schedule_name: str) -> SharedFigure:
     """§5's timesteps each spacing visits, and the selected schedule's last ᾱ: no k in it."""

@@ -14,6 +14,7 @@ from timestep_lab.encodings.display import evenly_spaced, paired_columns
 from timestep_lab.figures.time_inputs import time_input_figure
 from timestep_lab.ui import choice_control, grid_control, plot, shared_figure, show_code
 from timestep_lab.ui.arrays import freeze
+from timestep_lab.ui.memory import cleared_when_idle
 
 SCALES = [1, 10, 100, 999, 1000, 10_000]
 EDM_SIGMA_MIN, EDM_SIGMA_MAX = 0.002, 80.0  # EDM's sampling range of σ (Karras et al. 2022)
@@ -68,6 +69,7 @@ def time_input_controls() -> tuple[str, float, str]:
 
 # functools, not st.cache_resource: asked on every run of the page, where Streamlit's own
 # hashing of the arguments costs ~0.3 ms a call; the result is shared read-only either way.
+@cleared_when_idle
 @lru_cache(maxsize=32)
 def cached_measures(
     num_timesteps: int, dim: int, base: float, layout: str, kind: str, scale: float, schedule: str

@@ -549,6 +549,9 @@ def test_per_run_keeps_by_the_key_and_the_keyword_arguments():
     built("b", None, width=1)  # three kept now: the least recently used ("a", 1) goes
     assert built("a", None, width=1) is not first
     assert calls == [("a", 1), ("a", 2), ("b", 1), ("a", 1)]
+    assert built.cache_info().currsize == 2
+    built.cache_clear()  # what the janitor does once the class has gone (memory.clear_caches)
+    assert built.cache_info().currsize == 0
 
 
 def test_a_models_description_is_kept_while_it_is_loaded_and_never_keeps_it_alive():

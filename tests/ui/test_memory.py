@@ -67,3 +67,50 @@ def test_the_janitor_empties_caches_once_per_idle_spell():
     janitor.note_activity()  # the next class arrives
     assert janitor.sweep(now=janitor.last_activity + 121) is True
     assert calls == ["cleared", "cleared"]
+
+
+def test_clear_caches_empties_every_registered_cache_and_keeps_the_shared_runs():
+    from app_pages.sections import denoiser_cached, k_free, noise_cached, time_inputs
+    from timestep_lab.lesson import evidence
+
+    registered = memory.idle_caches()
+    for module, names in [
+        (
+            noise_cached,
+            "cached_schedules cached_bundled_image bundled_pixels cached_noise_views "
+            "cached_filmstrip cached_curves cached_spacing",
+        ),
+        (
+            denoiser_cached,
+            "cached_description cached_truth cached_animation cached_step_data cached_run_views",
+        ),
+        (k_free, "k_free_figures"),
+        (time_inputs, "cached_measures"),
+        (evidence, "card_file_evaluation"),
+    ]:
+        for name in names.split():
+            assert registered[f"{module.__name__}.{name}"] is getattr(module, name)
+
+    class Model:
+        def describe(self):
+            return {"params": 1}
+
+    model = Model()  # alive while the test runs: a loaded model's description is kept
+    filled = [
+        lambda: noise_cached.cached_schedules(10, False),
+        lambda: noise_cached.cached_noise_views("digit", 16, 3, "cosine", 10, False),
+        lambda: denoiser_cached.cached_truth("moons"),
+        lambda: denoiser_cached.cached_description(model),
+        lambda: k_free.k_free_figures(20, 8, 10_000.0, "transformer"),
+        lambda: time_inputs.cached_measures(20, 8, 10_000.0, "transformer", "t", 1000, "linear"),
+        lambda: evidence.card_evaluation("digits"),
+    ]
+    for fill in filled:
+        fill()
+    sizes = {name: cached.cache_info().currsize for name, cached in registered.items()}
+    assert sum(size > 0 for size in sizes.values()) >= len(filled)
+    store = denoiser_cached.trajectory_store()
+    memory.clear_caches()
+    sizes = {name: cached.cache_info().currsize for name, cached in registered.items()}
+    assert sizes == dict.fromkeys(registered, 0)
+    assert denoiser_cached.trajectory_store() is store  # the shared runs stay

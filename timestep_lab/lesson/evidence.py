@@ -59,11 +59,11 @@ def card_evaluation(name: str) -> dict:
         stat = path.stat()
     except OSError:
         return {}
-    return _read_evaluation(str(path), stat.st_mtime_ns, stat.st_size)
+    return card_file_evaluation(str(path), stat.st_mtime_ns, stat.st_size)
 
 
 @lru_cache(maxsize=2 * len(CARD_NAMES))
-def _read_evaluation(path: str, mtime_ns: int, size: int) -> dict:
+def card_file_evaluation(path: str, mtime_ns: int, size: int) -> dict:
     """The ``evaluation`` block of the card at ``path`` as it is now (the stat keys the cache)."""
     try:
         card = json.loads(Path(path).read_text(encoding="utf-8"))

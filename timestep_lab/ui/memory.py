@@ -15,9 +15,10 @@ for a minute, then nobody):
 So the app freezes what is loaded whenever new modules have been imported, and one
 background thread per process collects and trims every ``JANITOR_PERIOD_S`` seconds. Once
 no page has run for ``IDLE_S`` seconds (the class has gone) it also empties the
-``st.cache_data`` caches and the shared array caches (``arrays.py``: embeddings, heatmap
-grids: ~80 MB after a class), which the next class refills in milliseconds; the loaded
-models and shared runs stay. Streamlit keeps a
+``st.cache_data`` caches, the shared array caches (``arrays.py``: embeddings, heatmap
+grids: ~80 MB after a class) and the functools-style caches the page modules register
+(``cleared_when_idle``: figures, step views, run pictures), which the next class refills in
+milliseconds; the loaded models and shared runs stay. Streamlit keeps a
 disconnected session ``server.disconnectedSessionTTL`` (120 s) for a student whose Wi-Fi
 drops, so memory returns a little after that.
 """
@@ -30,9 +31,11 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 import streamlit as st
 
+from timestep_lab.lesson import evidence
 from timestep_lab.ui.arrays import clear_all
 
 JANITOR_PERIOD_S = 30.0
@@ -42,6 +45,8 @@ _lock = threading.Lock()
 _frozen_at_modules = 0  # len(sys.modules) when everything alive was last frozen
 _janitor: Janitor | None = None
 _thread: threading.Thread | None = None
+_idle_caches: dict[str, Any] = {}  # by the cached function's module and name
+C = TypeVar("C")
 
 
 def _find_malloc_trim():
@@ -118,10 +123,33 @@ def _sweep_forever(janitor: Janitor, period_s: float) -> None:
         janitor.sweep()
 
 
+def cleared_when_idle(cached: C) -> C:
+    """Decorator: let ``clear_caches`` empty this process-wide cache (a ``functools.lru_cache``,
+    or anything with its ``cache_clear()``, e.g. ``per_run``); returns ``cached`` itself.
+
+    Registered by its module and name, so a module imported again replaces its entry."""
+    with _lock:
+        _idle_caches[f"{cached.__module__}.{cached.__qualname__}"] = cached
+    return cached
+
+
+# The lesson's layer imports nothing of the UI, so its cache of the model cards is named here.
+cleared_when_idle(evidence.card_file_evaluation)
+
+
+def idle_caches() -> dict[str, Any]:
+    """The caches ``clear_caches`` empties besides Streamlit's and ``arrays.py``'s, by name."""
+    with _lock:
+        return dict(_idle_caches)
+
+
 def clear_caches() -> None:
-    """Empty the ``st.cache_data`` caches and the shared read-only array caches."""
+    """Empty the ``st.cache_data`` caches, the shared read-only array caches and every cache
+    registered with ``cleared_when_idle``."""
     st.cache_data.clear()
     clear_all()
+    for cached in idle_caches().values():
+        cached.cache_clear()
 
 
 def start_janitor(
