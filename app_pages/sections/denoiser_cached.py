@@ -40,6 +40,18 @@ class CacheInfo(NamedTuple):
     currsize: int
 
 
+def with_cache_controls(cached: Callable, kept: Any, lock: threading.Lock, maxsize) -> F:
+    """Give ``cached`` lru_cache's ``cache_clear()`` and ``cache_info()`` over ``kept``."""
+
+    def cache_clear() -> None:
+        with lock:
+            kept.clear()
+
+    cached.cache_clear = cache_clear  # type: ignore[attr-defined]
+    cached.cache_info = lambda: CacheInfo(maxsize, len(kept))  # type: ignore[attr-defined]
+    return cached  # type: ignore[return-value]
+
+
 def per_run(maxsize: int) -> Callable[[F], F]:
     """Cache a function's results by its first argument (a run's key, ``run_key``) and its
     keyword arguments, keeping the ``maxsize`` most recently used (thread-safe).
@@ -67,13 +79,7 @@ def per_run(maxsize: int) -> Callable[[F], F]:
                     kept.popitem(last=False)
             return value
 
-        def cache_clear() -> None:
-            with lock:
-                kept.clear()
-
-        cached.cache_clear = cache_clear  # type: ignore[attr-defined]
-        cached.cache_info = lambda: CacheInfo(maxsize, len(kept))  # type: ignore[attr-defined]
-        return cached  # type: ignore[return-value]
+        return with_cache_controls(cached, kept, lock, maxsize)
 
     return decorate
 
@@ -95,13 +101,7 @@ def per_model(function: F) -> F:
             kept[model] = value
         return value
 
-    def cache_clear() -> None:
-        with lock:
-            kept.clear()
-
-    cached.cache_clear = cache_clear  # type: ignore[attr-defined]
-    cached.cache_info = lambda: CacheInfo(None, len(kept))  # type: ignore[attr-defined]
-    return cached  # type: ignore[return-value]
+    return with_cache_controls(cached, kept, lock, None)
 
 
 @cleared_when_idle
