@@ -10,7 +10,6 @@ Streamlit binds each call's signature with ``inspect`` and hashes its arguments 
 """
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from functools import cache, lru_cache, wraps
 from typing import Any, NamedTuple, TypeVar
@@ -23,6 +22,7 @@ from timestep_lab.figures import denoiser as fig
 from timestep_lab.images.pixels import png_data_url
 from timestep_lab.models.data import sample_2d
 from timestep_lab.ui import shared_figure
+from timestep_lab.ui.arrays import ArrayCache
 from timestep_lab.ui.components import json_bytes
 from timestep_lab.ui.components.denoise_views import denoise_data
 from timestep_lab.ui.memory import cleared_when_idle
@@ -40,21 +40,16 @@ class CacheInfo(NamedTuple):
     currsize: int
 
 
-def with_cache_controls(cached: Callable, kept: Any, lock: threading.Lock, maxsize) -> F:
-    """Give ``cached`` lru_cache's ``cache_clear()`` and ``cache_info()`` over ``kept``."""
-
-    def cache_clear() -> None:
-        with lock:
-            kept.clear()
-
-    cached.cache_clear = cache_clear  # type: ignore[attr-defined]
-    cached.cache_info = lambda: CacheInfo(maxsize, len(kept))  # type: ignore[attr-defined]
-    return cached  # type: ignore[return-value]
+# A bound in bytes for ``per_run``: what it keeps is mostly figures and text, which
+# ``ArrayCache`` does not count; the entries bound it.
+PER_RUN_MAX_BYTES = 256 * 2**20
 
 
 def per_run(maxsize: int) -> Callable[[F], F]:
     """Cache a function's results by its first argument (a run's key, ``run_key``) and its
-    keyword arguments, keeping the ``maxsize`` most recently used (thread-safe).
+    keyword arguments, keeping the ``maxsize`` most recently used, in the project's
+    ``ArrayCache`` (thread-safe; two sessions missing the same run compute it once; arrays in
+    a result made read-only).
 
     The positional arguments after the key follow from it (the run itself, its model's
     schedule), so they are neither hashed nor compared. What is kept is shared read-only
@@ -62,24 +57,16 @@ def per_run(maxsize: int) -> Callable[[F], F]:
     """
 
     def decorate(function: F) -> F:
-        kept: OrderedDict[Hashable, Any] = OrderedDict()
-        lock = threading.Lock()
+        kept = ArrayCache(max_bytes=PER_RUN_MAX_BYTES, max_entries=maxsize)
 
         @wraps(function)
         def cached(key: Hashable, *args: Any, **kwargs: Any) -> Any:
             slot = (key, *sorted(kwargs.items()))
-            with lock:
-                if slot in kept:
-                    kept.move_to_end(slot)
-                    return kept[slot]
-            value = function(key, *args, **kwargs)
-            with lock:
-                kept[slot] = value
-                while len(kept) > maxsize:
-                    kept.popitem(last=False)
-            return value
+            return kept.get_or_compute(slot, lambda: function(key, *args, **kwargs))
 
-        return with_cache_controls(cached, kept, lock, maxsize)
+        cached.cache_clear = kept.clear  # type: ignore[attr-defined]
+        cached.cache_info = lambda: CacheInfo(maxsize, len(kept))  # type: ignore[attr-defined]
+        return cached  # type: ignore[return-value]
 
     return decorate
 
@@ -101,7 +88,13 @@ def per_model(function: F) -> F:
             kept[model] = value
         return value
 
-    return with_cache_controls(cached, kept, lock, None)
+    def cache_clear() -> None:
+        with lock:
+            kept.clear()
+
+    cached.cache_clear = cache_clear  # type: ignore[attr-defined]
+    cached.cache_info = lambda: CacheInfo(None, len(kept))  # type: ignore[attr-defined]
+    return cached  # type: ignore[return-value]
 
 
 @cleared_when_idle
