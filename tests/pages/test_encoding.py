@@ -272,6 +272,28 @@ def test_the_time_input_measures_are_shared_read_only():
     assert not inputs.flags.writeable and not turns.flags.writeable
 
 
+@pytest.mark.parametrize("layout", ["transformer", "ddpm", "ldm"])
+def test_the_time_input_measures_equal_the_whole_matrix(layout):
+    """The section builds only the rows it draws and the two ends it compares; they must be
+    those rows of the whole T × d matrix, and the similarity that of its first and last row."""
+    import numpy as np
+
+    from app_pages.sections.time_inputs import cached_measures
+    from timestep_lab.encodings import time_inputs as ti
+    from timestep_lab.encodings import timestep_embedding
+    from timestep_lab.encodings.display import evenly_spaced, paired_columns
+
+    T, d = 700, 130
+    inputs, _, similarity, figure = cached_measures(T, d, 500.0, layout, "cnoise", 1, "cosine")
+    whole = timestep_embedding(inputs, d, base=500.0, convention=layout)
+    rows, columns = evenly_spaced(T, 150), paired_columns(d, 64, layout)
+    heatmap = next(trace for trace in figure.data if trace.type == "heatmap")
+    np.testing.assert_array_equal(
+        np.asarray(heatmap.z), whole[np.ix_(rows, columns)].astype(np.float32)
+    )
+    assert similarity == pytest.approx(ti.end_similarity(whole), abs=1e-15)
+
+
 def test_time_input_link_with_a_bad_scale_gets_a_note():
     at = open_page(PAGE, {"input": "t", "s": "-3"})
     assert not at.exception
