@@ -2,8 +2,9 @@
 
 Each student is a real websocket session (``streamlit_client.Session``) against a server
 this script starts on loopback. Every rerun's latency, bytes and any exception element are
-recorded, the server's memory and CPU are sampled once a second, and after the class leaves
-the script waits and measures memory again. Bounded in sessions and time; loopback only.
+recorded, the server's memory and CPU are sampled once a second, and so is the host's own
+speed (``PROBE``: this is a shared virtual machine), and after the class leaves the script
+waits and measures memory again. Bounded in sessions and time; loopback only.
 
     python -m benchmarks.classroom                 # 30 students, 60 s
     python -m benchmarks.classroom --sessions 10 --seconds 20
@@ -26,6 +27,7 @@ import json
 import math
 import random
 import statistics
+import sys
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -122,13 +124,60 @@ async def student(
         log["errors"].append(f"session {number}: {type(error).__name__}: {error}")
 
 
-async def sample_server(pid: int, until: asyncio.Event, samples: list) -> None:
+async def sample_server(pid: int, until: asyncio.Event, samples: list, start: float) -> None:
+    """Once a second: (seconds into the class, server RSS MB, server CPU % of one core)."""
     last_cpu, last_time = cpu_seconds(pid), time.monotonic()
     while not until.is_set():
         await asyncio.sleep(1.0)
         cpu, now = cpu_seconds(pid), time.monotonic()
-        samples.append((rss_mb(pid), 100 * (cpu - last_cpu) / (now - last_time)))
+        samples.append((now - start, rss_mb(pid), 100 * (cpu - last_cpu) / (now - last_time)))
         last_cpu, last_time = cpu, now
+
+
+# The host's own speed, measured beside the class. This machine is a shared virtual one: the
+# same pure-Python loop takes from 135 to 225 ms from one second to the next with nothing else
+# of ours running, so a slow class can be a slow host. A separate process times a fixed loop
+# (~10–15 ms, ~1 % of a core) once a second and prints the milliseconds; the report gives them per
+# window beside the latencies, and the same probe on the idle machine before the class.
+PROBE = """
+import sys, time
+while True:
+    start = time.perf_counter()
+    total = 0
+    for i in range(50_000):
+        total += i * i
+    print(round(1000 * (time.perf_counter() - start), 2), flush=True)
+    time.sleep(max(0.0, 1.0 - (time.perf_counter() - start)))
+"""
+
+
+async def probe_host(until: asyncio.Event, timings: list, start: float) -> None:
+    """Run PROBE until ``until`` is set; append (seconds into the class, ms) to ``timings``."""
+    probe = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", PROBE, stdout=asyncio.subprocess.PIPE
+    )
+    try:
+        while not until.is_set():
+            try:
+                line = await asyncio.wait_for(probe.stdout.readline(), timeout=0.5)
+            except TimeoutError:
+                continue
+            if not line:
+                break
+            timings.append((time.monotonic() - start, float(line)))
+    finally:
+        probe.kill()
+        await probe.wait()
+
+
+async def idle_probe(seconds: float = 5.0) -> list[float]:
+    """The probe's milliseconds on the machine before the class (the server idle)."""
+    until, timings = asyncio.Event(), []
+    task = asyncio.create_task(probe_host(until, timings, time.monotonic()))
+    await asyncio.sleep(seconds)
+    until.set()
+    await task
+    return [ms for _, ms in timings]
 
 
 async def run(sessions: int, seconds: float, think: tuple[float, float], linger: float) -> dict:
@@ -136,18 +185,22 @@ async def run(sessions: int, seconds: float, think: tuple[float, float], linger:
     try:
         await warm_up(url)
         baseline = rss_mb(process.pid)
+        idle_ms = await idle_probe()
         log: dict[str, list] = defaultdict(list)
-        samples: list[tuple[float, float]] = []
+        samples: list[tuple[float, float, float]] = []
+        probes: list[tuple[float, float]] = []
         done = asyncio.Event()
-        sampler = asyncio.create_task(sample_server(process.pid, done, samples))
         start = time.monotonic()
+        sampler = asyncio.create_task(sample_server(process.pid, done, samples, start))
+        prober = asyncio.create_task(probe_host(done, probes, start))
         deadline = start + seconds
         await asyncio.gather(
             *(student(i, url, deadline, log, think, start) for i in range(sessions))
         )
         done.set()
         await sampler
-        peak = max(rss for rss, _ in samples)
+        await prober
+        peak = max(rss for _, rss, _ in samples)
         after = {}  # seconds since the class left → RSS
         left = time.monotonic()
         while (waited := time.monotonic() - left) < linger:
@@ -164,13 +217,20 @@ async def run(sessions: int, seconds: float, think: tuple[float, float], linger:
     windows = {}
     for first in range(0, math.ceil(seconds), WINDOW_S):  # a fractional --seconds: all kept
         window = f"{first}–{min(first + WINDOW_S, math.ceil(seconds))} s"
-        windows[window] = summary(
-            [
-                t
-                for when, name, t in log["timeline"]
-                if first <= when < first + WINDOW_S and is_interaction(name)
-            ]
-        )
+        inside = range(first, first + WINDOW_S)
+        cpu = [c for when, _, c in samples if math.floor(when - 1) in inside]  # the second before
+        host = [ms for when, ms in probes if math.floor(when) in inside]
+        windows[window] = {
+            **summary(
+                [
+                    t
+                    for when, name, t in log["timeline"]
+                    if first <= when < first + WINDOW_S and is_interaction(name)
+                ]
+            ),
+            "server_cpu_percent": round(statistics.mean(cpu), 1) if cpu else None,
+            "host_probe_ms": round(statistics.median(host), 1) if host else None,
+        }
     return {
         "sessions": sessions,
         "seconds": seconds,
@@ -200,8 +260,15 @@ async def run(sessions: int, seconds: float, think: tuple[float, float], linger:
             "after_linger": round(after[max(after)]) if after else None,
         },
         "rss_after_class_mb": {f"{s}s": round(rss) for s, rss in after.items()},
-        "cpu_percent_mean": round(statistics.mean(cpu for _, cpu in samples), 1),
-        "rss_timeline_mb": [round(rss) for rss, _ in samples],
+        "cpu_percent_mean": round(statistics.mean(cpu for _, _, cpu in samples), 1),
+        "rss_timeline_mb": [round(rss) for _, rss, _ in samples],
+        "host_probe_ms": {
+            "idle_before": round(statistics.median(idle_ms), 1) if idle_ms else None,
+            "during_median": round(statistics.median(ms for _, ms in probes), 1)
+            if probes
+            else None,
+            "during_max": round(max(ms for _, ms in probes), 1) if probes else None,
+        },
     }
 
 
@@ -259,9 +326,21 @@ def main() -> None:
         if name.endswith("_by_window"):
             continue
         print(f"{name:32} {s['n']:>5} {s['p50']:>7} {s['p95']:>7} {s['p99']:>7}")
-    print("encoding/noise interactions by when they were asked:")
+    print(
+        "encoding/noise interactions by when they were asked (server CPU % of one core in the "
+        "window; the host probe's ms, see PROBE):"
+    )
     for window, s in report["latency_s"]["encoding_noise_interactions_by_window"].items():
-        print(f"  {window:30} {s['n']:>5} {s['p50']:>7} {s['p95']:>7} {s['p99']:>7}")
+        print(
+            f"  {window:30} {s['n']:>5} {s['p50']:>7} {s['p95']:>7} {s['p99']:>7}"
+            f"   CPU {s['server_cpu_percent']} %, probe {s['host_probe_ms']} ms"
+        )
+    host = report["host_probe_ms"]
+    print(
+        f"host probe (a fixed Python loop, ms; larger = a slower host): {host['idle_before']} "
+        f"before the class (idle), median {host['during_median']} and max {host['during_max']} "
+        "during it"
+    )
     rss = report["rss_mb"]
     print(
         f"server RSS MB: baseline {rss['baseline']}, peak {rss['peak']}, "
