@@ -230,6 +230,15 @@ async def run(sessions: int, seconds: float, think: tuple[float, float], linger:
             ),
             "server_cpu_percent": round(statistics.mean(cpu), 1) if cpu else None,
             "host_probe_ms": round(statistics.median(host), 1) if host else None,
+            # The page opens asked in the same window (they are not interactions, but during
+            # the class's arrival they are most of the server's work).
+            "opens": summary(
+                [
+                    t
+                    for when, name, t in log["timeline"]
+                    if first <= when < first + WINDOW_S and name.endswith(":open")
+                ]
+            ),
         }
     return {
         "sessions": sessions,
@@ -333,7 +342,8 @@ def main() -> None:
     for window, s in report["latency_s"]["encoding_noise_interactions_by_window"].items():
         print(
             f"  {window:30} {s['n']:>5} {s['p50']:>7} {s['p95']:>7} {s['p99']:>7}"
-            f"   CPU {s['server_cpu_percent']} %, probe {s['host_probe_ms']} ms"
+            f"   CPU {s['server_cpu_percent']} %, probe {s['host_probe_ms']} ms; page opens "
+            f"{s['opens']['n']}, p95 {s['opens']['p95']} s"
         )
     host = report["host_probe_ms"]
     print(
