@@ -3,7 +3,12 @@
 import numpy as np
 import streamlit as st
 
-from app_pages.sections.k_free import cached_embedding, cached_similarities, k_free_figures
+from app_pages.sections.k_free import (
+    cached_embedding,
+    cached_similarities,
+    k_free_figures,
+    layout_reorder_gap,
+)
 from app_pages.sections.spectral_bias import spectral_bias_section
 from app_pages.sections.time_inputs import time_input_section
 from timestep_lab.encodings import (
@@ -323,18 +328,20 @@ spectral_bias_section(num_timesteps, dim, base, layout)
 time_input_section(num_timesteps, dim, base, layout)
 
 
-@k_follower("encoding:layouts")
-def layout_check(comparison_dim: int, base: float) -> None:
-    """The transformer vector P(k) reordered equals Stable Diffusion's: it follows k."""
-    k = followed_k()
-    p_tr = timestep_embedding([k], comparison_dim, base=base, convention="transformer")[0]
-    p_ldm = timestep_embedding([k], comparison_dim, base=base, convention="ldm")[0]
-    reordered = np.concatenate([p_tr[1::2], p_tr[0::2]])  # all cos, then all sin
+def layout_check(num_timesteps: int, comparison_dim: int, base: float) -> None:
+    """The transformer vector reordered equals Stable Diffusion's, checked for every k."""
+    gap = layout_reorder_gap(num_timesteps, comparison_dim, base)
+    why = (
+        " (rounding: the two compute the same frequencies by different formulas, n^(−2i/d) "
+        "here and exp(−ln n · i/(d/2)) in diffusers' get_timestep_embedding)"
+        if gap > 0
+        else ""
+    )
     st.info(
-        f"Reorder the transformer vector P({k}) as [all cos | all sin] and it equals the Stable "
-        f"Diffusion vector: largest difference {np.abs(reordered - p_ldm).max():.1e}. DDPM's "
-        f"slowest pair has ω = 1/n = {1 / base:.3g} instead of n^(−(d/2−1)/(d/2)) = "
-        f"{base ** (-(comparison_dim // 2 - 1) / (comparison_dim // 2)):.3g}.",
+        "Reorder the transformer vector P(k) as [all cos | all sin] and it equals the Stable "
+        f"Diffusion vector, for every k from 0 to {num_timesteps - 1}: largest difference "
+        f"{gap:.1e}{why}. DDPM's slowest pair has ω = 1/n = {1 / base:.3g} instead of "
+        f"n^(−(d/2−1)/(d/2)) = {base ** (-(comparison_dim // 2 - 1) / (comparison_dim // 2)):.3g}.",
         icon=":material/compare_arrows:",
     )
 
@@ -353,7 +360,7 @@ st.caption(
     "pairs, and two descending ramps (one sin, one cos) for DDPM and Stable Diffusion."
 )
 if comparison_dim % 2 == 0:
-    layout_check(comparison_dim, base)
+    layout_check(num_timesteps, comparison_dim, base)
 show_code(frequencies, column_roles)
 
 with st.sidebar:

@@ -242,7 +242,7 @@ class Received:
 @pytest.mark.parametrize(
     ("path", "follower_text"),
     [
-        ("encoding?d=256&T=300&k=100", "Reorder the transformer vector P(103)"),
+        ("encoding?d=256&T=300&k=100", "k = 103 has ᾱ"),
         ("noise?T=300&k=100&image=digit", "Open the encoding explorer at k = 103"),
     ],
 )

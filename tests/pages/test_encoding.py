@@ -309,9 +309,34 @@ def test_moving_k_redraws_what_python_draws_from_k():
     assert not at.exception
     assert at.slider(key="k").value == 9
     assert "k = 9 has ᾱ" in "\n".join(c.value for c in at.caption)
-    assert "P(9) as [all cos | all sin]" in at.info[0].value
     assert "&k=9&" in next(c.value for c in at.code if "?" in c.value)
     assert {d["k"] for d in view_data(at).values()} == {9}
+
+
+@pytest.mark.parametrize(
+    ("T", "d", "n", "rounded"),
+    [(700, 130, 500.0, True), (1000, 6, 2.0, False), (30, 2, 10.0, None)],
+)
+def test_the_layout_check_holds_for_every_k(T, d, n, rounded):
+    """Section 8's box: the transformer vector reordered equals Stable Diffusion's for every k
+    of 0 … T−1 (computed a block of rows at a time); its number is the whole matrices' gap."""
+    import numpy as np
+
+    from app_pages.sections.k_free import layout_reorder_gap
+    from timestep_lab.encodings import MIN_DIM, timestep_embedding
+
+    k, compared = np.arange(T), max(d, MIN_DIM["ddpm"])  # the page compares at d ≥ 4
+    p_tr = timestep_embedding(k, compared, base=n, convention="transformer")
+    p_ldm = timestep_embedding(k, compared, base=n, convention="ldm")
+    whole = np.abs(np.concatenate([p_tr[:, 1::2], p_tr[:, 0::2]], axis=1) - p_ldm).max()
+    assert layout_reorder_gap(T, compared, n) == whole
+    at = open_page(PAGE, {"T": str(T), "d": str(d), "n": f"{n:g}", "k": "5"})
+    assert not at.exception
+    box = next(i.value for i in at.info if "[all cos | all sin]" in i.value)
+    assert f"for every k from 0 to {T - 1}: largest difference {whole:.1e}" in box
+    assert ("rounding" in box) == (whole > 0)
+    if rounded is not None:  # a case of each kind, so both sentences are read here
+        assert (whole > 0) == rounded
 
 
 def test_k_moved_with_another_control_in_one_request_redraws_the_page():
