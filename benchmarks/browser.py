@@ -319,7 +319,7 @@ FIRST_PICTURE = """window.__firstPicture = null; window.__firstTitle = null;
 (() => { const poll = () => {
   if (window.__firstTitle === null && document.querySelector('h1'))
     window.__firstTitle = performance.now();
-  const shown = [...document.querySelectorAll('[data-testid=stImage] img')]
+  const shown = [...document.querySelectorAll('[data-testid=stMarkdownContainer] img')]
     .some(i => i.complete && i.naturalWidth > 0);
   if (shown) window.__firstPicture = performance.now(); else setTimeout(poll, 20);
 }; poll(); })();"""
@@ -328,6 +328,15 @@ FIRST_PICTURE_MARKS = """() => ({
   title: window.__firstTitle,
   frontend: performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,
 })"""
+
+
+def is_picture(element) -> bool:
+    """Whether a new element is a picture of ``timestep_lab.ui.pictures.show_picture``: a
+    markdown image of a data: URL."""
+    if element.WhichOneof("type") != "markdown":
+        return False
+    body = element.markdown.body
+    return body.startswith("![") and "](data:image/" in body
 
 
 def first_digits(playwright, url: str) -> list[dict]:
@@ -364,7 +373,7 @@ def first_digits(playwright, url: str) -> list[dict]:
                 return
             message = ForwardMsg.FromString(base64.b64decode(response["payloadData"]))
             delta = message.delta if message.WhichOneof("type") == "delta" else None
-            if delta is not None and delta.new_element.WhichOneof("type") == "imgs":
+            if delta is not None and is_picture(delta.new_element):
                 clock["picture"] = event["timestamp"]
 
         devtools.on("Network.requestWillBeSent", sent)

@@ -20,6 +20,27 @@ def open_page(page: str | None = None, query: dict[str, str] | None = None) -> A
     return at.run()
 
 
+def pictures(at: AppTest) -> list[tuple[str, str]]:
+    """(data: URL, caption) of every picture ``timestep_lab.ui.pictures.show_picture`` drew,
+    in page order: a block of its own holding a markdown image of a data: URL, then the
+    caption."""
+    found: list[tuple[str, str]] = []
+
+    def walk(node) -> None:
+        children = [node.children[i] for i in sorted(getattr(node, "children", None) or {})]
+        kinds = [child.type for child in children]
+        if kinds == ["markdown", "caption"] and children[0].value.startswith("!["):
+            url = children[0].value.rsplit("](", 1)[1].removesuffix(")")
+            if url.startswith("data:image/"):
+                found.append((url, children[1].value))
+                return
+        for child in children:
+            walk(child)
+
+    walk(at.main)
+    return found
+
+
 def warnings_text(at: AppTest) -> str:
     return "\n".join(str(w.value) for w in at.warning)
 

@@ -102,7 +102,8 @@ def test_teacher_and_students_on_two_processes_share_one_class(browser, two_serv
     for student, pick in zip(students, picks, strict=True):
         verdict = "Right." if pick == question.answer else "Not quite"
         student.get_by_text(verdict).first.wait_for(timeout=LIVE)
-        student.locator(".js-plotly-plot, [data-testid='stImage'], svg").first.wait_for()
+        figure = ".js-plotly-plot, [data-testid='stMarkdownContainer'] img, svg"
+        student.locator(figure).first.wait_for()
 
     teacher.get_by_role("button", name="Next step →").click()
     wait_for_rerun(teacher)

@@ -31,7 +31,7 @@ def test_generate_streams_progress_then_finished_samples(page, app_url):
     assert page.get_by_text(re.compile(r"Done: 400 steps, k = 999 down to \d+")).is_visible()
     finished = page.get_by_text("x₀: the finished samples")
     assert finished.is_visible()
-    image = page.locator('[data-testid="stImage"] img').first
+    image = page.get_by_role("img", name="x₀: the finished samples", exact=True)
     assert image.evaluate("img => img.complete && img.naturalWidth > 0")
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.errors == [], page.errors
@@ -195,7 +195,7 @@ def test_the_step_view_scrubs_in_the_browser_and_only_the_diagram_follows(page, 
         ".filter((_, i) => i % 4 === 0)"
     )
     drawn = np.array(drawn, dtype=np.uint8).reshape(height, width)
-    image = page.locator('[data-testid="stImage"]').filter(has_text="x̂₀ halfway").locator("img")
+    image = page.get_by_role("img", name=re.compile("^x̂₀ halfway, at k = "))
     source = image.get_attribute("src")
     served = np.asarray(Image.open(io.BytesIO(base64.b64decode(source.split(",", 1)[1]))))
     np.testing.assert_array_equal(grey_levels(drawn, 16), grey_levels(served, 16))
@@ -284,7 +284,11 @@ def test_the_first_view_shows_finished_digits_without_generate(page, app_url):
     page.get_by_text("x₀: the finished samples").wait_for(timeout=180_000)
     wait_for_rerun(page, timeout=180_000)
     assert page.get_by_text(re.compile(r"Done: 50 steps, k = 999 down to \d+")).is_visible()
-    image = page.locator('[data-testid="stImage"] img').first
+    # Drawn by the page's markdown, its alternative text the caption (escaped on the server).
+    image = page.get_by_role("img", name="x₀: the finished samples", exact=True)
     assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+    halfway = page.get_by_role("img", name=re.compile("^x̂₀ halfway"))
+    caption = page.get_by_text(re.compile("^x̂₀ halfway, at k = \\d+: the estimate of x₀ there$"))
+    assert halfway.get_attribute("alt") == caption.first.inner_text()
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.errors == [], page.errors

@@ -54,9 +54,8 @@ def test_each_page_runs_under_the_ingress_headers(headed_browser, app_url, path)
         if path == "denoiser":
             page.get_by_role("button", name="Generate").click()
             wait_for_rerun(page, timeout=180_000)
-            assert page.locator('[data-testid="stImage"] img').first.evaluate(
-                "img => img.complete && img.naturalWidth > 0"
-            )
+            picture = page.get_by_role("img", name="x₀: the finished samples", exact=True)
+            assert picture.evaluate("img => img.complete && img.naturalWidth > 0")
         assert page.locator('[data-testid="stException"]').count() == 0
         assert page.locator('[data-testid="stMainBlockContainer"]').inner_text().strip()
         assert problems == [], problems

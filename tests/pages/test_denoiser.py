@@ -19,7 +19,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetStates
 from streamlit.runtime.scriptrunner import RerunData
 from streamlit.testing.v1 import local_script_runner
 
-from tests.conftest import open_page, warnings_text
+from tests.conftest import open_page, pictures, warnings_text
 from timestep_lab.figures import denoiser as fig
 from timestep_lab.models import pretrained
 from timestep_lab.ui.components import denoise_views, read_json_bytes, read_typed_array
@@ -78,7 +78,7 @@ def sections(at) -> list[str]:
 
 
 def image_captions(at) -> list[str]:
-    return [c for image in at.image for c in image.captions]
+    return [caption for _, caption in pictures(at)]
 
 
 def view_elements(at) -> list:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import open_page, warnings_text
+from tests.conftest import open_page, pictures, warnings_text
 from timestep_lab.lesson import Choice, lesson
 
 PAGE = "app_pages/walkthrough.py"
@@ -33,8 +33,8 @@ def answer(at, number: int, *, right: bool):
 
 
 def figure_shown(at) -> bool:
-    kinds = ("plotly_chart", "graphviz_chart", "image", "bidi_component")
-    return any(at.get(kind) for kind in kinds)
+    kinds = ("plotly_chart", "graphviz_chart", "bidi_component")
+    return any(at.get(kind) for kind in kinds) or bool(pictures(at))
 
 
 @pytest.mark.parametrize(("figure", "dim"), [("heatmap", 64), ("shift", 128)])
