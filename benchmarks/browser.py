@@ -9,8 +9,10 @@ and the server's memory after start, after each page and after 30 extra sessions
     python -m benchmarks.browser            # everything
     python -m benchmarks.browser --views    # only the browser views: key → paint, scrub, fps
                                             # (encoding, noise, the denoiser's step view)
+    python -m benchmarks.browser --first-digits  # only the denoiser's first digits (prints)
 
-Prints a table and merges its figures into benchmarks/results.json under "browser".
+Prints a table and merges its figures into benchmarks/results.json under "browser"
+(``--first-digits`` only prints).
 """
 
 from __future__ import annotations
@@ -528,6 +530,15 @@ async def thirty_sessions(url: str) -> None:
 def main() -> None:
     import sys
 
+    if "--first-digits" in sys.argv:  # three learners on a fresh server; nothing saved
+        process, url, _ = start_server()
+        try:
+            with sync_playwright() as playwright:
+                print_first_digits(first_digits(playwright, url))
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+        return
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     if "--views" in sys.argv:  # only the browser views (faster on a busy machine)
         views = measure_views_only()
