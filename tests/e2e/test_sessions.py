@@ -1,18 +1,21 @@
 """Many students on one server: each session keeps its own view (protocol-level, real server)."""
 
 import asyncio
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 from benchmarks.streamlit_client import Session
 
 
 def shown_k(result) -> int:
-    """The k the page's server-drawn text quotes (the layouts note: "… vector P(k) as …").
+    """The k the page's server-drawn text quotes (section 7's caption: "… k = 123 has ᾱ = …").
 
-    The views of P(k) are drawn in the browser; this sentence is the server's own copy of k.
+    The views of P(k) are drawn in the browser; this sentence is the server's own copy of k
+    (at T = 1000 it quotes k itself: it compares T with 4·T).
     """
-    text = next(t for t in result.texts if t.startswith("Reorder the transformer vector P("))
-    return int(text.removeprefix("Reorder the transformer vector P(").split(")", 1)[0])
+    quoted = [re.search(r"\bk = (\d+) has ᾱ", text) for text in result.texts]
+    (k,) = {int(match.group(1)) for match in quoted if match}
+    return k
 
 
 async def two_students(url: str) -> None:
