@@ -216,7 +216,7 @@ def test_the_same_k_committed_again_after_the_slider_moved_reaches_python(page, 
     wait_for_url_k(page, "105")
     wait_for_rerun(page)
     assert sidebar_k(page) == "105"
-    page.get_by_text("Reorder the transformer vector P(105)").wait_for()
+    page.get_by_text("k = 105 has ᾱ").wait_for()  # section 7 follows k
     assert page.errors == []
 
 
