@@ -333,7 +333,8 @@ def layout_check(num_timesteps: int, comparison_dim: int, base: float) -> None:
     gap = layout_reorder_gap(num_timesteps, comparison_dim, base)
     why = (
         " (rounding: the two compute the same frequencies by different formulas, n^(−2i/d) "
-        "here and exp(−ln n · i/(d/2)) in diffusers' get_timestep_embedding)"
+        "for the transformer layout and exp(−ln n · i/(d/2)) for Stable Diffusion's, the "
+        "formula of diffusers' get_timestep_embedding; both in float64 here)"
         if gap > 0
         else ""
     )

@@ -135,10 +135,12 @@ async def sample_server(pid: int, until: asyncio.Event, samples: list, start: fl
 
 
 # The host's own speed, measured beside the class. This machine is a shared virtual one: the
-# same pure-Python loop takes from 135 to 225 ms from one second to the next with nothing else
-# of ours running, so a slow class can be a slow host. A separate process times a fixed loop
-# (~10–15 ms, ~1 % of a core) once a second and prints the milliseconds; the report gives them per
-# window beside the latencies, and the same probe on the idle machine before the class.
+# same pure-Python loop took from 135 to 225 ms from one run to the next with nothing else of
+# ours running. A separate process times a fixed loop (~10–15 ms, ~1 % of a core) once a
+# second and prints the milliseconds; the report gives them per window beside the latencies,
+# and the same probe on the idle machine before the class. During the class the probe also
+# competes for the cores with the server and this client: read it as host speed and
+# contention together; only the idle reading is the host's alone.
 PROBE = """
 import sys, time
 while True:

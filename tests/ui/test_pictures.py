@@ -44,7 +44,7 @@ def test_show_picture_sends_the_url_in_a_markdown_image_with_its_caption_under_i
     at = AppTest.from_function(picture_script).run()
     assert not at.exception
     assert pictures(at) == [(URL, "four by four"), (URL, "x_k at k = 3")]  # not /media/…
-    assert not at.get("imgs")  # st.image's element: its code loads lazily in the browser
+    assert not at.image  # st.image's element: its code loads lazily in the browser
     box = at.main.children[0]
     assert box.proto.width_config.pixel_width == 4  # as wide as the picture
 
