@@ -125,12 +125,14 @@ async def student(
 
 
 async def sample_server(pid: int, until: asyncio.Event, samples: list, start: float) -> None:
-    """Once a second: (seconds into the class, server RSS MB, server CPU % of one core)."""
+    """About once a second: (the middle of the interval measured, in seconds into the class;
+    server RSS MB; server CPU % of one core over that interval)."""
     last_cpu, last_time = cpu_seconds(pid), time.monotonic()
     while not until.is_set():
         await asyncio.sleep(1.0)
         cpu, now = cpu_seconds(pid), time.monotonic()
-        samples.append((now - start, rss_mb(pid), 100 * (cpu - last_cpu) / (now - last_time)))
+        middle = (last_time + now) / 2 - start
+        samples.append((middle, rss_mb(pid), 100 * (cpu - last_cpu) / (now - last_time)))
         last_cpu, last_time = cpu, now
 
 
@@ -219,9 +221,13 @@ async def run(sessions: int, seconds: float, think: tuple[float, float], linger:
     windows = {}
     for first in range(0, math.ceil(seconds), WINDOW_S):  # a fractional --seconds: all kept
         window = f"{first}–{min(first + WINDOW_S, math.ceil(seconds))} s"
-        inside = range(first, first + WINDOW_S)
-        cpu = [c for when, _, c in samples if math.floor(when - 1) in inside]  # the second before
-        host = [ms for when, ms in probes if math.floor(when) in inside]
+        end = min(first + WINDOW_S, seconds)  # the class ends at ``seconds``, not the window
+
+        def inside(when: float, first: int = first, end: float = end) -> bool:
+            return first <= when < end
+
+        cpu = [c for when, _, c in samples if inside(when)]
+        host = [ms for when, ms in probes if inside(when)]
         windows[window] = {
             **summary(
                 [
@@ -271,7 +277,10 @@ async def run(sessions: int, seconds: float, think: tuple[float, float], linger:
             "after_linger": round(after[max(after)]) if after else None,
         },
         "rss_after_class_mb": {f"{s}s": round(rss) for s, rss in after.items()},
-        "cpu_percent_mean": round(statistics.mean(cpu for _, _, cpu in samples), 1),
+        # the class itself: the sampler runs on until the last student's last rerun is over
+        "cpu_percent_mean": round(
+            statistics.mean(cpu for when, _, cpu in samples if when < seconds), 1
+        ),
         "rss_timeline_mb": [round(rss) for _, rss, _ in samples],
         "host_probe_ms": {
             "idle_before": round(statistics.median(idle_ms), 1) if idle_ms else None,
