@@ -222,31 +222,16 @@ async def run(sessions: int, seconds: float, think: tuple[float, float], linger:
     for first in range(0, math.ceil(seconds), WINDOW_S):  # a fractional --seconds: all kept
         window = f"{first}–{min(first + WINDOW_S, math.ceil(seconds))} s"
         end = min(first + WINDOW_S, seconds)  # the class ends at ``seconds``, not the window
-
-        def inside(when: float, first: int = first, end: float = end) -> bool:
-            return first <= when < end
-
-        cpu = [c for when, _, c in samples if inside(when)]
-        host = [ms for when, ms in probes if inside(when)]
+        asked = [(name, t) for when, name, t in log["timeline"] if first <= when < first + WINDOW_S]
+        cpu = [c for when, _, c in samples if first <= when < end]
+        host = [ms for when, ms in probes if first <= when < end]
         windows[window] = {
-            **summary(
-                [
-                    t
-                    for when, name, t in log["timeline"]
-                    if first <= when < first + WINDOW_S and is_interaction(name)
-                ]
-            ),
+            **summary([t for name, t in asked if is_interaction(name)]),
             "server_cpu_percent": round(statistics.mean(cpu), 1) if cpu else None,
             "host_probe_ms": round(statistics.median(host), 1) if host else None,
             # The page opens asked in the same window (they are not interactions, but during
             # the class's arrival they are most of the server's work).
-            "opens": summary(
-                [
-                    t
-                    for when, name, t in log["timeline"]
-                    if first <= when < first + WINDOW_S and name.endswith(":open")
-                ]
-            ),
+            "opens": summary([t for name, t in asked if name.endswith(":open")]),
         }
     return {
         "sessions": sessions,
