@@ -9,6 +9,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from timestep_lab import encodings
 from timestep_lab.encodings import (
     CONVENTIONS,
     MIN_DIM,
@@ -104,16 +105,5 @@ def k_free_figures(num_timesteps: int, dim: int, base: float, layout: str) -> di
 @cleared_when_idle
 @lru_cache(maxsize=32)
 def layout_reorder_gap(num_timesteps: int, dim: int, base: float) -> float:
-    """The largest |P_transformer(k) reordered [all cos | all sin] − P_ldm(k)| over every k.
-
-    Even d only (the reordering pairs whole sin/cos columns). Rows a block at a time, so that
-    T = 4000, d = 1024 never holds more than a few MB.
-    """
-    gap = 0.0
-    for start in range(0, num_timesteps, 256):
-        k = np.arange(start, min(start + 256, num_timesteps))
-        p_tr = timestep_embedding(k, dim, base=base, convention="transformer")
-        p_ldm = timestep_embedding(k, dim, base=base, convention="ldm")
-        reordered = np.concatenate([p_tr[:, 1::2], p_tr[:, 0::2]], axis=1)  # cos…, then sin…
-        gap = max(gap, float(np.abs(reordered - p_ldm).max()))
-    return gap
+    """Section 8's check over every k (``encodings.layout_reorder_gap``), once per setting."""
+    return encodings.layout_reorder_gap(num_timesteps, dim, base=base)

@@ -15,6 +15,7 @@ from timestep_lab.encodings import (
     frequencies,
     frequency_roles,
     half_similarity_shift,
+    layout_reorder_gap,
     normalized_index_encoding,
     raw_index_encoding,
     rotation,
@@ -77,6 +78,26 @@ def test_transformer_even_dim_is_ldm_with_columns_reordered():
     ours = timestep_embedding(TIMESTEPS, 64, convention="transformer")
     ldm = timestep_embedding(TIMESTEPS, 64, convention="ldm")
     np.testing.assert_allclose(np.hstack([ours[:, 1::2], ours[:, 0::2]]), ldm, atol=1e-12)
+
+
+@pytest.mark.parametrize(("T", "d", "n"), [(700, 130, 500.0), (1, 4, 10_000.0), (257, 64, 2.0)])
+def test_layout_reorder_gap_is_the_whole_matrices_gap(T, d, n):
+    """Computed 256 rows at a time; the same number as the whole matrices give."""
+    k = np.arange(T)
+    ours = timestep_embedding(k, d, base=n, convention="transformer")
+    ldm = timestep_embedding(k, d, base=n, convention="ldm")
+    whole = np.abs(np.hstack([ours[:, 1::2], ours[:, 0::2]]) - ldm).max()
+    assert layout_reorder_gap(T, d, base=n) == whole
+    assert whole < 1e-9
+
+
+@pytest.mark.parametrize(
+    ("T", "d", "n", "message"),
+    [(0, 8, 10.0, "≥ 1"), (2.5, 8, 10.0, "whole"), (10, 7, 10.0, "even"), (10, 8, 1.0, "> 1")],
+)
+def test_layout_reorder_gap_refuses_bad_input(T, d, n, message):
+    with pytest.raises(ValueError, match=message):
+        layout_reorder_gap(T, d, base=n)
 
 
 # Pinned values, labelled by lineage: d = 4, n = 10000, k = 1.

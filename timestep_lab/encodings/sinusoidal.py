@@ -118,6 +118,31 @@ def timestep_embedding(
     return out  # an odd dim keeps its last column at zero (diffusers' pad)
 
 
+def layout_reorder_gap(num_timesteps: int, dim: int, *, base: float = 10000.0) -> float:
+    """The largest |P_transformer(k) reordered [all cos | all sin] − P_ldm(k)| over k = 0 … T−1.
+
+    The two layouts hold the same waves in a different column order; what remains is rounding
+    (n^(−2i/d) against exp(−ln n · i/(d/2)) for the same ω_i). Even d ≥ 2 only: the reordering
+    moves whole sin/cos pairs. Rows a block at a time, so that T = 4000, d = 1024 never holds
+    more than a few MB.
+    """
+    if isinstance(num_timesteps, bool) or not isinstance(num_timesteps, (int, np.integer)):
+        raise ValueError(f"num_timesteps={num_timesteps!r} must be a whole number ≥ 1")
+    if num_timesteps < 1:
+        raise ValueError(f"num_timesteps={num_timesteps} must be ≥ 1")
+    _check_dim_base(dim, base, "ldm")
+    if dim % 2:
+        raise ValueError(f"dim={dim} must be even: the reordering moves whole sin/cos pairs")
+    gap = 0.0
+    for start in range(0, num_timesteps, 256):
+        k = np.arange(start, min(start + 256, num_timesteps))
+        p_tr = timestep_embedding(k, dim, base=base, convention="transformer")
+        p_ldm = timestep_embedding(k, dim, base=base, convention="ldm")
+        reordered = np.concatenate([p_tr[:, 1::2], p_tr[:, 0::2]], axis=1)  # cos…, then sin…
+        gap = max(gap, float(np.abs(reordered - p_ldm).max()))
+    return gap
+
+
 def column_roles(
     dim: int, *, convention: Convention = "transformer"
 ) -> tuple[NDArray[np.int64], NDArray[np.str_]]:
