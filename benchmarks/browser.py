@@ -30,6 +30,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from benchmarks.classroom import percentile
 from benchmarks.streamlit_client import Session, rss_mb, start_server, torch_loaded
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, wait_for_rerun
+from timestep_lab.ui.pictures import picture_url
 
 RESULTS = Path(__file__).with_name("results.json")
 
@@ -335,10 +336,7 @@ FIRST_PICTURE_MARKS = """() => ({
 def is_picture(element) -> bool:
     """Whether a new element is a picture of ``timestep_lab.ui.pictures.show_picture``: a
     markdown image of a data: URL."""
-    if element.WhichOneof("type") != "markdown":
-        return False
-    body = element.markdown.body
-    return body.startswith("![") and "](data:image/" in body
+    return element.WhichOneof("type") == "markdown" and bool(picture_url(element.markdown.body))
 
 
 def first_digits(playwright, url: str) -> list[dict]:

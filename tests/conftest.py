@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from timestep_lab.ui.pictures import picture_url
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -29,11 +31,9 @@ def pictures(at: AppTest) -> list[tuple[str, str]]:
     def walk(node) -> None:
         children = [node.children[i] for i in sorted(getattr(node, "children", None) or {})]
         kinds = [child.type for child in children]
-        if kinds == ["markdown", "caption"] and children[0].value.startswith("!["):
-            url = children[0].value.rsplit("](", 1)[1].removesuffix(")")
-            if url.startswith("data:image/"):
-                found.append((url, children[1].value))
-                return
+        if kinds == ["markdown", "caption"] and (url := picture_url(children[0].value)):
+            found.append((url, children[1].value))
+            return
         for child in children:
             walk(child)
 

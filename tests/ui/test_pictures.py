@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import pictures
 from timestep_lab.figures.denoiser import png_bytes
 from timestep_lab.images.pixels import png_data_url
-from timestep_lab.ui.pictures import picture_markdown
+from timestep_lab.ui.pictures import picture_markdown, picture_url
 
 URL = png_data_url(png_bytes(np.zeros((4, 4), np.uint8)))
 
@@ -69,11 +69,20 @@ def unescape(text: str) -> str:
 def test_the_alternative_text_is_the_caption_as_plain_text(caption):
     markdown = picture_markdown(URL, caption)
     assert markdown.startswith("![") and markdown.endswith(f"]({URL})")
+    assert picture_url(markdown) == URL  # what tests and the benchmark read back
     alt = markdown[2 : -len(f"]({URL})")]
     assert unescape(alt) == caption
     # Each ASCII punctuation character is escaped: nothing in it can end the brackets or
     # start a link, emphasis, code, math, a directive or HTML.
     assert re.fullmatch(rf"(?:[^{PUNCTUATION}]|\\[{PUNCTUATION}])*", alt)
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    ["plain text", "![a](/media/abc.png)", f"![a]({URL}) and more", f"![a]]({URL})", f"[a]({URL})"],
+)
+def test_other_markdown_is_no_picture(markdown):
+    assert picture_url(markdown) is None
 
 
 def test_whitespace_in_a_caption_becomes_single_spaces_in_the_alternative_text():

@@ -46,6 +46,16 @@ def picture_markdown(url: str, caption: str) -> str:
     return f"![{alt}]({url})"
 
 
+_PICTURE = re.compile(r"!\[(?:[^\\\]]|\\.)*\]\((" + _DATA_URL.pattern + r")\)")
+
+
+def picture_url(markdown: str) -> str | None:
+    """The data: URL of a markdown picture as ``picture_markdown`` writes it; None for any
+    other markdown (tests and ``benchmarks/browser.py`` find pictures with this)."""
+    match = _PICTURE.fullmatch(markdown)
+    return match.group(1) if match else None
+
+
 def show_picture(url: str, caption: str, *, width: int, where: Any = None) -> None:
     """A picture from a data: URL (``timestep_lab.images.pixels.png_data_url``), ``width``
     pixels wide, and its caption (markdown, as ``st.image`` reads one) under it, in ``where``
