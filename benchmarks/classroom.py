@@ -58,6 +58,8 @@ SCENARIO = [
             ("component:k_sync", K_COMMITS),
             ("d", (64, 128, 256, 512, 1024)),
             ("layout", ("transformer", "ddpm", "ldm")),
+            # a click on a tab (the page's TABS: only the open tab runs)
+            ("tab", ("The encoding", "Why sinusoids", "Layouts in real code")),
         ],
     ),
     (

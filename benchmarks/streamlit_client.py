@@ -78,7 +78,8 @@ class Session:
         """Change the widget whose key is ``key`` and rerun, as a drag or a click does.
 
         A browser component (``component:NAME``) takes its whole state, e.g. ``{"k": 5}``
-        for the k bridge when a gesture ends.
+        for the k bridge when a gesture ends; URL-bound tabs (``st.tabs`` with a key) take
+        the label of the tab to open.
         """
         kind, widget_id = self.widgets[key]
         self.states[widget_id] = (kind, value)
@@ -109,7 +110,7 @@ class Session:
                 state.double_array_value.data.append(float(value))
             elif kind == "select_slider":
                 state.string_array_value.data.append(str(value))
-            elif kind in ("selectbox", "radio"):
+            elif kind in ("selectbox", "radio", "tabs"):
                 state.string_value = str(value)
             elif kind == "toggle":
                 state.bool_value = bool(value)
@@ -130,6 +131,10 @@ class Session:
                 self._note_element(
                     forward.delta.new_element, exceptions, texts, forward.delta.fragment_id
                 )
+            elif kind == "delta" and forward.delta.WhichOneof("type") == "add_block":
+                tabs = forward.delta.add_block.tab_container  # st.tabs, URL-bound: a widget
+                if forward.delta.add_block.WhichOneof("type") == "tab_container" and tabs.id:
+                    self.widgets[tabs.id.rsplit("-", 1)[-1]] = ("tabs", tabs.id)
             elif kind == "new_session" and not forward.metadata.run.fragment_ids:
                 self.auto_reruns.clear()  # a full run registers its timed fragments anew
             elif kind == "navigation":  # st.navigation says which page this run showed

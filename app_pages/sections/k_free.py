@@ -57,20 +57,35 @@ def pair_picks(n_freqs: int) -> list[int]:
     return sorted({0, min(n_freqs - 1, n_freqs // 4), min(n_freqs - 1, n_freqs // 2)})
 
 
-# functools, not st.cache_resource: this is asked on every run of the page, and Streamlit
-# hashes the arguments its own way (~0.4 ms a call); the figures are shared read-only either way.
+# functools, not st.cache_resource: these are asked on every run of the page, and Streamlit
+# hashes the arguments its own way (~0.4 ms a call); the figures are shared read-only either
+# way. One function per tab of the page: a new setting builds only the open tab's figures.
 @cleared_when_idle
 @lru_cache(maxsize=32)
-def k_free_figures(num_timesteps: int, dim: int, base: float, layout: str) -> dict:
-    """The figures of this page that do not depend on k, built once per setting.
+def encoding_figures(num_timesteps: int, dim: int, base: float, layout: str) -> dict:
+    """The figures of "The encoding" tab that do not depend on k, built once per setting.
 
-    A k change (the most common move) then rebuilds only the figures that show k. They are
-    shared read-only between sessions: a cached resource is not copied, and nothing here or
-    in ``plot`` mutates a figure (presenter mode draws an enlarged twin).
+    A k change (the most common move) then rebuilds nothing here. They are shared read-only
+    between sessions: a cached resource is not copied, and nothing here or in ``plot``
+    mutates a figure (presenter mode draws an enlarged twin).
     """
-    embedding = cached_embedding(num_timesteps, dim, base, layout)
     lam = wavelengths(dim, base=base, convention=layout)
     sim_rows, sim_matrix, _, _ = cached_similarities(num_timesteps, dim, base, layout)
+    figures = {
+        "wavelengths": fig.wavelength_figure(
+            lam, frequency_roles(lam, num_timesteps), num_timesteps
+        ),
+        "similarity": fig.similarity_figure(sim_matrix, sim_rows),
+    }
+    return {name: shared_figure(figure) for name, figure in figures.items()}
+
+
+@cleared_when_idle
+@lru_cache(maxsize=32)
+def naive_figures(num_timesteps: int, dim: int, base: float, layout: str) -> dict:
+    """Section 7's three inputs against k (raw k, k/T at three T, three columns of P)."""
+    embedding = cached_embedding(num_timesteps, dim, base, layout)
+    lam = wavelengths(dim, base=base, convention=layout)
     ks = np.arange(num_timesteps)
     normalized = {
         f"T = {t}": np.where(ks < t, normalized_index_encoding(ks, 1, t)[:, 0], np.nan)
@@ -81,25 +96,28 @@ def k_free_figures(num_timesteps: int, dim: int, base: float, layout: str) -> di
         f"sin, i = {p}": embedding[:, np.flatnonzero((freq_index == p) & (kind == "sin"))[0]]
         for p in pair_picks(lam.size)
     }
+    figures = {
+        "naive_raw": fig.naive_figure(
+            ks, {"k": raw_index_encoding(ks, 1)[:, 0]}, y_title="value fed in"
+        ),
+        "naive_norm": fig.naive_figure(ks, normalized, y_title="k / T"),
+        "naive_sin": fig.naive_figure(ks, sin_cols, y_title="P(k, j)"),
+    }
+    return {name: shared_figure(figure) for name, figure in figures.items()}
+
+
+@cleared_when_idle
+@lru_cache(maxsize=32)
+def layouts_figure(dim: int, base: float):
+    """Section 8: the frequency each column carries, in every layout, at d (at least DDPM's
+    smallest d)."""
     comparison_dim = max(dim, MIN_DIM["ddpm"])
     by_layout = {}
     for name in CONVENTIONS:
         idx, kd = column_roles(comparison_dim, convention=name)
         omega_all = frequencies(comparison_dim, base=base, convention=name)
         by_layout[name] = (np.where(idx >= 0, omega_all[np.maximum(idx, 0)], np.nan), kd)
-    figures = {
-        "wavelengths": fig.wavelength_figure(
-            lam, frequency_roles(lam, num_timesteps), num_timesteps
-        ),
-        "similarity": fig.similarity_figure(sim_matrix, sim_rows),
-        "naive_raw": fig.naive_figure(
-            ks, {"k": raw_index_encoding(ks, 1)[:, 0]}, y_title="value fed in"
-        ),
-        "naive_norm": fig.naive_figure(ks, normalized, y_title="k / T"),
-        "naive_sin": fig.naive_figure(ks, sin_cols, y_title="P(k, j)"),
-        "layouts": fig.layout_figure(by_layout),
-    }
-    return {name: shared_figure(figure) for name, figure in figures.items()}
+    return shared_figure(fig.layout_figure(by_layout))
 
 
 @cleared_when_idle

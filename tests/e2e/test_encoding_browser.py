@@ -23,11 +23,38 @@ def test_home_loads_and_links_to_the_encoding_page(page, app_url):
 def test_encoding_page_draws_every_figure(page, app_url):
     open_app(page, f"{app_url}/encoding")
     plots = page.locator(".js-plotly-plot")
-    assert plots.count() == 7  # the figures that do not depend on k, and the input view
+    assert plots.count() == 2  # the first tab's figures that do not depend on k
     assert plots.first.is_visible()
     views = page.locator(".tl-view")  # the views of row k, drawn by the browser
     assert views.count() == 5
     assert views.first.locator("canvas").is_visible()
+    no_exceptions(page)
+
+
+def test_each_tab_draws_its_sections_and_keeps_its_place_in_the_url(page, app_url):
+    open_app(page, f"{app_url}/encoding?T=300&k=40")
+    plots, views = page.locator(".js-plotly-plot"), page.locator(".tl-view")
+    page.get_by_role("tab", name="Why sinusoids").click()
+    page.get_by_text("k = 40 has ᾱ").wait_for()  # section 7, which follows k
+    wait_for_rerun(page)
+    assert plots.count() == 4 and views.count() == 0  # the three inputs, the time input
+    assert parse_qs(urlparse(page.url).query)["tab"] == ["Why sinusoids"]
+    page.get_by_role("tab", name="Layouts in real code").click()
+    page.get_by_text("Three layouts, one idea").wait_for()
+    wait_for_rerun(page)
+    assert plots.count() == 1 and views.count() == 0
+    page.reload()  # the link opens the same tab
+    wait_for_rerun(page)
+    assert (
+        page.get_by_role("tab", name="Layouts in real code").get_attribute("aria-selected")
+        == "true"
+    )
+    assert plots.count() == 1
+    page.get_by_role("tab", name="The encoding").click()
+    views.first.wait_for()
+    wait_for_rerun(page)
+    assert views.count() == 5 and plots.count() == 2
+    assert "tab" not in parse_qs(urlparse(page.url).query)  # the first tab: a default
     no_exceptions(page)
 
 
@@ -69,7 +96,7 @@ def test_deep_link_reproduces_the_view(page, app_url):
         "k": "123",
         "layout": "ldm",
     }
-    assert page.locator('[data-testid="stAlert"]').count() == 1  # the layout info box only
+    assert page.locator('[data-testid="stAlert"]').count() == 0  # no note
     no_exceptions(page)
 
 
@@ -80,15 +107,15 @@ def test_hostile_link_gets_a_friendly_note(page, app_url):
     assert "d=abc" in text and "not a number" in text
     assert "k=-7" in text and "outside the valid range" in text
     assert "which is not one of transformer, ddpm, ldm" in text
-    assert page.locator(".js-plotly-plot").count() == 7
+    assert page.locator(".js-plotly-plot").count() == 2
     assert page.locator(".tl-view").count() == 5
     no_exceptions(page)
 
 
 def test_spectral_bias_fit_is_drawn_when_asked(page, app_url):
-    open_app(page, f"{app_url}/encoding?d=32&T=500")
+    open_app(page, f"{app_url}/encoding?d=32&T=500&tab=Why+sinusoids")
     page.get_by_role("button", name="Predict, then fit: which one draws the jumps?").click()
     page.locator(".st-key-spectral_bias .js-plotly-plot").wait_for(timeout=180_000)
-    assert page.locator(".js-plotly-plot").count() == 8
+    assert page.locator(".js-plotly-plot").count() == 5  # the tab's four and the fit
     assert "further off" in page.get_by_text("RMS error over 500 timesteps").inner_text()
     no_exceptions(page)

@@ -20,8 +20,9 @@ def shown_k(result) -> int:
 
 async def two_students(url: str) -> None:
     async with Session(url) as alice, Session(url) as bob:
-        await alice.open("encoding", "k=123")
-        await bob.open("encoding", "k=456")
+        # the tab whose section 7 quotes k
+        await alice.open("encoding", "tab=Why+sinusoids&k=123")
+        await bob.open("encoding", "tab=Why+sinusoids&k=456")
         moved = await alice.set("k", 124)
         assert shown_k(moved) == 124
         # Bob's next rerun (another control) still shows his own k, not Alice's.
@@ -33,7 +34,7 @@ async def two_students(url: str) -> None:
         assert shown_k(b) == 900
         # A newcomer gets the defaults, not what the others chose.
         async with Session(url) as carol:
-            fresh = await carol.open("encoding")
+            fresh = await carol.open("encoding", "tab=Why+sinusoids")
             assert shown_k(fresh) == 250
         assert not (a.exceptions or b.exceptions or moved.exceptions or shown.exceptions)
 

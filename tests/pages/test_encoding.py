@@ -10,15 +10,14 @@ from tests.conftest import open_page, warnings_text
 from timestep_lab.encodings import CONVENTIONS
 
 PAGE = "app_pages/encoding.py"
-CHARTS = {  # drawn by plotly; the views of row k are drawn by the browser (VIEWS)
-    "wavelengths",
-    "similarity",
-    "naive_raw",
-    "naive_norm",
-    "naive_sin",
-    "layouts",
-    "time_input",
+TABS = ("The encoding", "Why sinusoids", "Layouts in real code")
+# drawn by plotly, by tab (only the open tab runs); the views of row k are drawn by the browser
+CHARTS = {
+    TABS[0]: {"wavelengths", "similarity"},
+    TABS[1]: {"naive_raw", "naive_norm", "naive_sin", "time_input"},
+    TABS[2]: {"layouts"},
 }
+WHY, LAYOUTS = {"tab": TABS[1]}, {"tab": TABS[2]}
 
 
 VIEWS = {"heatmap", "vector", "shift", "phase", "formula"}
@@ -26,6 +25,22 @@ VIEWS = {"heatmap", "vector", "shift", "phase", "formula"}
 
 def chart_keys(at):
     return {c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")}
+
+
+def open_tab(at, label: str):
+    """Switch the page's tabs to ``label``, as a click on the tab does, and rerun."""
+    at.session_state["tab"] = label
+    return at.run()
+
+
+def charts_of_every_tab(at) -> dict[str, set[str]]:
+    """The plotly charts each tab draws when it is open (the page ends on the first tab)."""
+    drawn = {}
+    for label in (*TABS[1:], TABS[0]):
+        open_tab(at, label)
+        assert not at.exception, label
+        drawn[label] = chart_keys(at)
+    return drawn
 
 
 def view_data(at) -> dict[str, dict]:
@@ -64,7 +79,9 @@ def test_default_view_renders_every_figure():
     at = open_page(PAGE)
     assert not at.exception
     assert at.title[0].value == "Encoding explorer"
-    assert chart_keys(at) == CHARTS
+    assert [tab.label for tab in at.tabs] == list(TABS)
+    assert chart_keys(at) == CHARTS[TABS[0]]  # the first tab is open; the others do not run
+    assert not at.button  # the spectral-bias fit's button lives in the second tab
     assert set(view_data(at)) == VIEWS
     for data in view_data(at).values():  # a handful of numbers, never the matrix
         assert data["k"] == 250 and data["T"] == 1000 and data["d"] == 128
@@ -103,7 +120,7 @@ def test_every_control_moves_without_error():
     ]:
         at.selectbox(key="layout").set_value(layout).run()
         assert not at.exception
-        assert chart_keys(at) == CHARTS
+        assert chart_keys(at) == CHARTS[TABS[0]]
         assert shows_one_formula(at, formula), (layout, formulas(at))
 
 
@@ -127,7 +144,7 @@ def test_ddpm_with_too_small_d_explains_and_recovers():
     at = open_page(PAGE, {"d": "3", "layout": "ddpm"})
     assert not at.exception
     assert "needs d ≥ 4" in warnings_text(at)
-    assert chart_keys(at) == CHARTS
+    assert charts_of_every_tab(at) == CHARTS
 
 
 def test_link_reproduces_the_view():
@@ -180,7 +197,7 @@ def test_hostile_link_values_get_a_note_and_the_nearest_valid_value(query, expec
     for key, value in expected.items():
         widget = {"n": at.select_slider, "layout": at.selectbox}.get(key, at.slider)(key=key)
         assert widget.value == value, key
-    assert chart_keys(at) == CHARTS
+    assert chart_keys(at) == CHARTS[TABS[0]]
 
 
 def test_a_note_shows_only_on_arrival():
@@ -201,7 +218,7 @@ def test_home_links_to_the_encoding_page():
 def test_spectral_bias_fit_runs_on_request_and_reports_the_library_numbers():
     from timestep_lab.models.spectral_bias import spectral_bias_fits
 
-    at = open_page(PAGE, {"d": "32", "T": "500"})
+    at = open_page(PAGE, {"d": "32", "T": "500", **WHY})
     assert "spectral_bias" not in chart_keys(at)  # nothing is trained until asked
     at.button(key="spectral_fit").click().run()
     assert not at.exception
@@ -254,7 +271,7 @@ def test_time_input_view_feeds_t_logsnr_or_cnoise_and_reports_the_library_number
         ({"input": "logsnr", "schedule": "cosine"}, "logsnr", 1.0, "cosine"),
         ({"input": "cnoise"}, "cnoise", 1.0, "linear"),
     ]:
-        at = open_page(PAGE, query)
+        at = open_page(PAGE, {**query, **WHY})
         assert not at.exception and not at.warning, query
         values = ti.encoding_input(
             kind, np.arange(1000), noise_schedule(schedule, 1000).alpha_bar, scale=scale
@@ -295,7 +312,7 @@ def test_the_time_input_measures_equal_the_whole_matrix(layout):
 
 
 def test_time_input_link_with_a_bad_scale_gets_a_note():
-    at = open_page(PAGE, {"input": "t", "s": "-3"})
+    at = open_page(PAGE, {"input": "t", "s": "-3", **WHY})
     assert not at.exception
     assert "s=-3" in warnings_text(at)
 
@@ -308,9 +325,11 @@ def test_moving_k_redraws_what_python_draws_from_k():
     at.slider(key="k").set_value(9).run()
     assert not at.exception
     assert at.slider(key="k").value == 9
-    assert "k = 9 has ᾱ" in "\n".join(c.value for c in at.caption)
     assert "&k=9&" in next(c.value for c in at.code if "?" in c.value)
     assert {d["k"] for d in view_data(at).values()} == {9}
+    open_tab(at, TABS[1])  # section 7's caption follows k too
+    at.slider(key="k").set_value(8).run()
+    assert "k = 8 has ᾱ" in "\n".join(c.value for c in at.caption)
 
 
 @pytest.mark.parametrize(("T", "d", "n"), [(700, 130, 500.0), (30, 2, 10.0)])
@@ -328,7 +347,7 @@ def test_the_layout_check_holds_for_every_k(T, d, n):
     whole = np.abs(np.concatenate([p_tr[:, 1::2], p_tr[:, 0::2]], axis=1) - p_ldm).max()
     assert layout_reorder_gap(T, compared, n) == whole
     assert whole < 1e-9  # the same values up to rounding
-    at = open_page(PAGE, {"T": str(T), "d": str(d), "n": f"{n:g}", "k": "5"})
+    at = open_page(PAGE, {"T": str(T), "d": str(d), "n": f"{n:g}", "k": "5", **LAYOUTS})
     assert not at.exception
     box = next(i.value for i in at.info if "[all cos | all sin]" in i.value)
     assert f"for every k from 0 to {T - 1}: largest difference {whole:.1e}" in box
@@ -342,7 +361,7 @@ def test_the_layout_check_says_rounding_only_when_there_is_a_gap(monkeypatch, ga
     from app_pages.sections import k_free
 
     monkeypatch.setattr(k_free, "layout_reorder_gap", lambda *_: gap)
-    at = open_page(PAGE, {"T": "300"})
+    at = open_page(PAGE, {"T": "300", **LAYOUTS})
     assert not at.exception
     box = next(i.value for i in at.info if "[all cos | all sin]" in i.value)
     assert f"for every k from 0 to 299: largest difference {gap:.1e}" in box
@@ -358,4 +377,60 @@ def test_k_moved_with_another_control_in_one_request_redraws_the_page():
     at.run()
     assert not at.exception
     assert {(d["layout"], d["k"]) for d in view_data(at).values()} == {("ddpm", 9)}
-    assert chart_keys(at) == CHARTS
+    assert chart_keys(at) == CHARTS[TABS[0]]
+
+
+def test_each_tab_draws_its_own_sections_and_only_those():
+    at = open_page(PAGE, {"T": "300"})
+    assert charts_of_every_tab(at) == CHARTS
+    open_tab(at, TABS[1])
+    assert not view_data(at)  # the views of row k belong to the first tab
+    headings = [m.value.split("\n", 1)[0] for m in at.markdown if m.value.startswith("### ")]
+    assert headings == [
+        "### 7 · Why not just give the network k?",
+        "### Why sines? A small network learns slow functions of one number first",
+        "### Index or noise level? What the sinusoids are fed",
+    ]
+    open_tab(at, TABS[2])
+    assert [m.value.split("\n", 1)[0] for m in at.markdown if m.value.startswith("### ")] == [
+        "### 8 · Three layouts, one idea"
+    ]
+
+
+@pytest.mark.parametrize("label", TABS)
+def test_a_link_opens_its_tab_and_copy_link_keeps_it(label):
+    at = open_page(PAGE, {"tab": label, "k": "7"})
+    assert not at.exception and not at.warning
+    assert chart_keys(at) == CHARTS[label]
+    link = next(c.value for c in at.code if "?" in c.value)
+    assert f"tab={label.replace(' ', '+')}" in link and "k=7" in link
+
+
+@pytest.mark.parametrize("raw", ["Nope", "", "the encoding", "<script>x</script>"])
+def test_a_tampered_tab_gets_a_note_and_the_first_tab(raw):
+    at = open_page(PAGE, {"tab": raw})
+    assert not at.exception
+    assert "not one of The encoding, Why sinusoids, Layouts in real code" in warnings_text(at)
+    assert chart_keys(at) == CHARTS[TABS[0]]
+
+
+def test_a_closed_tab_keeps_its_controls_as_the_learner_left_them():
+    """Streamlit forgets a widget's value in a run that does not draw it; the page writes a
+    closed tab's controls back, so i, Δ and the time input survive a visit to another tab."""
+    at = open_page(PAGE, {"i": "3", "delta": "9"})
+    open_tab(at, TABS[1])
+    at.selectbox(key="input").set_value("logsnr").run()
+    open_tab(at, TABS[2])
+    open_tab(at, TABS[0])
+    assert not at.exception and not at.warning
+    assert at.slider(key="i").value == 3 and at.slider(key="delta").value == 9
+    assert view_data(at)["phase"]["i"] == 3
+    open_tab(at, TABS[1])
+    assert at.selectbox(key="input").value == "logsnr"
+
+
+def test_the_class_benchmark_clicks_the_page_s_own_tabs():
+    from benchmarks.classroom import SCENARIO
+
+    (moves,) = [moves for page, _, moves in SCENARIO if page == "encoding"]
+    assert tuple(dict(moves)["tab"]) == page_table("TABS") == TABS

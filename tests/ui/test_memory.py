@@ -84,7 +84,7 @@ def test_clear_caches_empties_every_registered_cache_and_keeps_the_shared_runs()
             denoiser_cached,
             "cached_description cached_truth cached_animation cached_step_data cached_run_views",
         ),
-        (k_free, "k_free_figures"),
+        (k_free, "encoding_figures naive_figures layouts_figure layout_reorder_gap"),
         (time_inputs, "cached_measures"),
         (evidence, "card_file_evaluation"),
     ]:
@@ -101,7 +101,10 @@ def test_clear_caches_empties_every_registered_cache_and_keeps_the_shared_runs()
         lambda: noise_cached.cached_noise_views("digit", 16, 3, "cosine", 10, False),
         lambda: denoiser_cached.cached_truth("moons"),
         lambda: denoiser_cached.cached_description(model),
-        lambda: k_free.k_free_figures(20, 8, 10_000.0, "transformer"),
+        lambda: k_free.encoding_figures(20, 8, 10_000.0, "transformer"),
+        lambda: k_free.naive_figures(20, 8, 10_000.0, "transformer"),
+        lambda: k_free.layouts_figure(8, 10_000.0),
+        lambda: k_free.layout_reorder_gap(20, 8, 10_000.0),
         lambda: time_inputs.cached_measures(20, 8, 10_000.0, "transformer", "t", 1000, "linear"),
         lambda: evidence.card_evaluation("digits"),
     ]

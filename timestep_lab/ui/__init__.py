@@ -10,6 +10,7 @@ from timestep_lab.ui.controls import (
     int_control,
     log_control,
     parse_int,
+    tab_control,
 )
 from timestep_lab.ui.downloads import csv_download, png_download
 from timestep_lab.ui.page import link_to_view, page_setup, plot, presenter_mode, shared_figure
@@ -30,4 +31,5 @@ __all__ = [
     "presenter_mode",
     "shared_figure",
     "show_code",
+    "tab_control",
 ]
