@@ -1,4 +1,5 @@
-"""Encoding explorer: the sinusoidal timestep encoding P(k, j), seen from eight sides."""
+"""Encoding explorer: the sinusoidal timestep encoding P(k, j), in three tabs of which only the
+open one runs: P itself (sections 1–6), why sinusoids (7 and two more), real layouts (8)."""
 
 import numpy as np
 import streamlit as st

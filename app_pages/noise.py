@@ -5,6 +5,7 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from app_pages.sections.noise_cached import (
+    NoiseViews,
     Pixels,
     cached_curves,
     cached_filmstrip,
@@ -46,6 +47,7 @@ from timestep_lab.ui import (
     plot,
     png_download,
     show_code,
+    tab_control,
 )
 from timestep_lab.ui.components.k_sync import followed_k, k_follower
 from timestep_lab.ui.components.noise_views import at_step, noise_panel, noise_step_view
@@ -62,6 +64,9 @@ SCHEDULE_NAMES = {
 EMBEDDING_DIM, EMBEDDING_BASE = 128, 10_000.0  # the encoding page's defaults
 # The encoding explorer as app.py routes it (a Page is found by its url_path).
 ENCODING_PAGE = st.Page("app_pages/encoding.py", title="Encoding explorer", url_path="encoding")
+# The page's tabs (URL key ``tab``, its label as written here): what changes with k, and what
+# compares schedules and samplers whatever k is.
+TABS = ("The noise at step k", "Schedules and samplers")
 UPLOAD_STATE = "noise_upload"  # session-only: (file_id, DecodedImage or error message)
 UPLOAD_VIEWS = "noise_upload_views"  # session-only: {what: (its arguments, the upload's views)}
 
@@ -182,9 +187,9 @@ def listed(timesteps: np.ndarray) -> str:
 
 
 def what_the_network_is_told(step: dict, schedule: NoiseSchedule) -> None:
-    """§4: x_k beside P(k), and what this k means under this schedule (drawn by the browser)."""
+    """§3: x_k beside P(k), and what this k means under this schedule (drawn by the browser)."""
     st.markdown(
-        "### 4 · What the network is told\n\n"
+        "### 3 · What the network is told\n\n"
         "The network sees x_k and, beside it, the vector P(k): the timestep encoding of k. "
         "P(k) names the noise level outright. x_k carries it too, since noise and image look "
         "different: blind denoisers remove noise of unknown level, and many diffusion models "
@@ -232,7 +237,6 @@ try:
 except ValueError as error:
     st.error(f"Could not build the schedules: {error}", icon=":material/error:")
     st.stop()
-schedule = schedules[schedule_name]
 
 decoded = decoded_upload(upload)
 if isinstance(decoded, str):
@@ -252,191 +256,230 @@ if decoded is not None:
 else:
     image = image_name
 
-# x₀, ε, ᾱ and β for the browser, sent once with §2's step view; §1, §4, §6 and §7 draw their
+# x₀, ε, ᾱ and β for the browser, sent once with §2's step view; §1, §3, §4 and §5 draw their
 # views of k from them too (noise_views.py), so moving k reruns nothing here. E[x₀²] is this
 # image's, for its actual share of x_k.
 views = image_views(
     cached_noise_views, noise_views, image, seed, schedule_name, num_timesteps, zsnr
 )
-mean_square = views.mean_square
 browser_data = at_step(views.data, k)
 
-# 1 ─ the schedules ───────────────────────────────────────────────────────────────
-halves = [
-    f"{int(np.flatnonzero(s.alpha_bar <= 0.5)[0])} ({name})"
-    for name, s in schedules.items()
-    if np.any(s.alpha_bar <= 0.5)
-]
-st.markdown(  # the heading and its paragraph: one element, one message
-    "### 1 · The schedule against k\n\n"
-    "ᾱ_k is the fraction of the image's variance still left at step k. "
-    + (
-        f"At T = {num_timesteps}, half of it is gone (ᾱ_k ≤ ½) from k = {', '.join(halves)}."
-        if halves
-        else f"At T = {num_timesteps}, no schedule here loses half of it by the last step."
+
+def noise_at_step_k(
+    schedules: dict[str, NoiseSchedule],
+    schedule_name: str,
+    num_timesteps: int,
+    zsnr: bool,
+    views: NoiseViews,
+    browser_data: dict,
+    seed: int,
+) -> None:
+    """§1–§5: the schedule, the image and what the network is told and reads, at step k."""
+    schedule = schedules[schedule_name]
+    mean_square = views.mean_square
+    # 1 ─ the schedules ───────────────────────────────────────────────────────────────
+    halves = [
+        f"{int(np.flatnonzero(s.alpha_bar <= 0.5)[0])} ({name})"
+        for name, s in schedules.items()
+        if np.any(s.alpha_bar <= 0.5)
+    ]
+    st.markdown(  # the heading and its paragraph: one element, one message
+        "### 1 · The schedule against k\n\n"
+        "ᾱ_k is the fraction of the image's variance still left at step k. "
+        + (
+            f"At T = {num_timesteps}, half of it is gone (ᾱ_k ≤ ½) from k = {', '.join(halves)}."
+            if halves
+            else f"At T = {num_timesteps}, no schedule here loses half of it by the last step."
+        )
+        + " Where the solid and dashed "
+        "lines cross, √ᾱ_k = √(1−ᾱ_k): the nominal SNR is 0 dB, where noise would outweigh "
+        "signal for data of unit variance."
     )
-    + " Where the solid and dashed "
-    "lines cross, √ᾱ_k = √(1−ᾱ_k): the nominal SNR is 0 dB, where noise would outweigh "
-    "signal for data of unit variance."
-)
-crossings = []
-for name, each in schedules.items():
-    step = half_signal_step(each)
-    crossings.append(f"{name} at k = {step}" if step is not None else f"{name} never")
-last = num_timesteps - 1
-image_step = half_signal_step(schedule, mean_square)
-image_note = (
-    f"For the image below (E[x₀²] = {mean_square:.2f}), noise outweighs it from k = "
-    f"{image_step} on {schedule_name}."
-    if image_step is not None
-    else f"For the image below (E[x₀²] = {mean_square:.2f}), noise never outweighs it."
-)
-end_note = (
-    f"With zero terminal SNR, every schedule ends at ᾱ_{last} = 0 (SNR −∞ dB, not drawn)."
-    if zsnr
-    else f"At k = {last}, {schedule_name} still keeps ᾱ = {schedule.alpha_bar[last]:.2e} "
-    f"(SNR {schedule.snr_db[last]:.1f} dB): a trace of the image survives the last step "
-    "(Lin et al. 2024, Table 1); ᾱ reaches 0 only with zero terminal SNR."
-)
-if schedule_name != "cosine" and num_timesteps != 1000:
-    at_1000 = cached_schedules(1000, zsnr)[schedule_name].alpha_bar[-1]
-    end_note += (
-        f" {schedule_name} runs β over the same range whatever T is, so T changes the process "
-        f"itself, not only its resolution: its last step keeps ᾱ = "
-        f"{schedule.alpha_bar[last]:.2e} at T = {num_timesteps} against {at_1000:.2e} at "
-        "T = 1000. (Improved DDPM's code scales β by 1000/T to keep the process; diffusers and "
-        "this page do not. Cosine defines ᾱ from k/T, so for it T only changes the resolution.)"
+    crossings = []
+    for name, each in schedules.items():
+        step = half_signal_step(each)
+        crossings.append(f"{name} at k = {step}" if step is not None else f"{name} never")
+    last = num_timesteps - 1
+    image_step = half_signal_step(schedule, mean_square)
+    image_note = (
+        f"For the image below (E[x₀²] = {mean_square:.2f}), noise outweighs it from k = "
+        f"{image_step} on {schedule_name}."
+        if image_step is not None
+        else f"For the image below (E[x₀²] = {mean_square:.2f}), noise never outweighs it."
     )
-plot(cached_curves(num_timesteps, zsnr, schedule_name), key="curves")
-noise_panel("schedule", browser_data, key="schedule_at_k")
-st.caption(
-    f"Curves of β_k, ᾱ_k, √ᾱ_k, √(1−ᾱ_k) and SNR_k for T = {num_timesteps} (the step view "
-    f"below marks k on ᾱ). The nominal SNR falls below 0 dB (ᾱ_k < ½) from "
-    f"{', '.join(crossings)}. {image_note} {end_note}"
-)
-csv_download(
-    f"Schedule table: {schedule_name} (CSV)",
-    lambda: csv_text(
-        ["k", "beta", "alpha_bar", "snr", "snr_db"],
-        [
-            np.arange(num_timesteps),
-            schedule.betas,
-            schedule.alpha_bar,
-            schedule.snr,
-            schedule.snr_db,
-        ],
-    ),
-    f"schedule_{schedule_name}_T{num_timesteps}{'_zsnr' if zsnr else ''}.csv",
-    key="schedule_csv",
-)
-show_code(make_betas, rescale_zero_terminal_snr)
-
-# 2 ─ one step ────────────────────────────────────────────────────────────────────
-st.markdown(
-    "### 2 · The image at step k\n\n"
-    f"Pixels are scaled from 0 … 255 to [−1, 1] first. That does not give the image the "
-    f"noise's unit spread: this one has mean square E[x₀²] = {mean_square:.2f} (standard "
-    f"deviation {views.std:.2f}), so it holds a smaller share of x_k than ᾱ_k alone suggests. "
-    "Models that care set the data's scale: EDM builds σ_data = 0.5 into its preconditioning "
-    "(Karras et al. 2022, Table 1), and Stable Diffusion multiplies its autoencoder's latents "
-    "by 0.18215 (SD 1.x/2.x; SDXL: 0.13025) to bring them near unit variance (Rombach et al. "
-    "2022; the models' autoencoder configs). x_k is a weighted sum "
-    "of image and noise, nothing more: drag k and watch the weights trade places."
-)
-noise_step_view(browser_data, key="forward_step", arrays=views.sent)
-st.caption(
-    f"Your browser computes x_k from x₀, ε (drawn with seed {seed}) and the {schedule_name} "
-    "table of ᾱ for every k you pick: drag the slider or the curves, use the arrow keys, or "
-    "press Play. The share of x_k's energy that is image is ᾱ·E[x₀²] / (ᾱ·E[x₀²] + 1 − ᾱ)."
-)
-show_code(NoiseSchedule.q_sample, to_signed, signal_fraction)
-
-# 3 ─ the filmstrip ───────────────────────────────────────────────────────────────
-faded = {  # the first k where each schedule keeps less than 10% of the image's variance
-    name: (int(np.argmax(each.alpha_bar < 0.1)) if each.alpha_bar[-1] < 0.1 else None)
-    for name, each in schedules.items()
-}
-fading = sorted((k_faded, name) for name, k_faded in faded.items() if k_faded is not None)
-never = [name for name, k_faded in faded.items() if k_faded is None]
-if fading:
-    pace = (
-        f"At T = {num_timesteps}, {fading[0][1]} is the first to keep less than 10% of the "
-        f"image's variance (from k = {fading[0][0]})"
+    end_note = (
+        f"With zero terminal SNR, every schedule ends at ᾱ_{last} = 0 (SNR −∞ dB, not drawn)."
+        if zsnr
+        else f"At k = {last}, {schedule_name} still keeps ᾱ = {schedule.alpha_bar[last]:.2e} "
+        f"(SNR {schedule.snr_db[last]:.1f} dB): a trace of the image survives the last step "
+        "(Lin et al. 2024, Table 1); ᾱ reaches 0 only with zero terminal SNR."
     )
-    if len(fading) > 1:
-        pace += f" and {fading[-1][1]} the last (from k = {fading[-1][0]})"
-    pace += f"; {', '.join(never)} never {'does' if len(never) == 1 else 'do'}." if never else "."
-else:
-    pace = f"At T = {num_timesteps} every schedule keeps at least 10% of the image's variance."
-st.markdown(
-    "### 3 · Filmstrip: one image, four schedules\n\n"
-    "Every tile uses the same image and the same noise ε; only the schedule differs. " + pace
-)
-order = [schedule_name, *(name for name in SCHEDULES if name != schedule_name)]
-film_timesteps, frames, film = image_views(
-    cached_filmstrip, filmstrip, image, seed, num_timesteps, zsnr, tuple(order)
-)
-plot(film, key="filmstrip")
-still_visible = []
-for name in order:
-    visible = film_timesteps[schedules[name].alpha_bar[film_timesteps] >= 0.1]
-    still_visible.append(f"{name} up to k = {visible.max()}" if visible.size else f"{name} never")
-st.caption(
-    f"{len(order)} rows (schedules, {schedule_name} first) × {film_timesteps.size} columns "
-    f"(k = {', '.join(map(str, film_timesteps))}). Tiles where the image keeps at least 10% "
-    f"of its variance (ᾱ ≥ 0.1): {'; '.join(still_visible)}."
-)
-png_download(
-    "Filmstrip (PNG)",
-    lambda: filmstrip_png_figure(
-        frames,
-        order,
-        film_timesteps,
-        title=f"x_k under each schedule, T = {num_timesteps}" + (", zero terminal SNR" * zsnr),
-    ),
-    f"filmstrip_T{num_timesteps}{'_zsnr' if zsnr else ''}_seed{seed}.png",
-    key="filmstrip_png",
-)
-show_code(fig.filmstrip_frames)
-
-# 4 ─ back to the encoding ────────────────────────────────────────────────────────
-what_the_network_is_told(browser_data, schedule)
-show_code(timestep_embedding)
-
-# 5 ─ sampler spacing ─────────────────────────────────────────────────────────────
-visits = {name: sampling_timesteps(num_timesteps, steps, name) for name in SPACINGS}
-first_leading = int(visits["leading"][0])
-st.markdown(
-    f"### 5 · Which timesteps a {steps}-step sampler visits\n\n"
-    "A sampler takes far fewer steps S than T, so it visits only some training timesteps. "
-    "The spacing rule decides which. Sampling always starts from pure noise. `trailing` "
-    "starts at k = T−1; `leading` never visits k = T−1 (unless S = T)"
-    + (
-        f", so its first step hands pure noise to a network told k = {first_leading}, a "
-        f"timestep whose training inputs still held ᾱ = {schedule.alpha_bar[first_leading]:.2e} "
-        f"of the image ({schedule_name}), with or without zero terminal SNR (Lin et al. 2024, "
-        "§3.3 and Table 2)."
-        if first_leading != last
-        else "; here S = T, so it does."
+    if schedule_name != "cosine" and num_timesteps != 1000:
+        at_1000 = cached_schedules(1000, zsnr)[schedule_name].alpha_bar[-1]
+        end_note += (
+            f" {schedule_name} runs β over the same range whatever T is, so T changes the process "
+            f"itself, not only its resolution: its last step keeps ᾱ = "
+            f"{schedule.alpha_bar[last]:.2e} at T = {num_timesteps} against {at_1000:.2e} at "
+            "T = 1000. (Improved DDPM's code scales β by 1000/T to keep the process; diffusers and "
+            "this page do not. Cosine defines ᾱ from k/T, so for it T only changes the resolution.)"
+        )
+    plot(cached_curves(num_timesteps, zsnr, schedule_name), key="curves")
+    noise_panel("schedule", browser_data, key="schedule_at_k")
+    st.caption(
+        f"Curves of β_k, ᾱ_k, √ᾱ_k, √(1−ᾱ_k) and SNR_k for T = {num_timesteps} (the step view "
+        f"below marks k on ᾱ). The nominal SNR falls below 0 dB (ᾱ_k < ½) from "
+        f"{', '.join(crossings)}. {image_note} {end_note}"
     )
-)
-plot(cached_spacing(num_timesteps, steps, zsnr, schedule_name), key="spacing")
-
-
-st.caption(
-    "Timesteps in sampling order (noisy to clean). "
-    + "; ".join(
-        f"{name}: {listed(ks)}"
-        + (" (reaches T−1)" if last in ks else f" (starts {last - ks.max()} below T−1)")
-        for name, ks in visits.items()
+    csv_download(
+        f"Schedule table: {schedule_name} (CSV)",
+        lambda: csv_text(
+            ["k", "beta", "alpha_bar", "snr", "snr_db"],
+            [
+                np.arange(num_timesteps),
+                schedule.betas,
+                schedule.alpha_bar,
+                schedule.snr,
+                schedule.snr_db,
+            ],
+        ),
+        f"schedule_{schedule_name}_T{num_timesteps}{'_zsnr' if zsnr else ''}.csv",
+        key="schedule_csv",
     )
-    + "."
-)
-show_code(sampling_timesteps)
+    show_code(make_betas, rescale_zero_terminal_snr)
 
-noise_level_section(views.sweep, schedule, browser_data)
-noise_level_links()
-prediction_targets_section(schedule, browser_data)
+    # 2 ─ one step ────────────────────────────────────────────────────────────────────
+    st.markdown(
+        "### 2 · The image at step k\n\n"
+        f"Pixels are scaled from 0 … 255 to [−1, 1] first. That does not give the image the "
+        f"noise's unit spread: this one has mean square E[x₀²] = {mean_square:.2f} (standard "
+        f"deviation {views.std:.2f}), so it holds a smaller share of x_k than ᾱ_k alone suggests. "
+        "Models that care set the data's scale: EDM builds σ_data = 0.5 into its preconditioning "
+        "(Karras et al. 2022, Table 1), and Stable Diffusion multiplies its autoencoder's latents "
+        "by 0.18215 (SD 1.x/2.x; SDXL: 0.13025) to bring them near unit variance (Rombach et al. "
+        "2022; the models' autoencoder configs). x_k is a weighted sum "
+        "of image and noise, nothing more: drag k and watch the weights trade places."
+    )
+    noise_step_view(browser_data, key="forward_step", arrays=views.sent)
+    st.caption(
+        f"Your browser computes x_k from x₀, ε (drawn with seed {seed}) and the {schedule_name} "
+        "table of ᾱ for every k you pick: drag the slider or the curves, use the arrow keys, or "
+        "press Play. The share of x_k's energy that is image is ᾱ·E[x₀²] / (ᾱ·E[x₀²] + 1 − ᾱ)."
+    )
+    show_code(NoiseSchedule.q_sample, to_signed, signal_fraction)
+
+    # 3 ─ back to the encoding ────────────────────────────────────────────────────────
+    what_the_network_is_told(browser_data, schedule)
+    show_code(timestep_embedding)
+
+    noise_level_section(views.sweep, schedule, browser_data)
+    noise_level_links()
+    prediction_targets_section(schedule, browser_data)
+
+
+def side_by_side(
+    schedules: dict[str, NoiseSchedule],
+    schedule_name: str,
+    num_timesteps: int,
+    zsnr: bool,
+    image: str | Pixels,
+    seed: int,
+    steps: int,
+) -> None:
+    """§6–§7: the four schedules on one image, and which timesteps a sampler visits."""
+    schedule = schedules[schedule_name]
+    last = num_timesteps - 1
+    # 6 ─ the filmstrip ───────────────────────────────────────────────────────────────
+    faded = {  # the first k where each schedule keeps less than 10% of the image's variance
+        name: (int(np.argmax(each.alpha_bar < 0.1)) if each.alpha_bar[-1] < 0.1 else None)
+        for name, each in schedules.items()
+    }
+    fading = sorted((k_faded, name) for name, k_faded in faded.items() if k_faded is not None)
+    never = [name for name, k_faded in faded.items() if k_faded is None]
+    if fading:
+        pace = (
+            f"At T = {num_timesteps}, {fading[0][1]} is the first to keep less than 10% of the "
+            f"image's variance (from k = {fading[0][0]})"
+        )
+        if len(fading) > 1:
+            pace += f" and {fading[-1][1]} the last (from k = {fading[-1][0]})"
+        pace += (
+            f"; {', '.join(never)} never {'does' if len(never) == 1 else 'do'}." if never else "."
+        )
+    else:
+        pace = f"At T = {num_timesteps} every schedule keeps at least 10% of the image's variance."
+    st.markdown(
+        "### 6 · Filmstrip: one image, four schedules\n\n"
+        "Every tile uses the same image and the same noise ε; only the schedule differs. " + pace
+    )
+    order = [schedule_name, *(name for name in SCHEDULES if name != schedule_name)]
+    film_timesteps, frames, film = image_views(
+        cached_filmstrip, filmstrip, image, seed, num_timesteps, zsnr, tuple(order)
+    )
+    plot(film, key="filmstrip")
+    still_visible = []
+    for name in order:
+        visible = film_timesteps[schedules[name].alpha_bar[film_timesteps] >= 0.1]
+        still_visible.append(
+            f"{name} up to k = {visible.max()}" if visible.size else f"{name} never"
+        )
+    st.caption(
+        f"{len(order)} rows (schedules, {schedule_name} first) × {film_timesteps.size} columns "
+        f"(k = {', '.join(map(str, film_timesteps))}). Tiles where the image keeps at least 10% "
+        f"of its variance (ᾱ ≥ 0.1): {'; '.join(still_visible)}."
+    )
+    png_download(
+        "Filmstrip (PNG)",
+        lambda: filmstrip_png_figure(
+            frames,
+            order,
+            film_timesteps,
+            title=f"x_k under each schedule, T = {num_timesteps}" + (", zero terminal SNR" * zsnr),
+        ),
+        f"filmstrip_T{num_timesteps}{'_zsnr' if zsnr else ''}_seed{seed}.png",
+        key="filmstrip_png",
+    )
+    show_code(fig.filmstrip_frames)
+
+    # 7 ─ sampler spacing ─────────────────────────────────────────────────────────────
+    visits = {name: sampling_timesteps(num_timesteps, steps, name) for name in SPACINGS}
+    first_leading = int(visits["leading"][0])
+    st.markdown(
+        f"### 7 · Which timesteps a {steps}-step sampler visits\n\n"
+        "A sampler takes far fewer steps S than T, so it visits only some training timesteps. "
+        "The spacing rule decides which. Sampling always starts from pure noise. `trailing` "
+        "starts at k = T−1; `leading` never visits k = T−1 (unless S = T)"
+        + (
+            f", so its first step hands pure noise to a network told k = {first_leading}, a "
+            "timestep whose training inputs still held "
+            f"ᾱ = {schedule.alpha_bar[first_leading]:.2e} of the image ({schedule_name}), with "
+            "or without zero terminal SNR (Lin et al. 2024, §3.3 and Table 2)."
+            if first_leading != last
+            else "; here S = T, so it does."
+        )
+    )
+    plot(cached_spacing(num_timesteps, steps, zsnr, schedule_name), key="spacing")
+
+    st.caption(
+        "Timesteps in sampling order (noisy to clean). "
+        + "; ".join(
+            f"{name}: {listed(ks)}"
+            + (" (reaches T−1)" if last in ks else f" (starts {last - ks.max()} below T−1)")
+            for name, ks in visits.items()
+        )
+        + "."
+    )
+    show_code(sampling_timesteps)
+
+
+# Only the open tab runs: §6 and §7 (the filmstrip, 457 kB, and the sampler's timesteps) are
+# the same for every k and are not needed while a learner moves k (README, Performance).
+at_k, compared = tab_control(TABS, "tab")
+with at_k:
+    if at_k.open:
+        noise_at_step_k(schedules, schedule_name, num_timesteps, zsnr, views, browser_data, seed)
+with compared:
+    if compared.open:
+        side_by_side(schedules, schedule_name, num_timesteps, zsnr, image, seed, steps)
 
 with st.sidebar:
     link_to_view()

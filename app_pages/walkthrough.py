@@ -230,7 +230,7 @@ def spectral_bias_view():
 
 def noise_level_view():
     # The noise page's own browser views: §2's step view (x₀, ε and x_k, with the arrays the
-    # panel reads) and §6's level panel (σ̂ read off x_k at k, over the k-free sweep).
+    # panel reads) and §4's level panel (σ̂ read off x_k at k, over the k-free sweep).
     from app_pages.sections.noise_cached import cached_bundled_image
     from app_pages.sections.noise_level import TOLERANCE, cached_sweep
     from timestep_lab.images import WORKING_SIZE

@@ -157,7 +157,7 @@ def press_and_time(
 
 # The browser views (timestep_lab/ui/components): each paints k in a requestAnimationFrame
 # callback and records it on its element (data-k, data-painted = performance.now()); the noise
-# page's panels (.tl-panel: §1, §4, §6, §7) follow the same k and are timed with them.
+# page's panels (.tl-panel: §1, §3, §4, §5) follow the same k and are timed with them.
 VIEWS_JS = """() => [...document.querySelectorAll('*')].filter(e => e.shadowRoot)
     .flatMap(e => [...e.shadowRoot.querySelectorAll('.tl-view, .tl-panel')])"""
 PLAYING_JS = """() => [...document.querySelectorAll('*')].filter(e => e.shadowRoot)

@@ -58,7 +58,7 @@ SCENARIO = [
             ("component:k_sync", K_COMMITS),
             ("d", (64, 128, 256, 512, 1024)),
             ("layout", ("transformer", "ddpm", "ldm")),
-            # a click on a tab (the page's TABS: only the open tab runs)
+            # a click on a tab (the page's TABS: only the open tab runs; so on the noise page)
             ("tab", ("The encoding", "Why sinusoids", "Layouts in real code")),
         ],
     ),
@@ -69,6 +69,7 @@ SCENARIO = [
             ("k", range(0, 1000)),
             ("component:k_sync", K_COMMITS),
             ("schedule", ("linear", "cosine", "scaled_linear")),
+            ("tab", ("The noise at step k", "Schedules and samplers")),
         ],
     ),
     ("denoiser", "", [("generate", (True,))]),

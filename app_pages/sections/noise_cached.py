@@ -91,13 +91,13 @@ def bundled_pixels(name: str, size: int) -> Pixels:
 
 
 class NoiseViews(NamedTuple):
-    """What the step view and §6 need of one image, noise draw and schedule, for every k."""
+    """What the step view and §4 (σ̂ read off x_k) need of one image, noise draw and schedule."""
 
     data: Mapping  # the step view's data at k = 0 (noise_views.noise_data); at_step sets k
     sent: bytes  # the same as it travels, without k and the presenter flag (step_arrays)
     mean_square: float  # E[x₀²] of this image, for its actual share of x_k
     std: float  # the standard deviation of x₀
-    sweep: NoiseLevelSweep | str  # §6's σ̂ and k̂ (sweep_of), or why this image has none
+    sweep: NoiseLevelSweep | str  # §4's σ̂ and k̂ (sweep_of), or why this image has none
 
 
 @cleared_when_idle
@@ -113,7 +113,7 @@ def cached_noise_views(
 
 
 def noise_views(pixels: Pixels, seed: int, name: str, num_timesteps: int, zsnr: bool) -> NoiseViews:
-    """The step view's data and §6's sweep for this image, noise draw and schedule: the same
+    """The step view's data and §4's sweep for this image, noise draw and schedule: the same
     for every k, so a caller keeps them (ε drawn, the arrays base64-encoded, hashed and
     written as JSON, σ̂ measured) rather than rebuilding them on every rerun."""
     x0 = to_signed(pixels.array)
@@ -166,7 +166,7 @@ def cached_curves(num_timesteps: int, zsnr: bool, schedule_name: str) -> SharedF
 @cleared_when_idle
 @lru_cache(maxsize=32)
 def cached_spacing(num_timesteps: int, steps: int, zsnr: bool, schedule_name: str) -> SharedFigure:
-    """§5's timesteps each spacing visits, and the selected schedule's last ᾱ: no k in it."""
+    """§7's timesteps each spacing visits, and the selected schedule's last ᾱ: no k in it."""
     visits = {name: sampling_timesteps(num_timesteps, steps, name) for name in SPACINGS}
     last = noise_schedule(schedule_name, num_timesteps, zero_terminal_snr=zsnr).alpha_bar[-1]
     return shared_figure(fig.spacing_figure(visits, num_timesteps, last_alpha_bar=float(last)))

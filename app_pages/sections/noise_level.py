@@ -58,7 +58,7 @@ def noise_level_section(sweep: NoiseLevelSweep | str, schedule: NoiseSchedule, s
     (the step view's data, ``noise_views.noise_panel``).
     """
     st.markdown(
-        "### 6 · Can you tell the step from the image?\n\n"
+        "### 4 · Can you tell the step from the image?\n\n"
         "The network is told k, but x_k carries its own noise level. Fine detail in a photo "
         "is rare, while noise is in every pixel, so the image's finest-scale wavelet "
         "coefficients are mostly noise once the noise outweighs the photo's fine texture; "
@@ -101,7 +101,7 @@ def noise_level_section(sweep: NoiseLevelSweep | str, schedule: NoiseSchedule, s
 
 
 def noise_level_links() -> None:
-    """Where to go from §6: the k-blind twin, and the dimension view of the training lab.
+    """Where to go from §4: the k-blind twin, and the dimension view of the training lab.
 
     Apart from ``noise_level_section``, so that the section can be drawn without them
     (a page link needs a run that has the app's page list).

@@ -18,7 +18,7 @@ def prediction_targets_section(schedule: NoiseSchedule, step: dict) -> None:
     marker and their values at k follow k there (``noise_views.noise_panel``).
     """
     st.markdown(
-        "### 7 · What the network predicts: ε, x₀ or v\n\n"
+        "### 5 · What the network predicts: ε, x₀ or v\n\n"
         "A denoiser can be trained to output the noise ε (Ho et al. 2020), the clean image "
         "x₀, or the velocity v = √ᾱ_k·ε − √(1−ᾱ_k)·x₀ (Salimans & Ho 2022, §4). Given x_k, "
         "any one of them gives the other two, but the conversion scales the network's "

@@ -111,7 +111,7 @@ DRAWN_AT = """([name, k]) => [...document.querySelectorAll('*')].filter(e => e.s
 
 
 def panel_pixels(page, k: int) -> dict[str, list[str]]:
-    """Every canvas of §4's, §6's and §7's panels (x_k and P(k); σ̂'s chart; x₀, ε, v, gains),
+    """Every canvas of §3's, §4's and §5's panels (x_k and P(k); σ̂'s chart; x₀, ε, v, gains),
     each scrolled into view and drawn at k (out of sight a panel updates its readout only)."""
     pixels = {}
     for name in ("told", "level", "targets"):
@@ -135,7 +135,7 @@ def test_the_noise_views_redraw_every_section_from_the_keys(page, app_url):
     page.wait_for_function(ALL_VIEWS_AT, arg=50)
     assert xk.evaluate("c => c.toDataURL()") != before
     assert "x_k at k = 50" in view.inner_text()
-    # every section reads out k = 50, and §4's x_k and P(k), §6's chart and §7's v and chart
+    # every section reads out k = 50, and §3's x_k and P(k), §4's chart and §5's v and chart
     # are redrawn by the browser (x₀ and ε stay), before anything reaches Python
     assert url_k(page) == "20"
     for name, text in [("schedule", "At k = 50, linear has β_k = "),

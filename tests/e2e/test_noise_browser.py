@@ -16,18 +16,28 @@ def no_exceptions(page) -> None:
 
 def test_noise_page_draws_every_view(page, app_url):
     open_app(page, f"{app_url}/noise")
-    assert page.locator(".js-plotly-plot").count() == 3  # §1, §3, §5: the same for every k
+    assert page.locator(".js-plotly-plot").count() == 1  # §1's curves: the same for every k
     assert page.locator(".tl-view").count() == 1  # x₀, ε and x_k, drawn by the browser
-    # §1's values at k, §4's x_k and P(k), §6's σ̂ and k̂, §7's v and gains: drawn by the browser
+    # §1's values at k, §3's x_k and P(k), §4's σ̂ and k̂, §5's v and gains: drawn by the browser
     assert page.locator(".tl-panel").count() == 4
     page.wait_for_function(
         "() => [...document.querySelectorAll('*')].filter(e => e.shadowRoot)"
         ".flatMap(e => [...e.shadowRoot.querySelectorAll('.tl-panel')])"
         ".filter(p => p.dataset.painted && p.dataset.k === '250').length === 4"
     )
-    assert page.get_by_role("heading", name="3 · Filmstrip").is_visible()
     level = page.locator('.tl-panel[aria-label="level at timestep k"]')
     assert "At k = 250: σ_k = " in level.inner_text()
+    # the second tab: §6's filmstrip and §7's sampler timesteps, the same for every k
+    page.get_by_role("tab", name="Schedules and samplers").click()
+    page.get_by_role("heading", name="6 · Filmstrip").wait_for()
+    wait_for_rerun(page)
+    assert page.locator(".js-plotly-plot").count() == 2
+    assert page.locator(".tl-view").count() == page.locator(".tl-panel").count() == 0
+    assert query(page)["tab"] == "Schedules and samplers"
+    page.get_by_role("tab", name="The noise at step k").click()
+    page.locator(".tl-view").first.wait_for()
+    wait_for_rerun(page)
+    assert page.locator(".tl-panel").count() == 4
     no_exceptions(page)
 
 
@@ -81,7 +91,7 @@ def test_hostile_link_gets_friendly_notes(page, app_url):
     open_app(page, f"{app_url}/noise?schedule=evil&image=..%2F..%2Fetc%2Fpasswd&seed=-1&zsnr=2")
     text = " ".join(page.locator('[data-testid="stAlert"]').all_inner_texts())
     assert "schedule=evil" in text and "image=../../etc/passwd" in text
-    assert page.locator(".js-plotly-plot").count() == 3
+    assert page.locator(".js-plotly-plot").count() == 1
     assert page.locator(".tl-view").count() == 1
     assert page.locator(".tl-panel").count() == 4
     no_exceptions(page)

@@ -26,7 +26,7 @@ INKED = """c => {
 
 
 def level_readout(k: int, seed: int = 0) -> str:
-    """§6's readout at k for the lesson's photo and noise, from the library (ε as the browser
+    """§4's readout at k for the lesson's photo and noise, from the library (ε as the browser
     gets it: float32)."""
     schedule = noise_schedule("linear", 1000)
     pixels = bundled_image("hopper", WORKING_SIZE)
@@ -99,7 +99,7 @@ def test_the_noise_level_step_draws_the_noise_pages_level_panel(page, app_url, p
     wait_for_rerun(page)
     view, level = page.locator(".tl-view"), page.locator(LEVEL)
     level.wait_for()
-    assert (view.count(), level.count()) == (1, 1)  # the noise page's step view and §6's panel
+    assert (view.count(), level.count()) == (1, 1)  # the noise page's step view and §4's panel
     level.scroll_into_view_if_needed()
     page.wait_for_function(LEVEL_DRAWN_AT, arg=250)
     chart = level.locator("canvas").first

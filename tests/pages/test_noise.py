@@ -12,7 +12,10 @@ from timestep_lab.ui.components.noise_views import PANELS
 
 PAGE = "app_pages/noise.py"
 UPLOAD_VIEWS = "noise_upload_views"  # the page's session-only store of an upload's views
-CHARTS = {"curves", "filmstrip", "spacing"}  # k-free: what follows k is drawn by the browser
+TABS = ("The noise at step k", "Schedules and samplers")
+# k-free plotly charts, by tab (only the open tab runs): what follows k is drawn by the browser
+CHARTS = {TABS[0]: {"curves"}, TABS[1]: {"filmstrip", "spacing"}}
+AT_K = CHARTS[TABS[0]]  # the first tab, open by default
 
 
 def chart_keys(at):
@@ -44,7 +47,7 @@ def step_view(at) -> dict:
 
 
 def panels(at) -> dict[str, dict]:
-    """What each panel (§1, §4, §6, §7's views of k) was sent: its token and a few numbers,
+    """What each panel (§1, §3, §4, §5's views of k) was sent: its token and a few numbers,
     never the arrays again."""
     found = {data["panel"]: data for data in mounts(at) if "panel" in data}
     assert len(found) == len(mounts(at)) - 1
@@ -53,6 +56,12 @@ def panels(at) -> dict[str, dict]:
         assert data["token"] == token and data["k"] == k, name
         assert not {"pixels", "noise", "alphaBar", "betas"} & set(data), name
     return found
+
+
+def open_tab(at, label: str):
+    """Switch the page's tabs to ``label``, as a click on the tab does, and rerun."""
+    at.session_state["tab"] = label
+    return at.run()
 
 
 def step_schedule(at):
@@ -65,18 +74,17 @@ def test_default_view_renders_every_view():
     at = open_page(PAGE)
     assert not at.exception and not at.error and not at.warning
     assert at.title[0].value == "Noise levels"
-    assert chart_keys(at) == CHARTS
+    assert chart_keys(at) == AT_K
+    assert [tab.label for tab in at.tabs] == list(TABS)
     assert headings(at) == [
         "1 · The schedule against k",
         "2 · The image at step k",
-        "3 · Filmstrip: one image, four schedules",
-        "4 · What the network is told",
-        "5 · Which timesteps a 10-step sampler visits",
-        "6 · Can you tell the step from the image?",
-        "7 · What the network predicts: ε, x₀ or v",
+        "3 · What the network is told",
+        "4 · Can you tell the step from the image?",
+        "5 · What the network predicts: ε, x₀ or v",
     ]
-    assert len(at.get("download_button")) == 2  # schedule CSV, filmstrip PNG
-    assert len(at.expander) == 7  # a "Show code" beside each view
+    assert len(at.get("download_button")) == 1  # the schedule's CSV
+    assert len(at.expander) == 5  # a "Show code" beside each view
     alpha_bar, k = step_schedule(at)  # the browser gets linear's exact table and k = 250
     np.testing.assert_array_equal(alpha_bar, noise_schedule("linear", 1000).alpha_bar)
     assert k == 250 and step_view(at)["schedule"] == "linear"
@@ -84,14 +92,35 @@ def test_default_view_renders_every_view():
         read_typed_array(step_view(at)["betas"]), noise_schedule("linear", 1000).betas
     )
     sent = panels(at)
-    assert list(sent) == list(PANELS)  # §1, §4, §6, §7 in page order, after the step view's data
+    assert list(sent) == list(PANELS)  # §1, §3, §4, §5 in page order, after the step view's data
     told = sent["told"]
     assert (told["d"], told["nText"]) == (128, "10000")
     np.testing.assert_array_equal(read_typed_array(told["freqs"]), frequencies(128, base=1e4))
-    assert "leading: 900, 800" in captions(at)
     # Python draws nothing else from k: a committed k reruns the k control, "Copy link" and the
     # encoding explorer's page link (text only, kept for Streamlit's in-app navigation)
     assert sorted(at.session_state[FOLLOWERS]) == ["tl:link", "tl:noise:encoding_link"]
+
+
+def test_the_second_tab_compares_schedules_and_samplers_whatever_k_is():
+    at = open_tab(open_page(PAGE, {"k": "40"}), TABS[1])
+    assert not at.exception and not at.error and not at.warning
+    assert chart_keys(at) == CHARTS[TABS[1]]
+    assert headings(at) == [
+        "6 · Filmstrip: one image, four schedules",
+        "7 · Which timesteps a 10-step sampler visits",
+    ]
+    assert len(at.get("download_button")) == 1  # the filmstrip's PNG
+    assert len(at.expander) == 2
+    assert "leading: 900, 800" in captions(at)
+    assert not mounts(at)  # no view of k (the sidebar still has its k and the bridge)
+    assert sorted(at.session_state[FOLLOWERS]) == ["tl:link"]
+    link = next(c.value for c in at.code if "?" in c.value)
+    assert "tab=Schedules+and+samplers" in link and "k=40" in link
+    at = open_page(PAGE, {"tab": TABS[1], "steps": "4"})  # a link opens the tab it names
+    assert chart_keys(at) == CHARTS[TABS[1]] and not at.warning
+    at = open_page(PAGE, {"tab": "Filmstrip"})
+    assert "not one of The noise at step k, Schedules and samplers" in warnings_text(at)
+    assert chart_keys(at) == AT_K
 
 
 def test_every_control_moves_without_error():
@@ -112,7 +141,7 @@ def test_every_control_moves_without_error():
             at.run()
     at.toggle(key="zsnr").set_value(True).run()
     assert not at.exception and not at.error
-    assert chart_keys(at) == CHARTS
+    assert chart_keys(at) == AT_K
 
 
 def test_zero_terminal_snr_at_the_last_step_is_pure_noise():
@@ -161,7 +190,7 @@ def test_hostile_link_values_get_notes_and_defaults():
     assert at.selectbox(key="schedule").value == "linear"
     assert at.selectbox(key="image").value == "hopper"
     assert [at.slider(key=k).value for k in ("T", "k", "seed", "steps")] == [1000, 0, 9999, 1]
-    assert chart_keys(at) == CHARTS
+    assert chart_keys(at) == AT_K
 
 
 @pytest.mark.parametrize(
@@ -171,7 +200,7 @@ def test_link_cannot_inject_or_name_a_file(key, value):
     at = open_page(PAGE, {key: value})
     assert not at.exception and not at.error
     assert "not one of" in warnings_text(at)
-    assert chart_keys(at) == CHARTS
+    assert chart_keys(at) == AT_K
 
 
 def upload(at, name, data, mime):
@@ -187,7 +216,7 @@ def test_every_malformed_upload_gets_a_message_and_the_page_carries_on():
         assert len(at.error) == 1, case
         assert message in at.error[0].value, case
         assert "Showing the bundled image instead" in at.error[0].value
-        assert chart_keys(at) == CHARTS, case
+        assert chart_keys(at) == AT_K, case
 
 
 def test_valid_uploads_replace_the_bundled_image_for_this_session_only():
@@ -198,11 +227,14 @@ def test_valid_uploads_replace_the_bundled_image_for_this_session_only():
         assert "Using your uploaded image" in at.info[0].value, case
         assert "not part of the link" in at.info[0].value
         if case == "thin_png":  # one pixel high: no 2 × 2 blocks to read the noise from
-            assert chart_keys(at) == CHARTS
+            assert chart_keys(at) == AT_K
             assert set(panels(at)) == set(PANELS) - {"level"}
             assert "cannot read this image" in at.info[-1].value
+            assert chart_keys(open_tab(at, TABS[1])) == CHARTS[TABS[1]]  # its filmstrip
+            assert not at.exception and not at.error
+            open_tab(at, TABS[0])
             continue
-        assert chart_keys(at) == CHARTS, case
+        assert chart_keys(at) == AT_K, case
         assert list(panels(at)) == list(PANELS), case
     assert "upload" not in at.query_params  # an upload is never part of the link
     at.file_uploader(key="upload").set_value(None).run()
@@ -226,7 +258,7 @@ def test_encoding_link_carries_T_and_k():
 
 
 def test_noise_level_view_gets_the_library_sweep_and_the_k_blind_card():
-    """§6's panel draws the library's k-free sweep (the browser reads σ̂ at k itself: checked
+    """§4's panel draws the library's k-free sweep (the browser reads σ̂ at k itself: checked
     against estimate_sigma in tests/ui/components/test_noise_views.py)."""
     from timestep_lab.encodings.display import evenly_spaced
     from timestep_lab.images import WORKING_SIZE, bundled_image, to_signed
@@ -320,11 +352,14 @@ def test_an_upload_is_kept_in_its_session_never_in_a_cache_of_the_process():
     caches = [f for f in vars(noise_cached).values() if hasattr(f, "cache_info")]
     for cache in caches:
         cache.cache_clear()  # so that a full cache cannot hide a new entry by dropping one
-    at = open_page(PAGE)
+    at = open_tab(open_page(PAGE), TABS[1])  # the filmstrip's tab, then the views' tab
+    open_tab(at, TABS[0])
     kept = {cache.__name__: cache.cache_info().currsize for cache in caches}
     assert kept["cached_noise_views"] == kept["cached_filmstrip"] == 1  # the bundled image
     name, data, mime = valid_images()["rgb_png"]
     upload(at, name, data, mime)
+    open_tab(at, TABS[1])
+    open_tab(at, TABS[0])
     assert not at.error and "Using your uploaded image" in at.info[0].value
     decoded = at.session_state["noise_upload"][1]  # the page's decoded upload
     shown = read_typed_array(step_view(at)["pixels"]).reshape(decoded.pixels.shape)
@@ -347,3 +382,19 @@ def test_the_schedules_are_built_once_per_setting_and_equal_the_library():
         np.testing.assert_array_equal(schedule.betas, expected.betas)
     with pytest.raises(TypeError):
         schedules["linear"] = expected  # shared by every session: read-only
+
+
+def test_the_class_benchmark_clicks_the_page_s_own_tabs():
+    import ast
+    from pathlib import Path
+
+    from benchmarks.classroom import SCENARIO
+
+    (moves,) = [moves for page, _, moves in SCENARIO if page == "noise"]
+    tree = ast.parse(Path(PAGE).read_text(encoding="utf-8"))
+    (tabs,) = [
+        ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign) and [getattr(t, "id", "") for t in node.targets] == ["TABS"]
+    ]
+    assert tuple(dict(moves)["tab"]) == tabs == TABS

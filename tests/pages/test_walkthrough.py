@@ -55,7 +55,7 @@ def test_lesson_steps_use_the_encoding_pages_browser_views(figure, dim):
 @pytest.mark.parametrize("presenter", ["0", "1"])
 def test_the_noise_level_step_uses_the_noise_pages_step_view_and_level_panel(presenter):
     """The lesson's σ̂ step mounts the noise page's own browser views: the step view with the
-    photo, ε of the lesson's seed and the linear ᾱ table at k = K, and §6's level panel on
+    photo, ε of the lesson's seed and the linear ᾱ table at k = K, and §4's level panel on
     that view's token with the library's k-free sweep (the browser's σ̂ at k is checked
     against estimate_sigma in tests/ui/components/test_noise_views.py)."""
     import numpy as np

@@ -208,7 +208,7 @@ def test_an_answer_from_a_stale_screen_is_refused_not_moved_to_the_next_step(sto
 
 
 def test_the_noise_level_step_shows_students_the_noise_pages_browser_views(store_url):
-    """Revealed in class, the σ̂ step draws the noise page's step view and §6's level panel
+    """Revealed in class, the σ̂ step draws the noise page's step view and §4's level panel
     (what they are sent: tests/pages/test_walkthrough.py) for teacher and students alike."""
     number = next(n for n, s in enumerate(STEPS, 1) if s.figure == "noise_level")
     teacher, code = teacher_starts(number)

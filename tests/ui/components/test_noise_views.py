@@ -67,7 +67,7 @@ def test_at_step_moves_k_and_shares_the_arrays():
             at_step(data, k)
 
 
-# ── the panels of §1, §4, §6 and §7: every number and picture against the library ──────────
+# ── the panels of §1, §3, §4 and §5: every number and picture against the library ──────────
 BROWSER_PANELS = """async ([url, step, told, ks]) => {
     const m = await import(url);
     const x0 = m.toSigned(m.decode(step.pixels));
@@ -102,7 +102,7 @@ BROWSER_PANELS = """async ([url, step, told, ks]) => {
 
 
 def gain_text(gain: float) -> str:
-    """The gain as §7's caption wrote it in Python before the browser drew it."""
+    """The gain as §5's caption wrote it in Python before the browser drew it."""
     return "∞ (no x̂₀ at all)" if not np.isfinite(gain) else f"{gain:.3g}"
 
 
@@ -163,7 +163,7 @@ def test_browser_panels_equal_the_library(js_page, name, zsnr, image, size):
             f"v here is {np.sqrt(a):.3f}·ε − {np.sqrt(1 - a):.3f}·x₀. Error gain at k = {k}: "
             f"{at_k}.",
         ], k
-    # x₀'s and ε's pictures in §7 are the library's too
+    # x₀'s and ε's pictures in §5 are the library's too
     pictures = js_page.evaluate(
         """async ([url, step]) => {
             const m = await import(url);

@@ -1,5 +1,5 @@
 // The noise page's views of step k, drawn per frame in the browser: the step view (§2: x₀, ε,
-// x_k, the ᾱ curve) and the panels of §1, §4, §6 and §7 (the schedule's values at k; x_k beside
+// x_k, the ᾱ curve) and the panels of §1, §3, §4 and §5 (the schedule's values at k; x_k beside
 // P(k); σ̂ and k̂ read off x_k; v and each target's error gain). Mounted by
 // timestep_lab/ui/components/noise_views.py; each function mirrors the library function named
 // beside it (timestep_lab/encodings/schedules.py, sinusoidal.py, targets.py;
@@ -209,7 +209,7 @@ export function scheduleReadout(k, name, betas, alphaBar) {
   );
 }
 
-/** §4: P(k) and what this k means under this schedule. */
+/** §3: P(k) and what this k means under this schedule. */
 export function toldReadout(k, { d, nText, schedule, T }, alphaBar) {
   return (
     `P(${k}) with d = ${d}, n = ${nText}, transformer layout: ${d} values in [−1, 1]. Under ` +
@@ -217,12 +217,12 @@ export function toldReadout(k, { d, nText, schedule, T }, alphaBar) {
   );
 }
 
-/** §6: σ_k, σ̂ read off x_k and the k̂ it points to. */
+/** §4: σ_k, σ̂ read off x_k and the k̂ it points to. */
 export function levelReadout(k, sigma, sigmaHat, kHat) {
   return `At k = ${k}: σ_k = ${fixed(sigma, 4)}, σ̂ from x_k alone = ${fixed(sigmaHat, 4)}, pointing to k̂ = ${kHat}.`;
 }
 
-/** §7: v's coefficients and each target's error gain at k ("∞" where there is no x̂₀). */
+/** §5: v's coefficients and each target's error gain at k ("∞" where there is no x̂₀). */
 export function targetsReadout(k, alphaBar, names) {
   const a = alphaBar[k];
   const gains = TARGETS.map((t) => {
@@ -438,7 +438,7 @@ function cleanup(s, parentElement) {
   };
 }
 
-// ── the panels: §1, §4, §6 and §7, following the page's k ──────────────────────────────────
+// ── the panels: §1, §3, §4 and §5, following the page's k ──────────────────────────────────
 const COLOURS = { blue: "#0072B2", vermillion: "#D55E00", green: "#009E73", grey: "#999999", dark: "#555555" };
 
 // a panel's canvas: the width of its column, `cssHeight` tall (views_common's sizeCanvas)
@@ -558,7 +558,7 @@ const PANELS = {
       return true;
     },
   },
-  // §4: x_k beside the vector P(k) the network is told
+  // §3: x_k beside the vector P(k) the network is told
   told: {
     build(p) {
       const row = el("div", "tl-images");
@@ -611,7 +611,7 @@ const PANELS = {
       return true;
     },
   },
-  // §6: σ̂ and k̂ read off x_k alone, over the sweep Python sent (k-free) with k marked
+  // §4: σ̂ and k̂ read off x_k alone, over the sweep Python sent (k-free) with k marked
   level: {
     build(p) {
       p.plot = el("canvas", "tl-canvas");
@@ -685,7 +685,7 @@ const PANELS = {
       return true;
     },
   },
-  // §7: x₀, ε and v at k; each target's error gain into x̂₀ across k, read at k
+  // §5: x₀, ε and v at k; each target's error gain into x̂₀ across k, read at k
   targets: {
     build(p) {
       const row = el("div", "tl-images");

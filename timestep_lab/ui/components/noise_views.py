@@ -4,9 +4,9 @@ Python sends x₀ (its uint8 pixels), ε (float32), ᾱ and β (float64) once pe
 base64 typed arrays, with the step view of §2; the browser computes x_k = √ᾱ_k·x₀ + √(1−ᾱ_k)·ε
 for every frame, with the schedule's marker and the SNR and variance readouts.
 
-The other sections' views of k (``noise_panel``: §1's values at k, §4's x_k and P(k), §6's σ̂
-and k̂, §7's v and error gains) are further mounts of the same component. Each carries only
-the token of those arrays (and its own few numbers: ω for P(k), §6's k-free sweep) and reads
+The other sections' views of k (``noise_panel``: §1's values at k, §3's x_k and P(k), §4's σ̂
+and k̂, §5's v and error gains) are further mounts of the same component. Each carries only
+the token of those arrays (and its own few numbers: ω for P(k), §4's k-free sweep) and reads
 the arrays the step view brought, so a page sends them once however many sections draw from
 them, and a moving k reruns nothing in Python. Every mount's data travels as the bytes of its
 JSON text (``json_bytes``), which Streamlit sends without writing it again.
