@@ -32,29 +32,31 @@ def test_encoding_page_draws_every_figure(page, app_url):
 
 
 def test_each_tab_draws_its_sections_and_keeps_its_place_in_the_url(page, app_url):
-    open_app(page, f"{app_url}/encoding?T=300&k=40")
+    open_app(page, f"{app_url}/encoding?T=300&k=40&i=3")
     plots, views = page.locator(".js-plotly-plot"), page.locator(".tl-view")
     page.get_by_role("tab", name="Why sinusoids").click()
     page.get_by_text("k = 40 has ᾱ").wait_for()  # section 7, which follows k
     wait_for_rerun(page)
     assert plots.count() == 4 and views.count() == 0  # the three inputs, the time input
     assert parse_qs(urlparse(page.url).query)["tab"] == ["Why sinusoids"]
+    page.get_by_role("tab", name="The encoding").click()
+    views.first.wait_for()
+    wait_for_rerun(page)
+    assert views.count() == 5 and plots.count() == 2
+    address = parse_qs(urlparse(page.url).query)
+    assert "tab" not in address  # the first tab: a default
+    # section 5's i, not drawn while the other tab was open, is back as the link gave it
+    assert address["i"] == ["3"] and address["k"] == ["40"]
+    assert page.get_by_role("slider", name="i, frequency index").input_value() == "3"
     page.get_by_role("tab", name="Layouts in real code").click()
     page.get_by_text("Three layouts, one idea").wait_for()
     wait_for_rerun(page)
     assert plots.count() == 1 and views.count() == 0
     page.reload()  # the link opens the same tab
     wait_for_rerun(page)
-    assert (
-        page.get_by_role("tab", name="Layouts in real code").get_attribute("aria-selected")
-        == "true"
-    )
-    assert plots.count() == 1
-    page.get_by_role("tab", name="The encoding").click()
-    views.first.wait_for()
-    wait_for_rerun(page)
-    assert views.count() == 5 and plots.count() == 2
-    assert "tab" not in parse_qs(urlparse(page.url).query)  # the first tab: a default
+    selected = page.get_by_role("tab", name="Layouts in real code").get_attribute("aria-selected")
+    assert selected == "true" and plots.count() == 1
+    assert parse_qs(urlparse(page.url).query)["k"] == ["40"]
     no_exceptions(page)
 
 
