@@ -131,7 +131,8 @@ def sampler_controls(name: str) -> dict:
         "spacing",
         SPACINGS,
         "trailing",
-        help="Which timesteps k the S steps land on (see Noise levels).",
+        help="Which timesteps k the S steps land on (see Noise levels, tab “Schedules and "
+        "samplers”).",
     )
     w = grid_control(
         "w, guidance",

@@ -53,10 +53,8 @@ LAYOUT_NAMES = {
     "ddpm": "DDPM: [sin … | cos …] (Ho et al.)",
     "ldm": "Stable Diffusion: [cos … | sin …] (latent diffusion)",
 }
-# The page's tabs (URL key ``tab``, its label as written here), and the controls drawn inside
-# one tab, kept while another is open.
+# The page's tabs (URL key ``tab``, its label as written here).
 TABS = ("The encoding", "Why sinusoids", "Layouts in real code")
-TAB_CONTROLS = {TABS[0]: ("i", "delta"), TABS[1]: ("input", "s", "schedule")}
 # View 6's formula, by layout (KaTeX)
 FORMULAS = {
     "transformer": r"P(k, 2i) = \sin\!\left(\frac{k}{n^{2i/d}}\right),\quad "
@@ -387,7 +385,7 @@ def layouts_in_real_code(num_timesteps: int, dim: int, base: float) -> None:
 # Only the open tab runs: sections 7 and 8 were about a third of the server's CPU for an
 # open of this page, the page a class opens first (README, Performance). The URL keeps the
 # open tab, so a link shows the same one.
-explore, why, layouts = tab_control(TABS, "tab", keep=TAB_CONTROLS)
+explore, why, layouts = tab_control(TABS, "tab")
 with explore:
     if explore.open:
         the_encoding(num_timesteps, dim, base, layout, k)

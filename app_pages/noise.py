@@ -131,7 +131,8 @@ def sampler_controls(num_timesteps: int) -> int:
         1,
         min(num_timesteps, 100),
         10,
-        help="How many denoising steps a sampler takes; each lands on one training timestep k.",
+        help="How many denoising steps a sampler takes; each lands on one training timestep k. "
+        "§7 shows which, in the tab “Schedules and samplers”.",
     )
 
 
@@ -222,9 +223,9 @@ st.title("Noise levels")
 st.write(
     "Each timestep k stands for a noise level. The forward process mixes a clean image x₀ "
     "with Gaussian noise ε as x_k = √ᾱ_k·x₀ + √(1−ᾱ_k)·ε, where ᾱ_k falls from about 1 "
-    "at k = 0 towards 0 at k = T−1 (exactly 0 only with zero terminal SNR: see §1). The "
-    "schedule decides how fast. This mix is what the network has to undo, and k is how it "
-    "is usually told which mix it is looking at."
+    "at k = 0 towards 0 at k = T−1 (exactly 0 only with zero terminal SNR: see §1, in the "
+    "first tab). The schedule decides how fast. This mix is what the network has to undo, and "
+    "k is how it is usually told which mix it is looking at."
 )
 
 with st.sidebar:
@@ -256,26 +257,25 @@ if decoded is not None:
 else:
     image = image_name
 
-# x₀, ε, ᾱ and β for the browser, sent once with §2's step view; §1, §3, §4 and §5 draw their
-# views of k from them too (noise_views.py), so moving k reruns nothing here. E[x₀²] is this
-# image's, for its actual share of x_k.
-views = image_views(
-    cached_noise_views, noise_views, image, seed, schedule_name, num_timesteps, zsnr
-)
-browser_data = at_step(views.data, k)
-
 
 def noise_at_step_k(
     schedules: dict[str, NoiseSchedule],
     schedule_name: str,
     num_timesteps: int,
     zsnr: bool,
-    views: NoiseViews,
-    browser_data: dict,
+    image: str | Pixels,
     seed: int,
+    k: int,
 ) -> None:
     """§1–§5: the schedule, the image and what the network is told and reads, at step k."""
     schedule = schedules[schedule_name]
+    # x₀, ε, ᾱ and β for the browser, sent once with §2's step view; §1, §3, §4 and §5 draw
+    # their views of k from them too (noise_views.py), so moving k reruns nothing here.
+    # E[x₀²] is this image's, for its actual share of x_k.
+    views: NoiseViews = image_views(
+        cached_noise_views, noise_views, image, seed, schedule_name, num_timesteps, zsnr
+    )
+    browser_data = at_step(views.data, k)
     mean_square = views.mean_square
     # 1 ─ the schedules ───────────────────────────────────────────────────────────────
     halves = [
@@ -476,7 +476,7 @@ def side_by_side(
 at_k, compared = tab_control(TABS, "tab")
 with at_k:
     if at_k.open:
-        noise_at_step_k(schedules, schedule_name, num_timesteps, zsnr, views, browser_data, seed)
+        noise_at_step_k(schedules, schedule_name, num_timesteps, zsnr, image, seed, k)
 with compared:
     if compared.open:
         side_by_side(schedules, schedule_name, num_timesteps, zsnr, image, seed, steps)

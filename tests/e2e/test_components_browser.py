@@ -36,6 +36,18 @@ def sidebar_k(page) -> str:
     return page.get_by_role("slider", name="k, timestep").input_value()
 
 
+def wait_for_link_k(page, k: str) -> None:
+    """Open "Copy link to this view" and wait until its link carries k: the link is a follower
+    of k, drawn by Python's rerun after a commit."""
+    page.get_by_text("Copy link to this view").click()
+    page.wait_for_function(
+        "(k) => [...document.querySelectorAll('[data-testid=stCode] code')]"
+        ".some(c => c.textContent.includes('&k=' + k + '&'))",
+        arg=k,
+    )
+    page.keyboard.press("Escape")
+
+
 def test_arrow_keys_move_every_view_then_the_slider_and_the_url(page, app_url):
     open_app(page, f"{app_url}/encoding?d=64&T=300&k=100")
     heatmap, vector = page.locator(".tl-view").nth(0), page.locator(".tl-view").nth(1)
@@ -217,6 +229,7 @@ def test_the_same_k_committed_again_after_the_slider_moved_reaches_python(page, 
     wait_for_url_k(page, "105")
     wait_for_rerun(page)
     assert sidebar_k(page) == "105"  # drawn by Python's run after the commit
+    wait_for_link_k(page, "105")  # and so is the link, a follower of k
     assert page.errors == []
 
 
@@ -265,11 +278,13 @@ def test_a_committed_k_reruns_only_what_follows_k(page, app_url, path, follower_
     page.wait_for_timeout(500)
     commit = received.take()
     # a whole-page rerun would send about half the page again (the views' data, which holds
-    # k); the followers are a small part of it (measured: encoding 2 %, noise 19 %)
+    # k); the followers are a small part of it (measured at 80addf0, before the pages had
+    # tabs: encoding 2 %, noise 19 %)
     assert 0 < commit < whole_page / 4, (commit, whole_page)
     if path.startswith("noise"):
         # the noise page's sections draw k in the browser: only the k control with its bridge
         # (≈ 3 kB, the bridge's script included), "Copy link" and the encoding explorer's
         # link come back (measured 6.4 kB); one picture of x_k alone is ≈ 50 kB as a PNG
         assert commit < 10_000, commit
+    wait_for_link_k(page, "103")  # what came back holds the followers, drawn at the new k
     assert page.errors == []

@@ -341,21 +341,16 @@ def log_control(
     return grid_control(label, key, options, default, help=help, scale="log")
 
 
-def tab_control(
-    labels: Sequence[str], key: str, *, keep: dict[str, Sequence[str]] | None = None
-) -> Sequence[Any]:
+def tab_control(labels: Sequence[str], key: str) -> Sequence[Any]:
     """URL-bound tabs of which only the open one runs: draw a tab's content only while its
     ``.open`` is true. Returns the tab containers, in the order of ``labels``.
 
     A closed tab costs the server nothing: a page in tabs builds and sends only what its open
     tab shows. The URL holds the open tab's label (``?tab=Why+sinusoids``; the first tab
     leaves the URL, as a default does); a label the link gets wrong gets a note and the first
-    tab.
-
-    ``keep`` maps a tab's label to the keys of the controls drawn inside it. Streamlit
-    forgets a widget's value in a run that does not draw it, so a closed tab's controls are
-    written back into the session each run: they are as the learner left them when their tab
-    opens again (the URL and "Copy link" carry only what the open tab shows).
+    tab. The controls inside a closed tab keep their values (Streamlit 1.67 keeps a URL-bound
+    widget's value while it is not drawn); the URL and "Copy link" carry only what the open
+    tab shows. Each page opens on its first tab unless its link names another.
     """
     labels = list(labels)
     raw = _raw_url_value(key, hidden=False, label="Tab")
@@ -366,10 +361,5 @@ def tab_control(
         _rewrite_url(key, raw, raw if raw in labels else labels[0])
     tabs = st.tabs(labels, key=key, bind="query-params")
     shown = next((label for label, tab in zip(labels, tabs, strict=True) if tab.open), labels[0])
-    for label, keys in (keep or {}).items():
-        if label != shown:
-            for name in keys:
-                if name in st.session_state:
-                    st.session_state[name] = st.session_state[name]
     register_control(key, shown)
     return tabs
