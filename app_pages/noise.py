@@ -1,5 +1,7 @@
 """Noise levels: what a timestep k stands for, as a schedule and as a noised image."""
 
+from typing import NamedTuple
+
 import numpy as np
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
@@ -258,16 +260,20 @@ else:
     image = image_name
 
 
-def noise_at_step_k(
-    schedules: dict[str, NoiseSchedule],
-    schedule_name: str,
-    num_timesteps: int,
-    zsnr: bool,
-    image: str | Pixels,
-    seed: int,
-    k: int,
-) -> None:
+class Setting(NamedTuple):
+    """What both tabs draw from: the sidebar's choices and the schedules they make."""
+
+    schedules: dict[str, NoiseSchedule]
+    schedule_name: str
+    num_timesteps: int
+    zsnr: bool
+    image: str | Pixels  # a bundled image's name, or the upload's pixels
+    seed: int
+
+
+def noise_at_step_k(setting: Setting, k: int) -> None:
     """§1–§5: the schedule, the image and what the network is told and reads, at step k."""
+    schedules, schedule_name, num_timesteps, zsnr, image, seed = setting
     schedule = schedules[schedule_name]
     # x₀, ε, ᾱ and β for the browser, sent once with §2's step view; §1, §3, §4 and §5 draw
     # their views of k from them too (noise_views.py), so moving k reruns nothing here.
@@ -376,16 +382,9 @@ def noise_at_step_k(
     prediction_targets_section(schedule, browser_data)
 
 
-def side_by_side(
-    schedules: dict[str, NoiseSchedule],
-    schedule_name: str,
-    num_timesteps: int,
-    zsnr: bool,
-    image: str | Pixels,
-    seed: int,
-    steps: int,
-) -> None:
+def side_by_side(setting: Setting, steps: int) -> None:
     """§6–§7: the four schedules on one image, and which timesteps a sampler visits."""
+    schedules, schedule_name, num_timesteps, zsnr, image, seed = setting
     schedule = schedules[schedule_name]
     last = num_timesteps - 1
     # 6 ─ the filmstrip ───────────────────────────────────────────────────────────────
@@ -473,13 +472,14 @@ def side_by_side(
 
 # Only the open tab runs: §6 and §7 (the filmstrip, 457 kB, and the sampler's timesteps) are
 # the same for every k and are not needed while a learner moves k (README, Performance).
+setting = Setting(schedules, schedule_name, num_timesteps, zsnr, image, seed)
 at_k, compared = tab_control(TABS, "tab")
 with at_k:
     if at_k.open:
-        noise_at_step_k(schedules, schedule_name, num_timesteps, zsnr, image, seed, k)
+        noise_at_step_k(setting, k)
 with compared:
     if compared.open:
-        side_by_side(schedules, schedule_name, num_timesteps, zsnr, image, seed, steps)
+        side_by_side(setting, steps)
 
 with st.sidebar:
     link_to_view()
