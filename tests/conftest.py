@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,21 @@ def open_page(page: str | None = None, query: dict[str, str] | None = None) -> A
     if page is not None:
         at.switch_page(page)
     return at.run()
+
+
+def open_tab(at: AppTest, label: str) -> AppTest:
+    """Switch a page's URL-bound tabs (key ``tab``) to ``label``, as a click does, and rerun."""
+    at.session_state["tab"] = label
+    return at.run()
+
+
+def page_literal(page: str, name: str):
+    """A literal the page script assigns at its top level (a table, its TABS), read without
+    running the page."""
+    for node in ast.parse((ROOT / page).read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and [getattr(t, "id", "") for t in node.targets] == [name]:
+            return ast.literal_eval(node.value)
+    raise LookupError(name)
 
 
 def pictures(at: AppTest) -> list[tuple[str, str]]:

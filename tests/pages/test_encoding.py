@@ -1,12 +1,10 @@
 """The encoding page through AppTest: every control, every layout, hostile links."""
 
-import ast
 import json
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import open_page, warnings_text
+from tests.conftest import open_page, open_tab, page_literal, warnings_text
 from timestep_lab.encodings import CONVENTIONS
 
 PAGE = "app_pages/encoding.py"
@@ -25,12 +23,6 @@ VIEWS = {"heatmap", "vector", "shift", "phase", "formula"}
 
 def chart_keys(at):
     return {c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")}
-
-
-def open_tab(at, label: str):
-    """Switch the page's tabs to ``label``, as a click on the tab does, and rerun."""
-    at.session_state["tab"] = label
-    return at.run()
 
 
 def charts_of_every_tab(at) -> dict[str, set[str]]:
@@ -59,12 +51,9 @@ def shows_one_formula(at, start: str) -> bool:
     return len(formulas(at)) == 1 and formulas(at)[0].startswith(start)
 
 
-def page_table(name: str) -> dict:
+def page_table(name: str):
     """A table the page defines at its top level (a literal), read without running the page."""
-    for node in ast.parse(Path(PAGE).read_text(encoding="utf-8")).body:
-        if isinstance(node, ast.Assign) and [t.id for t in node.targets] == [name]:
-            return ast.literal_eval(node.value)
-    raise LookupError(name)
+    return page_literal(PAGE, name)
 
 
 def test_every_layout_offered_has_its_formula_and_its_name():

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tests.conftest import open_page, warnings_text
+from tests.conftest import open_page, open_tab, page_literal, warnings_text
 from tests.images.corpus import malformed_files, valid_images
 from timestep_lab.encodings import SCHEDULES, frequencies, noise_schedule
 from timestep_lab.ui.components import read_json_bytes, read_typed_array
@@ -56,12 +56,6 @@ def panels(at) -> dict[str, dict]:
         assert data["token"] == token and data["k"] == k, name
         assert not {"pixels", "noise", "alphaBar", "betas"} & set(data), name
     return found
-
-
-def open_tab(at, label: str):
-    """Switch the page's tabs to ``label``, as a click on the tab does, and rerun."""
-    at.session_state["tab"] = label
-    return at.run()
 
 
 def step_schedule(at):
@@ -385,15 +379,6 @@ def test_the_schedules_are_built_once_per_setting_and_equal_the_library():
 
 
 def test_the_class_benchmark_clicks_the_page_s_own_tabs():
-    import ast
-    from pathlib import Path
-
     from benchmarks.classroom import PAGE_TABS
 
-    tree = ast.parse(Path(PAGE).read_text(encoding="utf-8"))
-    (tabs,) = [
-        ast.literal_eval(node.value)
-        for node in tree.body
-        if isinstance(node, ast.Assign) and [getattr(t, "id", "") for t in node.targets] == ["TABS"]
-    ]
-    assert PAGE_TABS["noise"] == tabs == TABS
+    assert PAGE_TABS["noise"] == page_literal(PAGE, "TABS") == TABS
